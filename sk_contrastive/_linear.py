@@ -1,0 +1,88 @@
+"""The linear map ``Z = X @ components.T``: forward, backward and initialisation."""
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.utils import check_random_state
+
+INIT_OPTIONS = ("auto", "pca", "lda", "identity", "random")
+
+
+class LinearProjection:
+    """A linear map from ``n_features`` to ``n_components`` dimensions.
+
+    Its parameters are the flattened ``(n_components, n_features)`` matrix
+    ``components``; ``forward`` and ``backward`` are the two dense products of
+    one loss-and-gradient evaluation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._linear import LinearProjection
+    >>> projection = LinearProjection(n_features=3, n_components=2)
+    >>> params = np.arange(6.0)
+    >>> Z, cache = projection.forward(params, np.ones((4, 3)))
+    >>> Z[0]
+    array([ 3., 12.])
+    >>> projection.backward(params, np.ones((4, 3)), cache, np.ones((4, 2)))
+    array([4., 4., 4., 4., 4., 4.])
+    """
+
+    def __init__(self, n_features, n_components):
+        self.n_features = n_features
+        self.n_components = n_components
+
+    @property
+    def n_params(self):
+        return self.n_components * self.n_features
+
+    def components(self, params, dtype=None):
+        """``params`` as the ``(n_components, n_features)`` matrix."""
+        matrix = np.asarray(params).reshape(self.n_components, self.n_features)
+        return matrix if dtype is None else matrix.astype(dtype, copy=False)
+
+    def forward(self, params, X):
+        """Embed ``X``; returns ``(Z, cache)`` for :meth:`backward`."""
+        return X @ self.components(params, X.dtype).T, None
+
+    def backward(self, params, X, cache, grad_Z):
+        """Chain ``dLoss/dZ`` back to ``dLoss/dparams`` (flat)."""
+        return (grad_Z.T @ X).ravel()
+
+    def penalty(self, params):
+        """``(||components||**2, its gradient)``: every parameter is a weight."""
+        params = np.asarray(params)
+        return float(params @ params), 2.0 * params
+
+
+def initial_components(init, X, y, n_components, random_state=None):
+    """Starting ``(n_components, n_features)`` matrix for the linear map.
+
+    Follows :class:`~sklearn.neighbors.NeighborhoodComponentsAnalysis`:
+    ``"auto"`` picks ``"lda"`` when ``n_components <= min(n_features,
+    n_classes - 1)``, else ``"pca"`` when ``n_components < min(n_features,
+    n_samples)``, else ``"identity"``. ``"pca"`` and ``"lda"`` need
+    ``n_components`` no larger than what they can produce; an array is used
+    as given.
+    """
+    n_samples, n_features = X.shape
+    if not isinstance(init, str):
+        return np.asarray(init, dtype=np.float64)
+    if init == "auto":
+        n_classes = np.unique(y).shape[0]
+        if n_components <= min(n_features, n_classes - 1):
+            init = "lda"
+        elif n_components < min(n_features, n_samples):
+            init = "pca"
+        else:
+            init = "identity"
+    if init == "identity":
+        return np.eye(n_components, n_features)
+    if init == "random":
+        rng = check_random_state(random_state)
+        return rng.standard_normal((n_components, n_features)) / np.sqrt(n_features)
+    if init == "pca":
+        pca = PCA(n_components=n_components, random_state=random_state).fit(X)
+        return pca.components_.astype(np.float64)
+    lda = LinearDiscriminantAnalysis(n_components=n_components).fit(X, y)
+    return lda.scalings_.T[:n_components].astype(np.float64)

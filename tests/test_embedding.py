@@ -1,0 +1,305 @@
+"""ContrastiveEmbedding as a scikit-learn transformer."""
+
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.neighbors import KNeighborsClassifier, NeighborhoodComponentsAnalysis
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sk_contrastive import ContrastiveEmbedding
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, stratify=y, test_size=0.3, random_state=0
+    )
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+def knn_accuracy(transformer, X_train, X_test, y_train, y_test):
+    knn = KNeighborsClassifier(n_neighbors=5).fit(transformer.transform(X_train), y_train)
+    return knn.score(transformer.transform(X_test), y_test)
+
+
+def test_digits_knn_accuracy_at_least_that_of_nca(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
+    nca = NeighborhoodComponentsAnalysis(n_components=32, random_state=0)
+    ours = ContrastiveEmbedding(n_components=32, random_state=0)
+    nca_accuracy = knn_accuracy(nca.fit(X_train, y_train), *digits_split)
+    our_accuracy = knn_accuracy(ours.fit(X_train, y_train), *digits_split)
+    assert our_accuracy >= nca_accuracy
+    assert our_accuracy > 0.97
+
+
+def test_pipeline_in_grid_search(iris):
+    X, y = iris
+    pipeline = Pipeline([
+        ("scale", StandardScaler()),
+        ("embed", ContrastiveEmbedding(n_components=2, max_iter=30, random_state=0)),
+        ("knn", KNeighborsClassifier(n_neighbors=3)),
+    ])
+    search = GridSearchCV(
+        pipeline, {"embed__n_negatives": [1, 5], "knn__n_neighbors": [3, 5]}, cv=3
+    ).fit(X, y)
+    assert search.best_score_ > 0.9
+    assert search.predict(X).shape == y.shape
+
+
+def test_fit_is_deterministic_given_random_state(iris):
+    X, y = iris
+    for strategy, init in [("neighbors", "auto"), ("random", "random")]:
+        a = ContrastiveEmbedding(2, pair_strategy=strategy, init=init, random_state=3).fit(X, y)
+        b = ContrastiveEmbedding(2, pair_strategy=strategy, init=init, random_state=3).fit(X, y)
+        np.testing.assert_array_equal(a.components_, b.components_)
+        assert a.score(X, y) == b.score(X, y)
+
+
+def test_pickle_round_trip(iris):
+    X, y = iris
+    model = ContrastiveEmbedding(2, random_state=0).fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.transform(X), model.transform(X))
+    assert restored.n_iter_ == model.n_iter_
+
+
+def test_pandas_output_and_feature_names(iris):
+    pd = pytest.importorskip("pandas")
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["sepal_l", "sepal_w", "petal_l", "petal_w"])
+    model = ContrastiveEmbedding(3, random_state=0).set_output(transform="pandas")
+    Z = model.fit(frame, y).transform(frame)
+    expected = ["contrastiveembedding0", "contrastiveembedding1", "contrastiveembedding2"]
+    assert list(Z.columns) == expected
+    assert list(model.get_feature_names_out()) == expected
+    assert list(model.feature_names_in_) == list(frame.columns)
+    np.testing.assert_allclose(Z.to_numpy(), X @ model.components_.T)
+
+
+def test_warm_start_continues_from_previous_solution(iris):
+    X, y = iris
+    # Random pairs do not depend on the embedding, so a warm refit solves the
+    # very problem the first fit solved, starting at its solution.
+    params = dict(pair_strategy="random", n_mining_rounds=1, tol=1e-9, max_iter=500)
+    model = ContrastiveEmbedding(2, warm_start=True, random_state=0, **params).fit(X, y)
+    first_components, first_n_iter = model.components_.copy(), model.n_iter_
+    model.fit(X, y)
+    assert model.n_iter_ < first_n_iter / 4
+    np.testing.assert_allclose(model.components_, first_components, rtol=1e-3, atol=1e-4)
+
+    # warm_start=False ignores the previous solution.
+    model.set_params(warm_start=False, max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert not np.allclose(model.components_, first_components, rtol=0.1)
+
+
+def test_callback_sees_every_iteration_and_can_stop_the_fit(iris):
+    X, y = iris
+    seen = []
+
+    def record(params, n_iter):
+        assert params.shape == (2 * 4,)
+        seen.append(n_iter)
+
+    model = ContrastiveEmbedding(2, callback=record, random_state=0).fit(X, y)
+    assert seen == list(range(1, model.n_iter_ + 1))
+
+    def stop_after_two(params, n_iter):
+        if n_iter == 2:
+            raise StopIteration
+
+    model = ContrastiveEmbedding(2, callback=stop_after_two, random_state=0).fit(X, y)
+    assert model.n_iter_ == 2
+
+
+def test_verbose_prints_an_iteration_table(iris, capsys):
+    X, y = iris
+    model = ContrastiveEmbedding(2, verbose=1, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert "Iteration" in lines[0] and "Loss" in lines[0] and "Gradient norm" in lines[0]
+    rows = [line for line in lines if re.match(r"\[ContrastiveEmbedding\]\s+\d+\s", line)]
+    assert len(rows) == model.n_iter_
+    iteration, loss, gradient_norm, seconds = rows[-1].split()[1:]
+    assert int(iteration) == model.n_iter_
+    assert float(loss) == pytest.approx(model.loss_, rel=1e-5)
+    assert float(gradient_norm) >= 0 and float(seconds) >= 0
+
+
+@pytest.mark.parametrize("verbose", [0, 1])
+def test_iteration_limit_warns(iris, verbose, capsys):
+    X, y = iris
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        model = ContrastiveEmbedding(2, max_iter=2, verbose=verbose, random_state=0).fit(X, y)
+    assert model.n_iter_ == 2 * model.n_mining_rounds
+
+
+def test_no_warning_when_converged(iris):
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = ContrastiveEmbedding(2, max_iter=500, random_state=0).fit(X, y)
+    assert model.n_iter_ < 500
+
+
+def test_string_labels_give_the_same_model_as_integers(iris):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    a = ContrastiveEmbedding(2, random_state=0).fit(X, y)
+    b = ContrastiveEmbedding(2, random_state=0).fit(X, names)
+    np.testing.assert_allclose(a.components_, b.components_)
+    assert a.score(X, y) == b.score(X, names)
+
+
+def test_float32_is_fitted_and_returned_in_float32(iris):
+    X, y = iris
+    model32 = ContrastiveEmbedding(2, random_state=0).fit(X.astype(np.float32), y)
+    model64 = ContrastiveEmbedding(2, random_state=0).fit(X, y)
+    assert model32.components_.dtype == np.float32
+    assert model32.transform(X.astype(np.float32)).dtype == np.float32
+    assert model64.transform(X).dtype == np.float64
+    assert model32.score(X, y) == pytest.approx(model64.score(X, y), abs=0.05)
+
+
+@pytest.mark.parametrize("init", ["auto", "pca", "lda", "identity", "random"])
+def test_every_init_fits(iris, init):
+    X, y = iris
+    model = ContrastiveEmbedding(2, init=init, random_state=0).fit(X, y)
+    assert model.score(X, y) > 0.85
+
+
+def test_array_init_is_the_starting_point(iris):
+    X, y = iris
+    start = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0]])
+    model = ContrastiveEmbedding(init=start, max_iter=1, n_mining_rounds=1, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    assert model.components_.shape == (2, 4)
+    # one L-BFGS step from `start` moves along the negative gradient only a bit
+    assert np.linalg.norm(model.components_ - start) < np.linalg.norm(start)
+
+
+@pytest.mark.parametrize(
+    "params,message",
+    [
+        ({"n_components": 0}, "n_components"),
+        ({"n_components": 5}, "n_components=5 must be at most n_features=4"),
+        ({"margin": 0.0}, "margin"),
+        ({"margin": -1.0}, "margin"),
+        ({"pos_margin": -0.1}, "pos_margin"),
+        ({"pair_strategy": "all"}, "pair_strategy"),
+        ({"n_positives": -1}, "n_positives"),
+        ({"n_negatives": 0, "n_random_negatives": 0}, "n_negatives"),
+        ({"alpha": -1.0}, "alpha"),
+        ({"init": "svd"}, "init"),
+        ({"init": np.ones((3, 4)), "n_components": 2}, r"init array has shape \(3, 4\)"),
+        ({"init": "lda", "n_components": 3}, "init='lda' can give at most"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"tol": -1.0}, "tol"),
+        ({"callback": 3}, "callback"),
+    ],
+)
+def test_invalid_parameters_are_named(iris, params, message):
+    X, y = iris
+    with pytest.raises(ValueError, match=message):
+        ContrastiveEmbedding(**params).fit(X, y)
+
+
+def test_single_class_is_rejected(iris):
+    X, _ = iris
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        ContrastiveEmbedding().fit(X, np.zeros(len(X)))
+
+
+# ---- score and the margin -------------------------------------------------
+
+
+def test_score_is_loo_knn_accuracy_and_finite_on_a_single_class(iris):
+    X, y = iris
+    model = ContrastiveEmbedding(2, random_state=0).fit(X, y)
+    Z = model.transform(X)
+    knn = KNeighborsClassifier(n_neighbors=6).fit(Z, y)
+    # 6 neighbours including the sample itself = 5 other samples
+    neighbors = knn.kneighbors(Z, return_distance=False)[:, 1:]
+    votes = np.array([np.bincount(y[row], minlength=3) for row in neighbors])
+    assert model.score(X, y) == pytest.approx(np.mean(votes.argmax(axis=1) == y))
+    assert model.score(X[:50], y[:50]) == 1.0
+
+
+def test_plain_margin_only_rescales_the_embedding(iris):
+    X, y = iris
+    small = ContrastiveEmbedding(2, margin=1.0, random_state=0).fit(X, y)
+    large = ContrastiveEmbedding(2, margin=10.0, random_state=0).fit(X, y)
+    # The optimiser works in units of the margin, so the two fits run the same
+    # iterations and one solution is exactly ten times the other.
+    np.testing.assert_allclose(large.components_, 10 * small.components_, rtol=1e-9)
+    assert small.score(X, y) == large.score(X, y)
+
+
+def scale_free_distance(Z_a, Z_b):
+    """Relative residual of the best rescaling of Z_a onto Z_b (0 = rescaled copy)."""
+    D_a = np.linalg.norm(Z_a[:, None] - Z_a[None], axis=2).ravel()
+    D_b = np.linalg.norm(Z_b[:, None] - Z_b[None], axis=2).ravel()
+    scale = (D_a @ D_b) / (D_a @ D_a)
+    return np.linalg.norm(scale * D_a - D_b) / np.linalg.norm(D_b)
+
+
+def test_pos_margin_makes_margins_select_different_models():
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:400])
+    y = y[:400]
+
+    def embed(margin, pos_margin):
+        model = ContrastiveEmbedding(
+            4, margin=margin, pos_margin=pos_margin, max_iter=200, random_state=0
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return model.fit(X, y).transform(X)
+
+    # Without pos_margin, margins 1 and 4 give rescaled copies of one model ...
+    assert scale_free_distance(embed(1.0, 0.0), embed(4.0, 0.0)) < 1e-6
+    # ... with it, a different pairwise geometry that no rescaling matches.
+    assert scale_free_distance(embed(1.0, 0.5), embed(4.0, 0.5)) > 0.05
+
+
+def test_grid_search_over_margin_sees_different_scores():
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:500])
+    y = y[:500]
+    search = GridSearchCV(
+        ContrastiveEmbedding(2, pos_margin=1.0, max_iter=100, random_state=0),
+        {"margin": [1.5, 3.0, 8.0]},
+        cv=3,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores))
+    assert len(np.unique(np.round(scores, 6))) == 3
+
+
+def test_grid_search_on_plain_kfold_with_single_class_folds(iris):
+    # Unshuffled iris: KFold(3) gives test folds that each hold one class.
+    X, y = iris
+    search = GridSearchCV(
+        ContrastiveEmbedding(2, random_state=0), {"margin": [1.0, 2.0]}, cv=3
+    ).fit(X, y)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
