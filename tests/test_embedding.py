@@ -79,7 +79,7 @@ def test_pickle_round_trip(iris):
 
 
 def test_pandas_output_and_feature_names(iris):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # a test dependency (the [tests] extra), not a runtime one
     X, y = iris
     frame = pd.DataFrame(X, columns=["sepal_l", "sepal_w", "petal_l", "petal_w"])
     model = ContrastiveEmbedding(3, random_state=0).set_output(transform="pandas")
@@ -303,3 +303,20 @@ def test_grid_search_on_plain_kfold_with_single_class_folds(iris):
         ContrastiveEmbedding(2, random_state=0), {"margin": [1.0, 2.0]}, cv=3
     ).fit(X, y)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        [0, 1],  # two samples
+        [0, 1, 1, 1, 1, 1, 1, 2],  # singleton classes
+        [0, 0, 1, 1, 1, 2, 2, 2],  # classes smaller than n_positives
+    ],
+)
+def test_tiny_data_and_small_classes_fit(y):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((len(y), 3))
+    model = ContrastiveEmbedding(2, random_state=0).fit(X, y)
+    Z = model.transform(X)
+    assert Z.shape == (len(y), 2) and np.all(np.isfinite(Z))
+    assert 0.0 <= model.score(X, y) <= 1.0
