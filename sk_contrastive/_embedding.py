@@ -8,8 +8,9 @@ from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
-from ._linear import INIT_OPTIONS, LinearProjection, initial_components
+from ._linear import INIT_OPTIONS, LinearProjection
 from ._loss import ContrastiveLoss
+from ._mlp import ACTIVATIONS, MLP_INIT_OPTIONS, MLPProjection
 from ._objective import loss_and_gradient
 from ._optimize import minimize_lbfgs
 from ._pairs import pairs_from_labels
@@ -17,17 +18,19 @@ from ._scoring import leave_one_out_knn_accuracy
 
 PAIR_STRATEGIES = ("neighbors", "random")
 SCORE_N_NEIGHBORS = 5
+MLP_DEFAULT_ALPHA = 1e-3
 
 
 class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """Linear metric learning with the contrastive loss.
+    """Metric learning with the contrastive loss: a linear map or a small MLP.
 
-    Learns a linear map ``X @ components_.T`` that brings samples of the same
-    class close together and pushes samples of different classes at least
-    ``margin`` apart, by minimising over pairs built from the labels::
+    Learns a map ``f`` (by default linear, ``f(X) = X @ components_.T``; with
+    ``hidden_layer_sizes`` a fully connected network) that brings samples of
+    the same class close together and pushes samples of different classes at
+    least ``margin`` apart, by minimising over pairs built from the labels::
 
         mean_p( s_p * d_p**2 + (1 - s_p) * max(margin - d_p, 0)**2 )
-            + alpha * ||components_||**2
+            + alpha * ||weights||**2
 
     where ``d_p`` is the Euclidean distance between the two embedded samples
     of pair ``p`` and ``s_p = 1`` for a similar (same-class) pair, ``0`` for a
@@ -39,12 +42,27 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     Parameters
     ----------
     n_components : int, default=None
-        Dimension of the embedding. ``None`` means ``n_features``.
+        Dimension of the embedding. ``None`` means ``n_features``. At most
+        ``n_features`` for the linear map; any positive size for an MLP.
+
+    hidden_layer_sizes : tuple of int, default=()
+        Units of the hidden layers. ``()`` learns the linear map
+        ``components_``; ``(64,)`` or ``(128, 64)`` learns a fully connected
+        network whose hidden layers apply ``activation`` and whose linear
+        output layer has ``n_components`` units (``coefs_``,
+        ``intercepts_``). Gradients are back-propagated analytically, all
+        samples at once.
+
+    activation : {"relu", "tanh", "softplus", "logistic"}, default="relu"
+        Activation of the hidden layers (ignored by the linear map).
+        ``"relu"`` was the most accurate and fastest on our nonlinear
+        benchmarks with L-BFGS; the smooth ``"tanh"`` came close (see the
+        README for the measurements).
 
     margin : float, default=1.0
-        Dissimilar pairs closer than ``margin`` are pushed apart. With the
-        default ``pos_margin=0`` the margin only sets the scale of the
-        solution: the optimum for ``c * margin`` is exactly ``c`` times the
+        Dissimilar pairs closer than ``margin`` are pushed apart. For the
+        linear map with the default ``pos_margin=0`` the margin only sets the
+        scale of the solution: the optimum for ``c * margin`` is exactly ``c`` times the
         optimum for ``margin`` (the loss and the penalty are both quadratic
         in ``components_``), so neighbours, and a downstream kNN, are the
         same for every margin. Set ``pos_margin > 0`` to make the margin
@@ -83,9 +101,12 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         as LMNN updates its impostors. Each round runs up to ``max_iter``
         iterations.
 
-    alpha : float, default=0.0
-        Weight of the squared Frobenius norm of ``components_`` added to the
-        loss. ``0`` minimises the source formula exactly.
+    alpha : float or "auto", default="auto"
+        Weight of the squared L2 norm of the weights (``components_``, or the
+        MLP's ``coefs_`` but not its biases) added to the loss. ``"auto"``
+        means ``0`` for the linear map, which then minimises the source
+        formula exactly, and ``1e-3`` for an MLP, where some weight decay
+        gave 2 to 12 points of kNN accuracy in our measurements.
 
     init : {"auto", "pca", "lda", "identity", "random"} or ndarray of shape \
             (n_components, n_features), default="auto"
@@ -97,6 +118,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``random_state``. A named init is then rescaled so that the median
         distance of the dissimilar training pairs equals ``margin``, which
         makes the whole fit scale with the margin; an array is used as given.
+        For an MLP only ``"auto"`` and ``"random"`` are accepted and both mean
+        a seeded Glorot (tanh, logistic) or He (relu, softplus) uniform draw of
+        the weights, zero biases, and the output layer rescaled to the margin
+        in the same way.
 
     max_iter : int, default=100
         Maximum number of L-BFGS iterations per mining round. Reaching it in
@@ -113,8 +138,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     callback : callable, default=None
         Called after every iteration as ``callback(params, n_iter)``, where
-        ``params`` is the current flat parameter vector (reshape it to
-        ``(n_components, n_features)``); ``n_iter`` counts on across mining
+        ``params`` is the current flat parameter vector (for the linear map,
+        reshape it to ``(n_components, n_features)``; for an MLP it holds each
+        layer's weights, row-major, then its biases, layer by layer); ``n_iter`` counts on across mining
         rounds. Raise ``StopIteration`` in it to end the fit early, keeping
         the current parameters.
 
@@ -129,7 +155,16 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     Attributes
     ----------
     components_ : ndarray of shape (n_components, n_features)
-        The learned map, in the dtype of the training data.
+        The learned linear map, in the dtype of the training data. Only for
+        ``hidden_layer_sizes=()``.
+
+    coefs_ : list of ndarray
+        For an MLP: the weight matrix of each layer, ``coefs_[i]`` of shape
+        ``(units in, units out)`` as in
+        :class:`~sklearn.neural_network.MLPClassifier`.
+
+    intercepts_ : list of ndarray
+        For an MLP: the bias vector of each layer.
 
     n_iter_ : int
         Number of L-BFGS iterations run, over all mining rounds.
@@ -183,6 +218,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self,
         n_components=None,
         *,
+        hidden_layer_sizes=(),
+        activation="relu",
         margin=1.0,
         pos_margin=0.0,
         pair_strategy="neighbors",
@@ -190,7 +227,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         n_negatives=10,
         n_random_negatives=2,
         n_mining_rounds=2,
-        alpha=0.0,
+        alpha="auto",
         init="auto",
         max_iter=100,
         tol=1e-5,
@@ -200,6 +237,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         random_state=None,
     ):
         self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
         self.margin = margin
         self.pos_margin = pos_margin
         self.pair_strategy = pair_strategy
@@ -244,14 +283,19 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         n_components = self._check_params(X, classes.shape[0])
         random_state = check_random_state(self.random_state)
 
-        projection = LinearProjection(X.shape[1], n_components)
-        warm = self.warm_start and getattr(self, "components_", None) is not None
-        warm = warm and self.components_.shape == (n_components, X.shape[1])
+        projection = self._make_projection(X.shape[1], n_components)
+        alpha = self.alpha
+        if alpha == "auto":
+            alpha = MLP_DEFAULT_ALPHA if self.hidden_layer_sizes else 0.0
+        previous = getattr(self, "_projection", None)
+        warm = self.warm_start and previous is not None and (
+            previous.architecture == projection.architecture
+        )
         if warm:
-            params = self.components_.astype(np.float64).ravel()
+            params = previous.params_from(self)
         else:
-            params = initial_components(self.init, X, y, n_components, random_state)
-            params = params.ravel()
+            params = projection.initial_params(self.init, X, y, random_state)
+        rescale = not warm and isinstance(self.init, str)
 
         n_iter = 0
         for mining_round in range(self.n_mining_rounds):
@@ -267,14 +311,15 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 random_state=random_state,
             )
             loss = ContrastiveLoss(pairs, X.shape[0], self.margin, self.pos_margin)
-            if mining_round == 0 and not warm and isinstance(self.init, str):
-                params = params * loss.scale_to_margin(projection.forward(params, X)[0])
+            if mining_round == 0 and rescale:
+                factor = loss.scale_to_margin(projection.forward(params, X)[0])
+                params = projection.scale_output(params, factor)
             result = minimize_lbfgs(
-                lambda p: loss_and_gradient(p, X, projection, loss, self.alpha),
+                lambda p: loss_and_gradient(p, X, projection, loss, alpha),
                 params,
                 max_iter=self.max_iter,
                 tol=self.tol,
-                scale=self.margin,
+                scale=self.margin if projection.scales_with_margin else 1.0,
                 callback=self.callback,
                 verbose=self.verbose,
                 name=type(self).__name__,
@@ -286,7 +331,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             if result.stopped_by_callback:
                 break
 
-        self.components_ = projection.components(result.params, X.dtype)
+        for name, value in projection.fitted_attributes(params, X.dtype).items():
+            setattr(self, name, value)
+        self._projection = projection
         self.n_iter_ = n_iter
         self.loss_ = result.loss
         self.n_pairs_ = pairs.n_pairs
@@ -306,7 +353,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return X @ self.components_.T.astype(X.dtype, copy=False)
+        return self._projection.forward(self._projection.params_from(self), X)[0]
 
     def score(self, X, y):
         """Leave-one-out 5-nearest-neighbour accuracy of ``y`` in the embedding.
@@ -347,7 +394,17 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             n_components = check_scalar(
                 self.n_components, "n_components", numbers.Integral, min_val=1
             )
-        if n_components > n_features:
+        hidden = self.hidden_layer_sizes
+        if not (isinstance(hidden, (tuple, list)) and all(
+            isinstance(units, numbers.Integral) and not isinstance(units, bool)
+            and units >= 1 for units in hidden
+        )):
+            raise ValueError(
+                "hidden_layer_sizes must be a tuple of positive integers, such as "
+                f"() for the linear map or (64,); got {hidden!r}."
+            )
+        _check_option(self.activation, "activation", tuple(ACTIVATIONS))
+        if n_components > n_features and not hidden:
             raise ValueError(
                 f"n_components={n_components} must be at most n_features="
                 f"{n_features} for a linear map."
@@ -363,7 +420,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 "dissimilar pairs the loss collapses the embedding to a point."
             )
         check_scalar(self.n_mining_rounds, "n_mining_rounds", numbers.Integral, min_val=1)
-        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
+        if self.alpha != "auto":
+            check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
         check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
         check_scalar(self.tol, "tol", numbers.Real, min_val=0)
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
@@ -373,6 +431,15 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return n_components
 
     def _check_init(self, n_components, n_samples, n_features, n_classes):
+        if self.hidden_layer_sizes:
+            if not (isinstance(self.init, str) and self.init in MLP_INIT_OPTIONS):
+                raise ValueError(
+                    f"init must be one of {MLP_INIT_OPTIONS} for an MLP "
+                    f"(hidden_layer_sizes={self.hidden_layer_sizes!r}); got "
+                    f"{self.init!r}. 'pca', 'lda', 'identity' and arrays apply to the "
+                    "linear map only."
+                )
+            return
         if isinstance(self.init, str):
             _check_option(self.init, "init", INIT_OPTIONS)
             if self.init == "pca" and n_components > min(n_samples, n_features):
@@ -397,9 +464,16 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if not np.all(np.isfinite(init)):
             raise ValueError("init array contains NaN or infinity.")
 
+    def _make_projection(self, n_features, n_components):
+        if self.hidden_layer_sizes:
+            return MLPProjection(
+                n_features, self.hidden_layer_sizes, n_components, self.activation
+            )
+        return LinearProjection(n_features, n_components)
+
     @property
     def _n_features_out(self):
-        return self.components_.shape[0]
+        return self._projection.n_components
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -28,6 +28,9 @@ class LinearProjection:
     array([4., 4., 4., 4., 4., 4.])
     """
 
+    # The loss of a linear map is homogeneous of degree 2 in (params, margin).
+    scales_with_margin = True
+
     def __init__(self, n_features, n_components):
         self.n_features = n_features
         self.n_components = n_components
@@ -35,6 +38,11 @@ class LinearProjection:
     @property
     def n_params(self):
         return self.n_components * self.n_features
+
+    @property
+    def architecture(self):
+        """Parameter layout; a warm start needs the same one."""
+        return ("linear", self.n_features, self.n_components)
 
     def components(self, params, dtype=None):
         """``params`` as the ``(n_components, n_features)`` matrix."""
@@ -53,6 +61,21 @@ class LinearProjection:
         """``(||components||**2, its gradient)``: every parameter is a weight."""
         params = np.asarray(params)
         return float(params @ params), 2.0 * params
+
+    def scale_output(self, params, factor):
+        """The map that embeds ``factor`` times farther."""
+        return np.asarray(params, dtype=np.float64) * factor
+
+    def initial_params(self, init, X, y, random_state=None):
+        """Flat starting point; see :func:`initial_components`."""
+        return initial_components(init, X, y, self.n_components, random_state).ravel()
+
+    def fitted_attributes(self, params, dtype):
+        return {"components_": self.components(params, dtype)}
+
+    def params_from(self, estimator):
+        """The flat parameters of a fitted estimator's ``components_``."""
+        return estimator.components_.astype(np.float64).ravel()
 
 
 def initial_components(init, X, y, n_components, random_state=None):

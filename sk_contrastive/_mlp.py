@@ -1,0 +1,200 @@
+"""A fully connected network ``X -> Z``: forward, analytic backprop, initialisation.
+
+Hidden layers apply ``activation(H @ W + b)``; the output layer is linear with
+``n_components`` units. All weights and biases live in one flat float64
+vector for L-BFGS; ``forward`` and ``backward`` work on views into it and cost
+two GEMMs per layer over all samples.
+"""
+
+import numpy as np
+from scipy.special import expit
+from sklearn.utils import check_random_state
+
+MLP_INIT_OPTIONS = ("auto", "random")
+
+
+def _relu(A):
+    return np.maximum(A, 0, out=A)
+
+
+def _relu_derivative(A, H):
+    return (H > 0).astype(H.dtype)
+
+
+def _tanh(A):
+    return np.tanh(A, out=A)
+
+
+def _tanh_derivative(A, H):
+    return 1 - H * H
+
+
+def _softplus(A):
+    return np.logaddexp(0, A)
+
+
+def _softplus_derivative(A, H):
+    return expit(A)
+
+
+def _logistic(A):
+    return expit(A, out=A)
+
+
+def _logistic_derivative(A, H):
+    return H * (1 - H)
+
+
+# name -> (function, its derivative from the pre-activation A and the output H,
+#          He rather than Glorot initialisation). relu, tanh and logistic
+# overwrite A with H; softplus needs A itself for its derivative.
+ACTIVATIONS = {
+    "relu": (_relu, _relu_derivative, True),
+    "tanh": (_tanh, _tanh_derivative, False),
+    "softplus": (_softplus, _softplus_derivative, True),
+    "logistic": (_logistic, _logistic_derivative, False),
+}
+
+
+class MLPProjection:
+    """A multilayer perceptron from ``n_features`` to ``n_components`` dimensions.
+
+    Parameters
+    ----------
+    n_features : int
+    hidden_layer_sizes : tuple of int
+        Units of each hidden layer (at least one layer).
+    n_components : int
+        Units of the linear output layer.
+    activation : {"relu", "tanh", "softplus", "logistic"}
+        Activation of the hidden layers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._mlp import MLPProjection
+    >>> projection = MLPProjection(3, (4,), 2, "tanh")
+    >>> projection.n_params  # (3*4 + 4) + (4*2 + 2)
+    26
+    >>> params = projection.initial_params("auto", random_state=0)
+    >>> Z, cache = projection.forward(params, np.ones((5, 3)))
+    >>> Z.shape
+    (5, 2)
+    """
+
+    scales_with_margin = False
+
+    def __init__(self, n_features, hidden_layer_sizes, n_components, activation):
+        self.n_features = n_features
+        self.hidden_layer_sizes = tuple(hidden_layer_sizes)
+        self.n_components = n_components
+        self.activation = activation
+        sizes = (n_features, *self.hidden_layer_sizes, n_components)
+        self._shapes = list(zip(sizes[:-1], sizes[1:]))
+        self._offsets = np.cumsum([0] + [(a + 1) * b for a, b in self._shapes])
+        self._weight_mask = np.zeros(self.n_params)
+        for (fan_in, fan_out), start in zip(self._shapes, self._offsets):
+            self._weight_mask[start : start + fan_in * fan_out] = 1.0
+
+    @property
+    def n_params(self):
+        return int(self._offsets[-1])
+
+    @property
+    def architecture(self):
+        """Parameter layout; a warm start needs the same one."""
+        return ("mlp", *self._shapes)
+
+    def layers(self, params, dtype=None):
+        """``[(W, b), ...]`` as views into ``params`` (copies if ``dtype`` differs)."""
+        params = np.asarray(params)
+        if dtype is not None:
+            params = params.astype(dtype, copy=False)
+        layers = []
+        for (fan_in, fan_out), start in zip(self._shapes, self._offsets):
+            block = params[start : start + (fan_in + 1) * fan_out]
+            layers.append((block[: fan_in * fan_out].reshape(fan_in, fan_out),
+                           block[fan_in * fan_out :]))
+        return layers
+
+    def forward(self, params, X):
+        """Embed ``X``; the cache holds each layer's input and pre-activation."""
+        function, _, _ = ACTIVATIONS[self.activation]
+        layers = self.layers(params, X.dtype)
+        cache = []
+        H = X
+        for W, b in layers[:-1]:
+            A = H @ W
+            A += b
+            pre_activation = A if function is _softplus else None
+            cache.append((H, pre_activation))
+            H = function(A)
+        W, b = layers[-1]
+        cache.append((H, None))
+        Z = H @ W
+        Z += b
+        return Z, cache
+
+    def backward(self, params, X, cache, grad_Z):
+        """Back-propagate ``dLoss/dZ`` to the flat parameter gradient."""
+        _, derivative, _ = ACTIVATIONS[self.activation]
+        layers = self.layers(params, grad_Z.dtype)
+        gradient = np.empty(self.n_params, dtype=grad_Z.dtype)
+        delta = grad_Z
+        for index in range(len(layers) - 1, -1, -1):
+            W, _ = layers[index]
+            H, _ = cache[index]
+            fan_in, fan_out = self._shapes[index]
+            start = self._offsets[index]
+            gradient[start : start + fan_in * fan_out] = (H.T @ delta).ravel()
+            gradient[start + fan_in * fan_out : self._offsets[index + 1]] = delta.sum(axis=0)
+            if index:
+                delta = delta @ W.T
+                delta *= derivative(cache[index - 1][1], H)
+        return gradient
+
+    def penalty(self, params):
+        """``(sum of squared weights, its gradient)``; biases are not penalised."""
+        weights = np.asarray(params, dtype=np.float64) * self._weight_mask
+        return float(weights @ weights), 2.0 * weights
+
+    def scale_output(self, params, factor):
+        """Multiply the output layer (weights and bias) by ``factor``."""
+        params = np.array(params, dtype=np.float64)
+        params[self._offsets[-2] :] *= factor
+        return params
+
+    def initial_params(self, init, X=None, y=None, random_state=None):
+        """Seeded Glorot (tanh, logistic) or He (relu, softplus) initialisation.
+
+        Weights are drawn uniformly from ``[-limit, limit]`` with
+        ``limit = sqrt(6 / (fan_in + fan_out))`` (Glorot) or
+        ``sqrt(6 / fan_in)`` (He); the output layer always uses Glorot. Biases
+        start at 0. ``init`` must be "auto" or "random": both mean this.
+        """
+        rng = check_random_state(random_state)
+        use_he = ACTIVATIONS[self.activation][2]
+        params = np.zeros(self.n_params)
+        last = len(self._shapes) - 1
+        for index, ((fan_in, fan_out), start) in enumerate(zip(self._shapes, self._offsets)):
+            denominator = fan_in if use_he and index < last else fan_in + fan_out
+            limit = np.sqrt(6.0 / denominator)
+            params[start : start + fan_in * fan_out] = rng.uniform(
+                -limit, limit, fan_in * fan_out
+            )
+        return params
+
+    def fitted_attributes(self, params, dtype):
+        """``coefs_`` and ``intercepts_`` in the style of MLPClassifier."""
+        layers = self.layers(params)
+        return {
+            "coefs_": [W.astype(dtype) for W, _ in layers],
+            "intercepts_": [b.astype(dtype) for _, b in layers],
+        }
+
+    def params_from(self, estimator):
+        """The flat parameters of a fitted estimator's ``coefs_``/``intercepts_``."""
+        return np.concatenate([
+            np.concatenate([W.ravel(), b.ravel()]).astype(np.float64)
+            for W, b in zip(estimator.coefs_, estimator.intercepts_)
+        ])
