@@ -14,16 +14,21 @@ sign +) and ``j`` (with sign -), so one evaluation touches only the pairs'
 array.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.sparse as sp
+
+_CHUNK = 16384
 
 
 class ContrastiveLoss:
     """Mean contrastive loss and its gradient with respect to the embedding.
 
     The pair structure (a sparse ``n_samples x n_pairs`` incidence matrix) and
-    the ``n_pairs x n_components`` work buffers are built once and reused by
-    every evaluation, which is what the optimiser calls hundreds of times.
+    the work buffers (one ``n_pairs x n_components`` array for the pairs'
+    gradients, the rest chunk-sized) are built once and reused by every
+    evaluation, which is what the optimiser calls hundreds of times.
 
     Parameters
     ----------
@@ -35,6 +40,8 @@ class ContrastiveLoss:
         Dissimilar pairs closer than ``margin`` are pushed apart.
     pos_margin : float, default=0.0
         Similar pairs farther apart than ``pos_margin`` are pulled together.
+    n_threads : int, default=1
+        Threads that share the pass over the pairs and the scatter.
 
     Examples
     --------
@@ -48,11 +55,12 @@ class ContrastiveLoss:
     0.205
     """
 
-    def __init__(self, pairs, n_samples, margin=1.0, pos_margin=0.0):
+    def __init__(self, pairs, n_samples, margin=1.0, pos_margin=0.0, n_threads=1):
         self.pairs = pairs
         self.n_samples = n_samples
         self.margin = margin
         self.pos_margin = pos_margin
+        self.n_threads = max(1, min(n_threads, -(-pairs.n_pairs // _CHUNK)))
         self._workspace_key = None
 
     def __call__(self, Z):
@@ -70,33 +78,64 @@ class ContrastiveLoss:
         gradient : ndarray of shape (n_samples, n_components)
             The derivative of ``loss`` with respect to ``Z``, of ``Z``'s dtype.
         """
-        pairs = self.pairs
-        n_pairs = pairs.n_pairs
+        n_pairs = self.pairs.n_pairs
         if n_pairs == 0:
             return 0.0, np.zeros_like(Z)
-        scatter, difference, partner = self._workspace(Z.shape[1], Z.dtype)
-        np.take(Z, pairs.first, axis=0, out=difference)
-        np.take(Z, pairs.second, axis=0, out=partner)
-        np.subtract(difference, partner, out=difference)
-        distance = np.sqrt(np.einsum("ij,ij->i", difference, difference))
-
-        # Signed hinge: positive pulls a similar pair in, negative pushes a
-        # dissimilar pair out; zero once a pair is inside its margin.
-        hinge = np.where(
-            pairs.similar,
-            np.maximum(distance - self.pos_margin, 0),
-            -np.maximum(self.margin - distance, 0),
+        scatter_blocks, pair_gradient, partner_buffers = self._workspace(
+            Z.shape[1], Z.dtype
         )
-        loss = float(np.mean(np.square(hinge, dtype=np.float64)))
-
-        # d(hinge**2)/dz = 2 * hinge * z / d. At d = 0 the difference z is zero
-        # too, so any finite coefficient gives the (sub)gradient 0.
-        coefficient = np.divide(
-            2.0 * hinge, distance, out=np.zeros_like(distance), where=distance > 0
+        # Each thread takes a contiguous run of chunks, then a block of rows
+        # of the scatter; numpy and scipy release the GIL in both.
+        bounds = np.linspace(0, -(-n_pairs // _CHUNK), self.n_threads + 1).astype(int)
+        jobs = [
+            (Z, a * _CHUNK, min(b * _CHUNK, n_pairs), pair_gradient, buffer)
+            for a, b, buffer in zip(bounds[:-1], bounds[1:], partner_buffers)
+        ]
+        total = sum(self._map(lambda job: self._pair_pass(*job), jobs))
+        gradient = np.concatenate(
+            list(self._map(lambda block: block @ pair_gradient, scatter_blocks))
         )
-        coefficient /= n_pairs
-        np.multiply(difference, coefficient[:, None], out=difference)
-        return loss, scatter @ difference
+        return total / n_pairs, gradient
+
+    def _pair_pass(self, Z, start, stop, pair_gradient, partner_buffer):
+        """Fill ``pair_gradient[start:stop]`` with ``c_p * z_p``; return the loss sum."""
+        pairs = self.pairs
+        n_pairs = pairs.n_pairs
+        total = 0.0
+        # Chunks keep each step's temporaries in cache; only the pair
+        # gradient, which the sparse scatter needs whole, spans all pairs.
+        for chunk_start in range(start, stop, _CHUNK):
+            chunk = slice(chunk_start, min(chunk_start + _CHUNK, stop))
+            difference = pair_gradient[chunk]
+            partner = partner_buffer[: difference.shape[0]]
+            np.take(Z, pairs.first[chunk], axis=0, out=difference)
+            np.take(Z, pairs.second[chunk], axis=0, out=partner)
+            difference -= partner
+            distance = np.sqrt(np.einsum("ij,ij->i", difference, difference))
+
+            # Signed hinge: positive pulls a similar pair in, negative pushes
+            # a dissimilar pair out; zero once a pair is inside its margin.
+            hinge = np.where(
+                pairs.similar[chunk],
+                np.maximum(distance - self.pos_margin, 0),
+                -np.maximum(self.margin - distance, 0),
+            )
+            total += float(np.dot(hinge.astype(np.float64), hinge))
+
+            # d(hinge**2)/dz = 2 * hinge * z / d. At d = 0 the difference z is
+            # zero too, so any finite coefficient gives the (sub)gradient 0.
+            coefficient = np.divide(
+                2.0 * hinge, distance, out=np.zeros_like(distance), where=distance > 0
+            )
+            coefficient /= n_pairs
+            difference *= coefficient[:, None]
+        return total
+
+    def _map(self, function, items):
+        if self.n_threads == 1:
+            return map(function, items)
+        with ThreadPoolExecutor(self.n_threads) as pool:
+            return list(pool.map(function, items))
 
     def scale_to_margin(self, Z):
         """Factor that brings the median dissimilar-pair distance of ``Z`` to ``margin``.
@@ -112,7 +151,7 @@ class ContrastiveLoss:
         return self.margin / median if median > 0 else 1.0
 
     def _workspace(self, n_components, dtype):
-        """The incidence matrix and pair buffers in ``dtype``, built once."""
+        """Incidence matrix (split in row blocks per thread) and buffers, built once."""
         key = (n_components, np.dtype(dtype))
         if key != self._workspace_key:
             n_pairs = self.pairs.n_pairs
@@ -122,9 +161,12 @@ class ContrastiveLoss:
             scatter = sp.csr_array(
                 (signs, (rows, columns)), shape=(self.n_samples, n_pairs)
             )
-            shape = (n_pairs, n_components)
+            row_bounds = np.linspace(0, self.n_samples, self.n_threads + 1).astype(int)
+            chunk = min(n_pairs, _CHUNK)
             self._workspace_arrays = (
-                scatter, np.empty(shape, dtype), np.empty(shape, dtype)
+                [scatter[a:b] for a, b in zip(row_bounds[:-1], row_bounds[1:])],
+                np.empty((n_pairs, n_components), dtype),
+                [np.empty((chunk, n_components), dtype) for _ in range(self.n_threads)],
             )
             self._workspace_key = key
         return self._workspace_arrays

@@ -42,6 +42,7 @@ def pairs_from_labels(
     n_positives=5,
     n_negatives=5,
     n_random_negatives=2,
+    blocks=None,
     random_state=None,
 ):
     """Build similar and dissimilar pairs from class labels.
@@ -63,6 +64,12 @@ def pairs_from_labels(
     n_positives, n_negatives, n_random_negatives : int
         Partners per sample. Fewer are used when a class is too small (a
         singleton class has no similar partner).
+    blocks : list of ndarray or None, default=None
+        With ``strategy="neighbors"``, search neighbours only within each of
+        these disjoint groups of sample indices (such as
+        :func:`~sk_contrastive._blocks.spatial_blocks` makes):
+        ``O(n * block size)`` instead of ``O(n**2)`` work. ``None`` searches
+        exactly, over all samples.
     random_state : int, RandomState instance or None
         Seeds the random partners.
 
@@ -85,9 +92,12 @@ def pairs_from_labels(
     _, y_index = np.unique(np.asarray(y), return_inverse=True)
     groups = _ClassGroups(y_index)
     if strategy == "neighbors":
+        if blocks is None:
+            blocks = [np.arange(X.shape[0])]
+        same, other = _nearest_within_blocks(X, y_index, n_positives, n_negatives, blocks)
         parts = [
-            (*_nearest_same_class(X, groups, n_positives), True),
-            (*_nearest_other_class(X, groups, n_negatives), False),
+            (*same, True),
+            (*other, False),
             (*_random_partners(groups, n_random_negatives, rng, same=False), False),
         ]
     elif strategy == "random":
@@ -114,6 +124,23 @@ class _ClassGroups:
     def members(self, label):
         start = self.starts[label]
         return self.order[start : start + self.counts[label]]
+
+
+def _nearest_within_blocks(X, y_index, n_same, n_other, blocks):
+    """Nearest same-class and other-class partners, searched block by block."""
+    same, other = [], []
+    for block in blocks:
+        groups = _ClassGroups(y_index[block])
+        for found, search, k in [
+            (same, _nearest_same_class, n_same),
+            (other, _nearest_other_class, n_other),
+        ]:
+            anchors, partners = search(X[block], groups, k)
+            found.append((block[anchors], block[partners]))
+    return tuple(
+        (_concat([a for a, _ in found]), _concat([p for _, p in found]))
+        for found in (same, other)
+    )
 
 
 def _nearest_same_class(X, groups, n_neighbors):

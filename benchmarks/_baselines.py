@@ -1,0 +1,105 @@
+"""Optional comparison methods: metric-learn and a PyTorch contrastive model.
+
+Neither package is a dependency of sk_contrastive; each factory returns None
+when its package is missing, and the benchmark leaves that column empty.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+
+def metric_learn_estimators(n_components, random_state=0):
+    """LMNN and ITML from metric-learn, or {} when it is not installed."""
+    try:
+        import metric_learn
+    except ImportError:
+        return {}
+    _patch_metric_learn_for_new_sklearn(metric_learn)
+    return {
+        "metric-learn LMNN": metric_learn.LMNN(
+            n_neighbors=3, n_components=n_components, random_state=random_state
+        ),
+        "metric-learn ITML": metric_learn.ITML_Supervised(random_state=random_state),
+    }
+
+
+def _patch_metric_learn_for_new_sklearn(metric_learn):
+    """metric-learn 0.7.0 passes ``force_all_finite``, which scikit-learn 1.8
+    renamed ``ensure_all_finite``; translate the keyword for its validation."""
+    from metric_learn import _util
+
+    if getattr(_util, "_keyword_patched", False):
+        return
+
+    def renamed(function):
+        def call(*args, **kwargs):
+            if "force_all_finite" in kwargs:
+                kwargs["ensure_all_finite"] = kwargs.pop("force_all_finite")
+            return function(*args, **kwargs)
+        return call
+
+    _util.check_array = renamed(_util.check_array)
+    _util.check_X_y = renamed(_util.check_X_y)
+    _util._keyword_patched = True
+
+
+class TorchContrastive(TransformerMixin, BaseEstimator):
+    """pytorch-metric-learning's ContrastiveLoss on a linear layer or a small MLP.
+
+    Adam on mini-batches, all pairs within each batch (the library's default
+    pair handling), one torch thread (steadier than two on this machine).
+    """
+
+    def __init__(self, n_components=2, hidden=0, epochs=30, batch_size=256,
+                 learning_rate=1e-2, random_state=0):
+        self.n_components = n_components
+        self.hidden = hidden
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        import torch
+        from pytorch_metric_learning.losses import ContrastiveLoss
+
+        torch.set_num_threads(1)
+        torch.manual_seed(self.random_state)
+        X = torch.as_tensor(np.asarray(X, dtype=np.float32))
+        y = torch.as_tensor(np.unique(y, return_inverse=True)[1])
+        d = X.shape[1]
+        if self.hidden:
+            model = torch.nn.Sequential(
+                torch.nn.Linear(d, self.hidden), torch.nn.ReLU(),
+                torch.nn.Linear(self.hidden, self.n_components))
+        else:
+            model = torch.nn.Linear(d, self.n_components)
+        loss_function = ContrastiveLoss(pos_margin=0.0, neg_margin=1.0)
+        optimizer = torch.optim.Adam(model.parameters(), lr=self.learning_rate)
+        generator = torch.Generator().manual_seed(self.random_state)
+        for _ in range(self.epochs):
+            for batch in torch.randperm(len(X), generator=generator).split(self.batch_size):
+                optimizer.zero_grad()
+                loss_function(model(X[batch]), y[batch]).backward()
+                optimizer.step()
+        self.model_ = model.eval()
+        return self
+
+    def transform(self, X):
+        import torch
+
+        with torch.no_grad():
+            return self.model_(torch.as_tensor(np.asarray(X, dtype=np.float32))).numpy()
+
+
+def torch_estimators(n_components):
+    """Linear and MLP PyTorch contrastive baselines, or {} without torch/PML."""
+    try:
+        import pytorch_metric_learning  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        return {}
+    return {
+        "PyTorch linear": TorchContrastive(n_components=n_components),
+        "PyTorch MLP (64,)": TorchContrastive(n_components=n_components, hidden=64),
+    }
