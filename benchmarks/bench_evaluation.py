@@ -33,7 +33,7 @@ def median_time(function, repeats):
     return float(np.median(times))
 
 
-def measure(n, d, k, dtype, repeats, hidden=0, threads=1, pairs_per_sample=(5, 10, 2)):
+def measure(n, d, k, dtype, repeats, hidden=0, pairs_per_sample=(5, 10, 2)):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, d)).astype(dtype)
     y = rng.integers(0, 10, n)
@@ -41,7 +41,7 @@ def measure(n, d, k, dtype, repeats, hidden=0, threads=1, pairs_per_sample=(5, 1
     pairs = pairs_from_labels(X, y, strategy="random", n_positives=n_pos,
                               n_negatives=n_neg, n_random_negatives=n_rand,
                               random_state=0)
-    loss = ContrastiveLoss(pairs, n, margin=1.0, n_threads=threads)
+    loss = ContrastiveLoss(pairs, n, margin=1.0)
     G = rng.standard_normal((n, k)).astype(dtype)
     if hidden:
         projection = MLPProjection(d, (hidden,), k, "relu")
@@ -78,7 +78,7 @@ def measure(n, d, k, dtype, repeats, hidden=0, threads=1, pairs_per_sample=(5, 1
     t_gemm = median_time(dense_products, repeats)
     t_pass = median_time(pair_pass, repeats)
     return {
-        "n": n, "d": d, "k": k, "hidden": hidden or "linear", "threads": threads, "dtype": np.dtype(dtype).name, "n_pairs": pairs.n_pairs,
+        "n": n, "d": d, "k": k, "hidden": hidden or "linear", "dtype": np.dtype(dtype).name, "n_pairs": pairs.n_pairs,
         "evaluation_ms": 1e3 * t_eval, "dense_products_ms": 1e3 * t_gemm,
         "pair_pass_ms": 1e3 * t_pass,
         "ratio_to_dense_products": t_eval / t_gemm,
@@ -95,11 +95,8 @@ def main():
                         help="units of one hidden layer; 0 for the linear map")
     parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads of the pair pass (the estimator's n_jobs)")
     args = parser.parse_args()
-    result = measure(args.n, args.d, args.k, args.dtype, args.repeats, args.hidden,
-                     args.threads)
+    result = measure(args.n, args.d, args.k, args.dtype, args.repeats, args.hidden)
     for key, value in result.items():
         print(f"{key:>24}: {value:.3f}" if isinstance(value, float) else f"{key:>24}: {value}")
 

@@ -3,7 +3,6 @@
 import numbers
 
 import numpy as np
-from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.multiclass import check_classification_targets
@@ -158,13 +157,6 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         If positive, print one row per iteration (iteration, loss, gradient
         norm, elapsed seconds) and the optimiser's closing message.
 
-    n_jobs : int, default=None
-        Threads for the pass over the pairs in each loss evaluation (the dense
-        products already use all cores through BLAS). ``None`` means 1 unless
-        in a :func:`joblib.parallel_config` context; ``-1`` means all cores.
-        On 2 cores, ``n_jobs=-1`` made one evaluation about 1.4 times faster
-        at 100,000 samples and more.
-
     random_state : int, RandomState instance or None, default=None
         Seeds the random pairs, the ``"random"`` and ``"pca"`` initialisation,
         and the spatial blocks of the neighbour search.
@@ -253,7 +245,6 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         warm_start=False,
         callback=None,
         verbose=0,
-        n_jobs=None,
         random_state=None,
     ):
         self.n_components = n_components
@@ -274,7 +265,6 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.warm_start = warm_start
         self.callback = callback
         self.verbose = verbose
-        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -338,9 +328,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 blocks=blocks,
                 random_state=random_state,
             )
-            loss = ContrastiveLoss(
-                pairs, X.shape[0], self.margin, self.pos_margin, effective_n_jobs(self.n_jobs)
-            )
+            loss = ContrastiveLoss(pairs, X.shape[0], self.margin, self.pos_margin)
             if mining_round == 0 and rescale:
                 factor = loss.scale_to_margin(projection.forward(params, X)[0])
                 params = projection.scale_output(params, factor)
@@ -459,10 +447,6 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
         check_scalar(self.tol, "tol", numbers.Real, min_val=0)
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
-        if self.n_jobs is not None:
-            check_scalar(self.n_jobs, "n_jobs", numbers.Integral)
-            if self.n_jobs == 0:
-                raise ValueError("n_jobs == 0 has no meaning; use None, -1 or a positive int.")
         if self.callback is not None and not callable(self.callback):
             raise ValueError(f"callback must be callable or None, got {self.callback!r}.")
         self._check_init(n_components, n_samples, n_features, n_classes)

@@ -14,8 +14,6 @@ sign +) and ``j`` (with sign -), so one evaluation touches only the pairs'
 array.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import scipy.sparse as sp
 
@@ -40,8 +38,6 @@ class ContrastiveLoss:
         Dissimilar pairs closer than ``margin`` are pushed apart.
     pos_margin : float, default=0.0
         Similar pairs farther apart than ``pos_margin`` are pulled together.
-    n_threads : int, default=1
-        Threads that share the pass over the pairs and the scatter.
 
     Examples
     --------
@@ -55,12 +51,11 @@ class ContrastiveLoss:
     0.205
     """
 
-    def __init__(self, pairs, n_samples, margin=1.0, pos_margin=0.0, n_threads=1):
+    def __init__(self, pairs, n_samples, margin=1.0, pos_margin=0.0):
         self.pairs = pairs
         self.n_samples = n_samples
         self.margin = margin
         self.pos_margin = pos_margin
-        self.n_threads = max(1, min(n_threads, -(-pairs.n_pairs // _CHUNK)))
         self._workspace_key = None
 
     def __call__(self, Z):
@@ -81,31 +76,13 @@ class ContrastiveLoss:
         n_pairs = self.pairs.n_pairs
         if n_pairs == 0:
             return 0.0, np.zeros_like(Z)
-        scatter_blocks, pair_gradient, partner_buffers = self._workspace(
-            Z.shape[1], Z.dtype
-        )
-        # Each thread takes a contiguous run of chunks, then a block of rows
-        # of the scatter; numpy and scipy release the GIL in both.
-        bounds = np.linspace(0, -(-n_pairs // _CHUNK), self.n_threads + 1).astype(int)
-        jobs = [
-            (Z, a * _CHUNK, min(b * _CHUNK, n_pairs), pair_gradient, buffer)
-            for a, b, buffer in zip(bounds[:-1], bounds[1:], partner_buffers)
-        ]
-        total = sum(self._map(lambda job: self._pair_pass(*job), jobs))
-        gradient = np.concatenate(
-            list(self._map(lambda block: block @ pair_gradient, scatter_blocks))
-        )
-        return total / n_pairs, gradient
-
-    def _pair_pass(self, Z, start, stop, pair_gradient, partner_buffer):
-        """Fill ``pair_gradient[start:stop]`` with ``c_p * z_p``; return the loss sum."""
         pairs = self.pairs
-        n_pairs = pairs.n_pairs
+        scatter, pair_gradient, partner_buffer = self._workspace(Z.shape[1], Z.dtype)
         total = 0.0
         # Chunks keep each step's temporaries in cache; only the pair
         # gradient, which the sparse scatter needs whole, spans all pairs.
-        for chunk_start in range(start, stop, _CHUNK):
-            chunk = slice(chunk_start, min(chunk_start + _CHUNK, stop))
+        for start in range(0, n_pairs, _CHUNK):
+            chunk = slice(start, min(start + _CHUNK, n_pairs))
             difference = pair_gradient[chunk]
             partner = partner_buffer[: difference.shape[0]]
             np.take(Z, pairs.first[chunk], axis=0, out=difference)
@@ -129,13 +106,7 @@ class ContrastiveLoss:
             )
             coefficient /= n_pairs
             difference *= coefficient[:, None]
-        return total
-
-    def _map(self, function, items):
-        if self.n_threads == 1:
-            return map(function, items)
-        with ThreadPoolExecutor(self.n_threads) as pool:
-            return list(pool.map(function, items))
+        return total / n_pairs, scatter @ pair_gradient
 
     def scale_to_margin(self, Z):
         """Factor that brings the median dissimilar-pair distance of ``Z`` to ``margin``.
@@ -151,7 +122,7 @@ class ContrastiveLoss:
         return self.margin / median if median > 0 else 1.0
 
     def _workspace(self, n_components, dtype):
-        """Incidence matrix (split in row blocks per thread) and buffers, built once."""
+        """The incidence matrix and pair buffers in ``dtype``, built once."""
         key = (n_components, np.dtype(dtype))
         if key != self._workspace_key:
             n_pairs = self.pairs.n_pairs
@@ -161,12 +132,10 @@ class ContrastiveLoss:
             scatter = sp.csr_array(
                 (signs, (rows, columns)), shape=(self.n_samples, n_pairs)
             )
-            row_bounds = np.linspace(0, self.n_samples, self.n_threads + 1).astype(int)
-            chunk = min(n_pairs, _CHUNK)
             self._workspace_arrays = (
-                [scatter[a:b] for a, b in zip(row_bounds[:-1], row_bounds[1:])],
+                scatter,
                 np.empty((n_pairs, n_components), dtype),
-                [np.empty((chunk, n_components), dtype) for _ in range(self.n_threads)],
+                np.empty((min(n_pairs, _CHUNK), n_components), dtype),
             )
             self._workspace_key = key
         return self._workspace_arrays
