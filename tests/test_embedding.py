@@ -211,6 +211,8 @@ def test_array_init_is_the_starting_point(iris):
         ({"init": np.ones((3, 4)), "n_components": 2}, r"init array has shape \(3, 4\)"),
         ({"init": "lda", "n_components": 3}, "init='lda' can give at most"),
         ({"max_iter": 0}, "max_iter"),
+        ({"mining_block_size": 1}, "mining_block_size"),
+        ({"n_mining_rounds": 0}, "n_mining_rounds"),
         ({"tol": -1.0}, "tol"),
         ({"callback": 3}, "callback"),
     ],
@@ -320,3 +322,14 @@ def test_tiny_data_and_small_classes_fit(y):
     Z = model.transform(X)
     assert Z.shape == (len(y), 2) and np.all(np.isfinite(Z))
     assert 0.0 <= model.score(X, y) <= 1.0
+
+
+def test_block_mining_on_larger_data_matches_exact_mining(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
+    exact = ContrastiveEmbedding(16, mining_block_size=None, random_state=0)
+    blocked = ContrastiveEmbedding(16, mining_block_size=300, random_state=0)
+    exact_accuracy = knn_accuracy(exact.fit(X_train, y_train), *digits_split)
+    blocked_accuracy = knn_accuracy(blocked.fit(X_train, y_train), *digits_split)
+    assert blocked_accuracy > exact_accuracy - 0.02
+    # the samples are reordered internally; transform still follows the input
+    np.testing.assert_allclose(blocked.transform(X_train[::-1]), blocked.transform(X_train)[::-1])

@@ -1,0 +1,138 @@
+"""Scaling: fit time (pairs vs optimisation), time per evaluation and peak memory.
+
+Data: make_classification with d=64 features (16 informative), 10 classes,
+float32; ContrastiveEmbedding(n_components=16) with default settings.
+sklearn's NCA runs alongside for sizes whose fit fits in this machine (its
+memory grows as n**2: 8.2 GB at n=16,000). Each point runs in a fresh
+process so that its peak memory (ru_maxrss) is its own. Also measures one
+loss-and-gradient evaluation against its floor (bench_evaluation.py) at
+100,000 and 1,000,000 samples.
+
+Usage: python benchmarks/bench_scaling.py [--quick] [--output DIR]
+  --quick: n up to 100,000 (a few minutes); default: up to 1,000,000.
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench_evaluation import measure as measure_evaluation
+
+SIZES = [1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000]
+QUICK_MAX = 100_000
+NCA_MAX = 10_000
+N_FEATURES, N_COMPONENTS = 64, 16
+
+
+def make_data(n_samples):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=n_samples, n_features=N_FEATURES, n_informative=16,
+        n_classes=10, n_clusters_per_class=2, random_state=0)
+    return X.astype(np.float32), y
+
+
+def fit_once(method, n_samples):
+    """Fit one method on n samples in this process; return its measurements."""
+    X, y = make_data(n_samples)
+    if method == "nca":
+        from sklearn.neighbors import NeighborhoodComponentsAnalysis
+
+        start = time.perf_counter()
+        NeighborhoodComponentsAnalysis(n_components=N_COMPONENTS, random_state=0).fit(X, y)
+        result = {"fit_seconds": time.perf_counter() - start}
+    else:
+        from _timing import fit_phases
+        from sk_contrastive import ContrastiveEmbedding
+
+        with fit_phases() as phases:
+            start = time.perf_counter()
+            model = ContrastiveEmbedding(n_components=N_COMPONENTS, random_state=0).fit(X, y)
+            total = time.perf_counter() - start
+        result = {"fit_seconds": total, "pairs_seconds": phases["pairs"],
+                  "optimize_seconds": phases["optimize"],
+                  "evaluations": phases["evaluations"], "n_iter": model.n_iter_,
+                  "n_pairs": model.n_pairs_,
+                  "seconds_per_evaluation": phases["optimize"] / phases["evaluations"]}
+    data_mb = X.nbytes / 2**20
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"method": method, "n": n_samples, "peak_mb": peak_mb, "data_mb": data_mb, **result}
+
+
+def run_point(method, n_samples):
+    completed = subprocess.run(
+        [sys.executable, __file__, "--single", method, str(n_samples)],
+        capture_output=True, text=True, check=True)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def plot(rows, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    ours = [row for row in rows if row["method"] == "ours"]
+    nca = [row for row in rows if row["method"] == "nca"]
+    n = np.array([row["n"] for row in ours])
+    for key, label in [("fit_seconds", "ContrastiveEmbedding: total fit"),
+                       ("pairs_seconds", "  pair construction"),
+                       ("optimize_seconds", "  optimisation")]:
+        axis.loglog(n, [row[key] for row in ours], "o-", label=label)
+    if nca:
+        axis.loglog([row["n"] for row in nca], [row["fit_seconds"] for row in nca],
+                    "s--", label="sklearn NCA: total fit")
+    reference = n * np.log(n)
+    axis.loglog(n, reference / reference[-1] * ours[-1]["fit_seconds"], ":",
+                color="gray", label="n log n (through the last point)")
+    axis.set_xlabel("training samples (d=64, k=16, float32)")
+    axis.set_ylabel("seconds")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--output", default="benchmarks/results")
+    parser.add_argument("--single", nargs=2, metavar=("METHOD", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.single:
+        print(json.dumps(fit_once(args.single[0], int(args.single[1]))))
+        return
+    sizes = [n for n in SIZES if n <= QUICK_MAX] if args.quick else SIZES
+    rows = []
+    for n in sizes:
+        for method in ["ours"] + (["nca"] if n <= NCA_MAX else []):
+            row = run_point(method, n)
+            rows.append(row)
+            print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
+                              for k, v in row.items()}), flush=True)
+    floors = [measure_evaluation(n, N_FEATURES, N_COMPONENTS, "float32", repeats=5)
+              for n in (100_000, 1_000_000) if n <= sizes[-1]]
+    for floor in floors:
+        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
+                          for k, v in floor.items()}), flush=True)
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    suffix = "quick" if args.quick else "full"
+    (output / f"scaling_{suffix}.json").write_text(
+        json.dumps({"fits": rows, "evaluation_floor": floors}, indent=1))
+    try:
+        plot(rows, output / f"scaling_{suffix}.png")
+    except ImportError:
+        print("install matplotlib for the plot")
+
+
+if __name__ == "__main__":
+    main()
