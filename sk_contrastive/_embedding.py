@@ -1,6 +1,7 @@
 """ContrastiveEmbedding: the estimator that ties pairs, map, loss and optimiser together."""
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -11,6 +12,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 from ._linear import INIT_OPTIONS, LinearProjection
 from ._blocks import spatial_blocks
 from ._loss import ContrastiveLoss
+from ._memory import check_pair_memory
 from ._mlp import ACTIVATIONS, MLP_INIT_OPTIONS, MLPProjection
 from ._objective import loss_and_gradient
 from ._optimize import minimize_lbfgs
@@ -20,6 +22,8 @@ from ._scoring import leave_one_out_knn_accuracy
 PAIR_STRATEGIES = ("neighbors", "random")
 SCORE_N_NEIGHBORS = 5
 MLP_DEFAULT_ALPHA = 1e-3
+# Inputs whose largest magnitude lies outside this range are rescaled for the fit.
+_MODERATE_MAGNITUDE = (2.0**-16, 2.0**16)
 
 
 class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -295,7 +299,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         n_components = self._check_params(X, classes.shape[0])
         random_state = check_random_state(self.random_state)
 
-        projection = self._make_projection(X.shape[1], n_components)
+        pairs_per_sample = self.n_positives + self.n_negatives + self.n_random_negatives
+        check_pair_memory(X.shape[0] * pairs_per_sample, n_components, X.dtype.itemsize)
+        X, y, blocks, input_scale = self._prepare_samples(X, y, random_state)
+        projection = self._make_projection(X.shape[1], n_components, input_scale)
         alpha = self.alpha
         if alpha == "auto":
             alpha = MLP_DEFAULT_ALPHA if self.hidden_layer_sizes else 0.0
@@ -304,58 +311,83 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             previous.architecture == projection.architecture
         )
         if warm:
-            params = previous.params_from(self)
+            params = projection.params_from(self)
         else:
             params = projection.initial_params(self.init, X, y, random_state)
         rescale = not warm and isinstance(self.init, str)
 
-        X, y, blocks = self._order_by_blocks(X, y, random_state)
-        n_iter = 0
-        for mining_round in range(self.n_mining_rounds):
-            if mining_round or warm:
-                # Later rounds (and a warm start) mine in the learned embedding.
-                mining_space = projection.forward(params, X)[0]
-                blocks = self._blocks(mining_space, random_state)
-            else:
-                mining_space = X
-            pairs = pairs_from_labels(
-                mining_space,
-                y,
-                strategy=self.pair_strategy,
-                n_positives=self.n_positives,
-                n_negatives=self.n_negatives,
-                n_random_negatives=self.n_random_negatives,
-                blocks=blocks,
-                random_state=random_state,
+        callback = self.callback and (
+            lambda p, n_iter: self.callback(projection.to_input_units(p), n_iter)
+        )
+        self._clear_fitted_state(keep_input_attributes=True)
+        n_iter, result = 0, None
+        try:
+            for mining_round in range(self.n_mining_rounds):
+                if mining_round or warm:
+                    # Later rounds (and a warm start) mine in the learned embedding.
+                    mining_space = projection.forward(params, X)[0]
+                    blocks = self._blocks(mining_space, random_state)
+                else:
+                    mining_space = X
+                pairs = pairs_from_labels(
+                    mining_space,
+                    y,
+                    strategy=self.pair_strategy,
+                    n_positives=self.n_positives,
+                    n_negatives=self.n_negatives,
+                    n_random_negatives=self.n_random_negatives,
+                    blocks=blocks,
+                    random_state=random_state,
+                )
+                loss = ContrastiveLoss(pairs, X.shape[0], self.margin, self.pos_margin)
+                if mining_round == 0 and rescale:
+                    factor = loss.scale_to_margin(projection.forward(params, X)[0])
+                    params = projection.scale_output(params, factor)
+                result = minimize_lbfgs(
+                    lambda p: loss_and_gradient(p, X, projection, loss, alpha),
+                    params,
+                    max_iter=self.max_iter,
+                    tol=self.tol,
+                    scale=self.margin if projection.scales_with_margin else 1.0,
+                    callback=callback,
+                    verbose=self.verbose,
+                    name=type(self).__name__,
+                    first_iteration=n_iter,
+                    warn=mining_round == self.n_mining_rounds - 1,
+                )
+                params = result.params
+                n_iter += result.n_iter
+                if result.stop in ("callback", "interrupted"):
+                    break
+        except KeyboardInterrupt:
+            if result is None:
+                self._clear_fitted_state(keep_input_attributes=False)
+                raise
+            result = result._replace(stop="interrupted")
+        if result.stop == "interrupted":
+            warnings.warn(
+                f"ContrastiveEmbedding: fit interrupted after {n_iter} iterations; "
+                "the estimator keeps the parameters of the last completed "
+                f"iteration (loss {result.loss:.6g}).",
+                UserWarning,
             )
-            loss = ContrastiveLoss(pairs, X.shape[0], self.margin, self.pos_margin)
-            if mining_round == 0 and rescale:
-                factor = loss.scale_to_margin(projection.forward(params, X)[0])
-                params = projection.scale_output(params, factor)
-            result = minimize_lbfgs(
-                lambda p: loss_and_gradient(p, X, projection, loss, alpha),
-                params,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                scale=self.margin if projection.scales_with_margin else 1.0,
-                callback=self.callback,
-                verbose=self.verbose,
-                name=type(self).__name__,
-                first_iteration=n_iter,
-                warn=mining_round == self.n_mining_rounds - 1,
-            )
-            params = result.params
-            n_iter += result.n_iter
-            if result.stopped_by_callback:
-                break
 
         for name, value in projection.fitted_attributes(params, X.dtype).items():
             setattr(self, name, value)
-        self._projection = projection
+        self._projection = self._make_projection(X.shape[1], n_components)
         self.n_iter_ = n_iter
         self.loss_ = result.loss
         self.n_pairs_ = pairs.n_pairs
         return self
+
+    def _clear_fitted_state(self, keep_input_attributes):
+        """Forget a previous fit, so that a refit replaces all of it."""
+        kept = {"n_features_in_", "feature_names_in_"} if keep_input_attributes else set()
+        for name in list(vars(self)):
+            if (name.endswith("_") and not name.startswith("__") and name not in kept) or (
+                name == "_projection"
+            ):
+                delattr(self, name)
 
     def transform(self, X):
         """Embed samples with the learned map.
@@ -492,27 +524,39 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             return None
         return spatial_blocks(X, self.mining_block_size, random_state)
 
-    def _order_by_blocks(self, X, y, random_state):
-        """Reorder the samples block by block, and return the blocks in that order.
+    def _prepare_samples(self, X, y, random_state):
+        """Scale and reorder the training samples; return them with the blocks.
 
-        Neighbours then sit close together in memory, which makes the loss's
+        Data of extreme magnitude are divided by a power of two (exact in
+        floating point), which keeps the neighbour search, the initialisation
+        and the optimiser away from overflow and underflow; the projections
+        fold the factor back into the fitted weights. Then, for data larger
+        than one mining block, the samples are reordered block by block:
+        neighbours sit close together in memory, which makes the loss's
         gathers and scatters over the pairs about twice as fast on large data.
-        The fit does not depend on the order of the samples otherwise.
+        Returns ``(X, y, blocks, input_scale)``; ``X`` is a copy whenever it
+        differs from the input.
         """
+        largest = float(np.max(np.abs(X))) if X.size else 0.0
+        input_scale = 1.0
+        if largest > 0 and not _MODERATE_MAGNITUDE[0] <= largest <= _MODERATE_MAGNITUDE[1]:
+            input_scale = float(2.0 ** np.frexp(largest)[1])
+            X = X / np.asarray(input_scale, dtype=X.dtype)
         blocks = self._blocks(X, random_state)
         if blocks is None:
-            return X, y, None
+            return X, y, None, input_scale
         order = np.concatenate(blocks)
         starts = np.cumsum([0] + [block.shape[0] for block in blocks])
         contiguous = [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:])]
-        return X[order], y[order], contiguous
+        return X[order], y[order], contiguous, input_scale
 
-    def _make_projection(self, n_features, n_components):
+    def _make_projection(self, n_features, n_components, input_scale=1.0):
         if self.hidden_layer_sizes:
             return MLPProjection(
-                n_features, self.hidden_layer_sizes, n_components, self.activation
+                n_features, self.hidden_layer_sizes, n_components, self.activation,
+                input_scale,
             )
-        return LinearProjection(n_features, n_components)
+        return LinearProjection(n_features, n_components, input_scale)
 
     @property
     def _n_features_out(self):

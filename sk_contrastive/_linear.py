@@ -1,5 +1,7 @@
 """The linear map ``Z = X @ components.T``: forward, backward and initialisation."""
 
+import warnings
+
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
@@ -14,6 +16,10 @@ class LinearProjection:
     Its parameters are the flattened ``(n_components, n_features)`` matrix
     ``components``; ``forward`` and ``backward`` are the two dense products of
     one loss-and-gradient evaluation.
+
+    With ``input_scale=s`` the map is trained on ``X / s`` (and penalised in
+    those units); the fitted ``components_`` are those of the same map applied
+    to ``X``: the parameters divided by ``s``.
 
     Examples
     --------
@@ -31,9 +37,10 @@ class LinearProjection:
     # The loss of a linear map is homogeneous of degree 2 in (params, margin).
     scales_with_margin = True
 
-    def __init__(self, n_features, n_components):
+    def __init__(self, n_features, n_components, input_scale=1.0):
         self.n_features = n_features
         self.n_components = n_components
+        self.input_scale = input_scale
 
     @property
     def n_params(self):
@@ -58,7 +65,7 @@ class LinearProjection:
         return (grad_Z.T @ X).ravel()
 
     def penalty(self, params):
-        """``(||components||**2, its gradient)``: every parameter is a weight."""
+        """``(||params||**2, its gradient)``: every parameter is a weight."""
         params = np.asarray(params)
         return float(params @ params), 2.0 * params
 
@@ -67,15 +74,26 @@ class LinearProjection:
         return np.asarray(params, dtype=np.float64) * factor
 
     def initial_params(self, init, X, y, random_state=None):
-        """Flat starting point; see :func:`initial_components`."""
-        return initial_components(init, X, y, self.n_components, random_state).ravel()
+        """Flat starting point for (scaled) ``X``; see :func:`initial_components`.
+
+        An array ``init`` is in the units of the unscaled data.
+        """
+        components = initial_components(init, X, y, self.n_components, random_state)
+        if not isinstance(init, str):
+            components = components * self.input_scale
+        return components.ravel()
+
+    def to_input_units(self, params):
+        """The flat parameters of the same map applied to the unscaled ``X``."""
+        return np.asarray(params) / self.input_scale
 
     def fitted_attributes(self, params, dtype):
-        return {"components_": self.components(params, dtype)}
+        """``components_`` of the map applied to the unscaled ``X``."""
+        return {"components_": self.components(self.to_input_units(params), dtype)}
 
     def params_from(self, estimator):
         """The flat parameters of a fitted estimator's ``components_``."""
-        return estimator.components_.astype(np.float64).ravel()
+        return estimator.components_.astype(np.float64).ravel() * self.input_scale
 
 
 def initial_components(init, X, y, n_components, random_state=None):
@@ -86,11 +104,14 @@ def initial_components(init, X, y, n_components, random_state=None):
     n_classes - 1)``, else ``"pca"`` when ``n_components < min(n_features,
     n_samples)``, else ``"identity"``. ``"pca"`` and ``"lda"`` need
     ``n_components`` no larger than what they can produce; an array is used
-    as given.
+    as given. Where LDA or PCA cannot give ``n_components`` finite directions
+    (constant data, fewer independent directions than asked for), the start is
+    ``"identity"``, with a warning when that init was asked for by name.
     """
     n_samples, n_features = X.shape
     if not isinstance(init, str):
         return np.asarray(init, dtype=np.float64)
+    requested = init
     if init == "auto":
         n_classes = np.unique(y).shape[0]
         if n_components <= min(n_features, n_classes - 1):
@@ -104,8 +125,26 @@ def initial_components(init, X, y, n_components, random_state=None):
     if init == "random":
         rng = check_random_state(random_state)
         return rng.standard_normal((n_components, n_features)) / np.sqrt(n_features)
-    if init == "pca":
-        pca = PCA(n_components=n_components, random_state=random_state).fit(X)
-        return pca.components_.astype(np.float64)
-    lda = LinearDiscriminantAnalysis(n_components=n_components).fit(X, y)
-    return lda.scalings_.T[:n_components].astype(np.float64)
+    try:
+        if init == "pca":
+            pca = PCA(n_components=n_components, random_state=random_state).fit(X)
+            components = pca.components_
+        else:
+            lda = LinearDiscriminantAnalysis(n_components=n_components).fit(X, y)
+            components = lda.scalings_.T[:n_components]
+    except (ValueError, IndexError, np.linalg.LinAlgError):
+        components = None
+    if (
+        components is None
+        or components.shape != (n_components, n_features)
+        or not np.all(np.isfinite(components))
+    ):
+        if requested != "auto":
+            warnings.warn(
+                f"init={requested!r} gives no {n_components} finite directions on "
+                "this data (is it constant or rank-deficient?); starting from "
+                "init='identity' instead.",
+                UserWarning,
+            )
+        return np.eye(n_components, n_features)
+    return components.astype(np.float64)

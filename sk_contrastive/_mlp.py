@@ -68,6 +68,10 @@ class MLPProjection:
         Units of the linear output layer.
     activation : {"relu", "tanh", "softplus", "logistic"}
         Activation of the hidden layers.
+    input_scale : float, default=1.0
+        The network is trained on ``X / input_scale`` (and penalised in those
+        units); the fitted ``coefs_`` are those of the same network applied to
+        ``X``: the first layer's weights divided by ``input_scale``.
 
     Examples
     --------
@@ -84,8 +88,10 @@ class MLPProjection:
 
     scales_with_margin = False
 
-    def __init__(self, n_features, hidden_layer_sizes, n_components, activation):
+    def __init__(self, n_features, hidden_layer_sizes, n_components, activation,
+                 input_scale=1.0):
         self.n_features = n_features
+        self.input_scale = input_scale
         self.hidden_layer_sizes = tuple(hidden_layer_sizes)
         self.n_components = n_components
         self.activation = activation
@@ -95,6 +101,10 @@ class MLPProjection:
         self._weight_mask = np.zeros(self.n_params)
         for (fan_in, fan_out), start in zip(self._shapes, self._offsets):
             self._weight_mask[start : start + fan_in * fan_out] = 1.0
+        # Factor from the trained parameters to those of the network on the
+        # unscaled X: only the first layer's weights see the input scale.
+        self._unscale = np.ones(self.n_params)
+        self._unscale[: n_features * self._shapes[0][1]] = 1.0 / input_scale
 
     @property
     def n_params(self):
@@ -184,9 +194,13 @@ class MLPProjection:
             )
         return params
 
+    def to_input_units(self, params):
+        """The flat parameters of the same network applied to the unscaled ``X``."""
+        return np.asarray(params) * self._unscale
+
     def fitted_attributes(self, params, dtype):
-        """``coefs_`` and ``intercepts_`` in the style of MLPClassifier."""
-        layers = self.layers(params)
+        """``coefs_`` and ``intercepts_`` (for the unscaled ``X``), as in MLPClassifier."""
+        layers = self.layers(self.to_input_units(params))
         return {
             "coefs_": [W.astype(dtype) for W, _ in layers],
             "intercepts_": [b.astype(dtype) for _, b in layers],
@@ -197,4 +211,4 @@ class MLPProjection:
         return np.concatenate([
             np.concatenate([W.ravel(), b.ravel()]).astype(np.float64)
             for W, b in zip(estimator.coefs_, estimator.intercepts_)
-        ])
+        ]) / self._unscale

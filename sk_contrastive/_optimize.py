@@ -13,7 +13,7 @@ class OptimizationResult(NamedTuple):
     params: np.ndarray
     loss: float
     n_iter: int
-    stopped_by_callback: bool
+    stop: str  # "converged", "max_iter", "callback", "interrupted" or "other"
 
 
 def minimize_lbfgs(
@@ -65,19 +65,35 @@ def minimize_lbfgs(
     Returns
     -------
     result : OptimizationResult
+        After a ``KeyboardInterrupt`` that comes once at least one iteration
+        is complete, the last completed iterate with ``stop="interrupted"``;
+        an interrupt before that propagates.
+
+    Raises
+    ------
+    ValueError
+        If ``fun`` returns a non-finite value or gradient.
     """
     start = time.perf_counter()
     latest = {}
+    accepted = {}
     n_iter = 0
 
     def objective(x_in_units):
         value, gradient = fun(x_in_units * scale)
+        if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
+            raise ValueError(
+                f"[{name}] The loss or its gradient became non-finite after "
+                f"{first_iteration + n_iter} iterations. Scale the features (for "
+                "example with StandardScaler), lower the margin, or raise alpha."
+            )
         latest["gradient_norm"] = float(np.linalg.norm(gradient))
         return value / scale**2, gradient / scale
 
     def on_iteration(intermediate_result):
         nonlocal n_iter
         n_iter += 1
+        accepted["x"], accepted["fun"] = intermediate_result.x, intermediate_result.fun
         if verbose:
             elapsed = time.perf_counter() - start
             print(
@@ -92,15 +108,22 @@ def minimize_lbfgs(
         header = f"{'Iteration':>9} {'Loss':>16} {'Gradient norm':>14} {'Time (s)':>10}"
         print(f"[{name}] {header}")
         print(f"[{name}] {'-' * len(header)}")
-    result = minimize(
-        objective,
-        x0 / scale,
-        method="L-BFGS-B",
-        jac=True,
-        tol=tol,
-        callback=on_iteration,
-        options={"maxiter": max_iter},
-    )
+    try:
+        result = minimize(
+            objective,
+            x0 / scale,
+            method="L-BFGS-B",
+            jac=True,
+            tol=tol,
+            callback=on_iteration,
+            options={"maxiter": max_iter},
+        )
+    except KeyboardInterrupt:
+        if not n_iter:
+            raise
+        return OptimizationResult(
+            accepted["x"] * scale, float(accepted["fun"]) * scale**2, n_iter, "interrupted"
+        )
     if warn and result.status == 1:
         warnings.warn(
             f"[{name}] L-BFGS stopped at the iteration limit max_iter={max_iter} "
@@ -110,7 +133,7 @@ def minimize_lbfgs(
         )
     if verbose:
         print(f"[{name}] {result.message} ({time.perf_counter() - start:.2f} s)")
-    # scipy reports status 99 when the callback raised StopIteration.
-    return OptimizationResult(
-        result.x * scale, float(result.fun) * scale**2, n_iter, result.status == 99
-    )
+    # L-BFGS-B's status: 0 converged, 1 iteration or evaluation limit,
+    # 99 the callback raised StopIteration.
+    stop = {0: "converged", 1: "max_iter", 99: "callback"}.get(result.status, "other")
+    return OptimizationResult(result.x * scale, float(result.fun) * scale**2, n_iter, stop)

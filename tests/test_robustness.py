@@ -1,0 +1,279 @@
+"""Bad input, degenerate data, side effects, memory and interrupts.
+
+Every behaviour is checked for both the linear map and the MLP.
+"""
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.preprocessing import StandardScaler
+
+import sk_contrastive._embedding as embedding_module
+import sk_contrastive._memory as memory_module
+from sk_contrastive import ContrastiveEmbedding
+from sk_contrastive._optimize import minimize_lbfgs
+
+MAPS = {
+    "linear": {},
+    "mlp": {"hidden_layer_sizes": (8,)},
+}
+
+
+@pytest.fixture(params=list(MAPS), ids=list(MAPS))
+def make(request):
+    def factory(**params):
+        return ContrastiveEmbedding(
+            **{"n_components": 2, "max_iter": 30, "random_state": 0,
+               **MAPS[request.param], **params})
+    return factory
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def fit_quietly(model, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+# ---- invalid data: clear ValueErrors -------------------------------------------
+
+
+@pytest.mark.parametrize("bad,message", [(np.nan, "NaN"), (np.inf, "infinity")])
+def test_non_finite_X_is_rejected(make, iris, bad, message):
+    X, y = iris
+    X = X.copy()
+    X[3, 1] = bad
+    with pytest.raises(ValueError, match=message):
+        make().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "y,message",
+    [
+        (np.linspace(0, 1, 150), "Unknown label type"),  # continuous
+        (np.zeros(150), "at least 2 classes"),
+        (np.zeros((150, 2), dtype=int), "1d array"),  # multi-output
+        (np.arange(149) % 3, "inconsistent numbers of samples"),
+    ],
+)
+def test_invalid_targets_are_rejected(make, iris, y, message):
+    with pytest.raises(ValueError, match=message):
+        make().fit(iris[0], y)
+
+
+def test_fewer_than_two_samples_is_rejected(make):
+    with pytest.raises(ValueError, match="minimum of 2 is required"):
+        make().fit(np.ones((1, 3)), [0])
+
+
+def test_wrong_feature_count_and_empty_batch_at_transform(make, iris):
+    X, y = iris
+    model = fit_quietly(make(), X, y)
+    with pytest.raises(ValueError, match="features"):
+        model.transform(X[:, :3])
+    with pytest.raises(ValueError, match="0 sample"):
+        model.transform(X[:0])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        model.score(X, y[:-1])
+
+
+def test_transform_before_fit(make, iris):
+    with pytest.raises(NotFittedError):
+        make().transform(iris[0])
+
+
+# ---- degenerate but valid data: finite output -----------------------------------
+
+
+def degenerate_cases():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 5))
+    y = np.arange(40) % 3
+    duplicated = np.vstack([X[:20], X[:20]])
+    with_constant = X.copy()
+    with_constant[:, 2] = 7.0
+    scales = X * np.array([1e-8, 1.0, 1e8, 1e3, 1e-3])
+    return {
+        "singleton class": (X, np.r_[np.zeros(39, int), 1]),
+        "classes smaller than n_positives": (X[:9], np.array([0, 0, 1, 1, 1, 2, 2, 3, 3])),
+        "two samples": (X[:2], np.array([0, 1])),
+        "duplicate rows": (duplicated, np.arange(40) % 2),
+        "duplicate rows with different labels": (duplicated, np.r_[np.zeros(20, int), np.ones(20, int)]),
+        "constant feature": (with_constant, y),
+        "all-zero features": (np.zeros((40, 5)), y),
+        "wildly different scales": (scales, y),
+        "very large magnitudes": (X * 1e300, y),
+        "very small magnitudes": (X * 1e-300, y),
+        "more features than samples": (rng.standard_normal((12, 50)), np.arange(12) % 2),
+        "integer X": (rng.integers(-5, 5, (40, 5)), y),
+        "boolean X": (rng.random((40, 5)) > 0.5, y),
+    }
+
+
+@pytest.mark.parametrize("case", list(degenerate_cases()))
+def test_degenerate_data_gives_finite_output(make, case):
+    X, y = degenerate_cases()[case]
+    model = fit_quietly(make(), X, y)
+    Z = model.transform(X)
+    assert Z.shape == (len(X), 2)
+    assert np.all(np.isfinite(Z))
+    assert np.isfinite(model.loss_)
+    assert 0.0 <= model.score(X, y) <= 1.0
+
+
+def test_read_only_and_memory_mapped_X(make, iris, tmp_path):
+    X, y = iris
+    read_only = X.copy()
+    read_only.flags.writeable = False
+    expected = fit_quietly(make(), X, y).transform(X)
+    np.testing.assert_allclose(fit_quietly(make(), read_only, y).transform(read_only), expected)
+    path = tmp_path / "X.dat"
+    mapped = np.memmap(path, dtype=X.dtype, mode="w+", shape=X.shape)
+    mapped[:] = X
+    mapped.flush()
+    mapped = np.memmap(path, dtype=X.dtype, mode="r", shape=X.shape)
+    np.testing.assert_allclose(fit_quietly(make(), mapped, y).transform(mapped), expected)
+
+
+@pytest.mark.parametrize("factor", [2.0**400, 2.0**-400])
+def test_extreme_magnitudes_fit_as_well_as_moderate_ones(make, iris, factor):
+    X, y = iris
+    moderate = fit_quietly(make(), X, y)
+    extreme = fit_quietly(make(), X * factor, y)
+    assert extreme.score(X * factor, y) == pytest.approx(moderate.score(X, y), abs=0.03)
+
+
+# ---- no side effects ------------------------------------------------------------
+
+
+def test_inputs_are_not_modified(make, iris):
+    X, y = iris
+    X_before, y_before = X.copy(), y.copy()
+    model = fit_quietly(make(mining_block_size=50), X, y)  # reorders internally
+    model.transform(X)
+    model.score(X, y)
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(y, y_before)
+
+
+def test_refit_replaces_all_fitted_state(iris):
+    X, y = iris
+    model = fit_quietly(ContrastiveEmbedding(hidden_layer_sizes=(8,), max_iter=10), X, y)
+    assert hasattr(model, "coefs_")
+    model.set_params(hidden_layer_sizes=())
+    fit_quietly(model, X[:, :3], y)
+    assert not hasattr(model, "coefs_") and not hasattr(model, "intercepts_")
+    assert model.components_.shape == (3, 3) and model.n_features_in_ == 3
+
+
+def test_transform_is_row_wise_and_thread_safe(make, iris):
+    X, y = iris
+    model = fit_quietly(make(), X, y)
+    expected = model.transform(X)
+    np.testing.assert_allclose(model.transform(X[10:20]), expected[10:20])
+    results = [None] * 8
+
+    def work(index):
+        results[index] = model.transform(X)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
+
+
+def test_repeated_fits_are_identical(make, iris):
+    X, y = iris
+    first = fit_quietly(make(), X, y).transform(X)
+    model = make()
+    for _ in range(2):
+        np.testing.assert_array_equal(fit_quietly(model, X, y).transform(X), first)
+
+
+# ---- memory safety --------------------------------------------------------------
+
+
+def test_pair_memory_is_checked_before_allocating(make, iris, monkeypatch):
+    monkeypatch.setattr(memory_module, "available_memory_bytes", lambda: 10_000)
+    with pytest.raises(ValueError, match="n_positives, n_negatives or n_random_negatives"):
+        make().fit(*iris)
+
+
+# ---- non-finite loss and interrupts ----------------------------------------------
+
+
+def test_non_finite_loss_stops_with_advice():
+    def explodes(x):
+        return (np.inf if x[0] > 0.5 else float(x @ x)), 2 * x - 10
+
+    with pytest.raises(ValueError, match="non-finite.*StandardScaler"):
+        minimize_lbfgs(explodes, np.zeros(2), max_iter=50, tol=1e-9)
+
+
+def test_non_finite_loss_never_leaves_nan_components(make, iris, monkeypatch):
+    real = embedding_module.loss_and_gradient
+
+    def nan_after_a_while(params, *args, **kwargs):
+        value, gradient = real(params, *args, **kwargs)
+        nan_after_a_while.calls += 1
+        return (np.nan if nan_after_a_while.calls > 5 else value), gradient
+
+    nan_after_a_while.calls = 0
+    monkeypatch.setattr(embedding_module, "loss_and_gradient", nan_after_a_while)
+    model = make()
+    with pytest.raises(ValueError, match="non-finite"):
+        model.fit(*iris)
+    assert not hasattr(model, "components_") and not hasattr(model, "coefs_")
+
+
+def interrupt_at(iteration):
+    def callback(params, n_iter):
+        if n_iter == iteration:
+            raise KeyboardInterrupt
+    return callback
+
+
+def test_interrupt_keeps_the_last_completed_iteration(make, iris):
+    X, y = iris
+    reference = fit_quietly(make(max_iter=3, n_mining_rounds=1), X, y)
+    model = make(n_mining_rounds=1, callback=interrupt_at(3))
+    with pytest.warns(UserWarning, match="interrupted after 3 iterations"):
+        model.fit(X, y)
+    assert model.n_iter_ == 3
+    np.testing.assert_allclose(model.transform(X), reference.transform(X))
+
+
+def test_interrupt_in_a_later_mining_round_keeps_the_earlier_rounds(make, iris):
+    X, y = iris
+    model = make(n_mining_rounds=2, max_iter=5, callback=interrupt_at(7))
+    with pytest.warns(UserWarning, match="interrupted after 7 iterations"):
+        fit_quietly(model, X, y)
+    assert model.n_iter_ == 7 and np.all(np.isfinite(model.transform(X)))
+
+
+def test_interrupt_before_the_first_iteration_leaves_the_estimator_unfitted(
+    make, iris, monkeypatch
+):
+    X, y = iris
+    model = fit_quietly(make(), X, y)  # an earlier fit must not survive either
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(embedding_module, "loss_and_gradient", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y)
+    with pytest.raises(NotFittedError):
+        model.transform(X)
