@@ -316,9 +316,11 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             params = projection.initial_params(self.init, X, y, random_state)
         rescale = not warm and isinstance(self.init, str)
 
-        callback = self.callback and (
-            lambda p, n_iter: self.callback(projection.to_input_units(p), n_iter)
-        )
+        callback = None
+        if self.callback is not None:
+            def callback(params, n_iter):
+                self.callback(projection.to_input_units(params), n_iter)
+
         self._clear_fitted_state(keep_input_attributes=True)
         n_iter, result = 0, None
         try:

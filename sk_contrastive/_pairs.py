@@ -7,8 +7,11 @@ flag), sorted by anchor, which is all the loss module needs to know.
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
+
+# Largest distance matrix computed at once (entries): 128 MiB in float64.
+_DISTANCE_ENTRIES = 2**24
 
 
 class Pairs(NamedTuple):
@@ -121,55 +124,67 @@ class _ClassGroups:
         self.counts = np.bincount(y_index)
         self.starts = np.concatenate(([0], np.cumsum(self.counts)[:-1]))
 
-    def members(self, label):
-        start = self.starts[label]
-        return self.order[start : start + self.counts[label]]
-
 
 def _nearest_within_blocks(X, y_index, n_same, n_other, blocks):
     """Nearest same-class and other-class partners, searched block by block."""
-    same, other = [], []
+    found = {True: [], False: []}
     for block in blocks:
-        groups = _ClassGroups(y_index[block])
-        for found, search, k in [
-            (same, _nearest_same_class, n_same),
-            (other, _nearest_other_class, n_other),
-        ]:
-            anchors, partners = search(X[block], groups, k)
-            found.append((block[anchors], block[partners]))
+        for similar, (anchors, partners) in _nearest_in_block(
+            X[block], y_index[block], n_same, n_other
+        ).items():
+            found[similar].append((block[anchors], block[partners]))
     return tuple(
-        (_concat([a for a, _ in found]), _concat([p for _, p in found]))
-        for found in (same, other)
+        (_concat([a for a, _ in found[similar]]), _concat([p for _, p in found[similar]]))
+        for similar in (True, False)
     )
 
 
-def _nearest_same_class(X, groups, n_neighbors):
-    anchors, partners = [], []
-    for label, count in enumerate(groups.counts):
-        k = min(n_neighbors, count - 1)
-        if k < 1:
-            continue
-        members = groups.members(label)
-        search = NearestNeighbors(n_neighbors=k).fit(X[members])
-        neighbors = search.kneighbors(return_distance=False)
-        anchors.append(np.repeat(members, k))
-        partners.append(members[neighbors.ravel()])
-    return _concat(anchors), _concat(partners)
+def _nearest_in_block(X, y_index, n_same, n_other):
+    """Exact nearest same-class and other-class samples within one block.
+
+    Samples are taken class by class, so that a class's own columns form one
+    contiguous range: positives are searched in that range only, negatives in
+    the rest of the row. Rows are ranked by ``||x_j||**2 - 2 x_i . x_j``
+    (the distance up to a per-row constant): one GEMM per chunk of rows, at
+    most ``_DISTANCE_ENTRIES`` entries at once.
+    Returns ``{True: (anchors, partners), False: (anchors, partners)}``.
+    """
+    n_samples = X.shape[0]
+    order = np.argsort(y_index, kind="stable")
+    X = X[order]
+    bounds = np.concatenate(([0], np.flatnonzero(np.diff(y_index[order])) + 1, [n_samples]))
+    squared_norms = np.einsum("ij,ij->i", X, X)
+    rows_per_chunk = max(1, _DISTANCE_ENTRIES // n_samples)
+    found = {True: ([], []), False: ([], [])}
+    for class_start, class_stop in zip(bounds[:-1], bounds[1:]):
+        for start in range(class_start, class_stop, rows_per_chunk):
+            rows = np.arange(start, min(start + rows_per_chunk, class_stop))
+            ranking = X[rows] @ X.T
+            ranking *= -2
+            ranking += squared_norms
+            ranking[np.arange(rows.shape[0]), rows] = np.inf  # never pair with itself
+            same_class = ranking[:, class_start:class_stop].copy()
+            ranking[:, class_start:class_stop] = np.inf
+            for similar, candidates, offset, k in (
+                (True, same_class, class_start, n_same),
+                (False, ranking, 0, n_other),
+            ):
+                anchors, partners = _smallest(candidates, k)
+                found[similar][0].append(order[rows[anchors]])
+                found[similar][1].append(order[partners + offset])
+    return {similar: (_concat(a), _concat(p)) for similar, (a, p) in found.items()}
 
 
-def _nearest_other_class(X, groups, n_neighbors):
-    anchors, partners = [], []
-    for label, count in enumerate(groups.counts):
-        others = np.flatnonzero(groups.y_index != label)
-        k = min(n_neighbors, others.shape[0])
-        if k < 1 or count == 0:
-            continue
-        members = groups.members(label)
-        search = NearestNeighbors(n_neighbors=k).fit(X[others])
-        neighbors = search.kneighbors(X[members], return_distance=False)
-        anchors.append(np.repeat(members, k))
-        partners.append(others[neighbors.ravel()])
-    return _concat(anchors), _concat(partners)
+def _smallest(candidates, k):
+    """(row, column) of the ``k`` smallest finite entries of each row."""
+    k = min(k, candidates.shape[1])
+    if k < 1:
+        return _concat([]), _concat([])
+    nearest = np.argpartition(candidates, k - 1, axis=1)[:, :k]
+    # Fewer than k finite candidates (a small class) leave inf entries: drop them.
+    exists = np.isfinite(np.take_along_axis(candidates, nearest, axis=1))
+    rows = np.broadcast_to(np.arange(candidates.shape[0])[:, None], nearest.shape)
+    return rows[exists], nearest[exists]
 
 
 def _random_partners(groups, n_partners, rng, *, same):
