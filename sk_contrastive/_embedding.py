@@ -314,14 +314,43 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             params = projection.params_from(self)
         else:
             params = projection.initial_params(self.init, X, y, random_state)
-        rescale = not warm and isinstance(self.init, str)
-
-        callback = None
-        if self.callback is not None:
-            def callback(params, n_iter):
-                self.callback(projection.to_input_units(params), n_iter)
 
         self._clear_fitted_state(keep_input_attributes=True)
+        try:
+            params, result, pairs, n_iter = self._fit_rounds(
+                X, y, projection, params, blocks, alpha, warm, random_state
+            )
+        except BaseException:  # an interrupt before the first iteration, or an error
+            self._clear_fitted_state(keep_input_attributes=False)
+            raise
+        if result.stop == "interrupted":
+            warnings.warn(
+                f"ContrastiveEmbedding: fit interrupted after {n_iter} iterations; "
+                "the estimator keeps the parameters of the last completed "
+                f"iteration (loss {result.loss:.6g}).",
+                UserWarning,
+            )
+
+        for name, value in projection.fitted_attributes(params, X.dtype).items():
+            setattr(self, name, value)
+        self._projection = self._make_projection(X.shape[1], n_components)
+        self.n_iter_ = n_iter
+        self.loss_ = result.loss
+        self.n_pairs_ = pairs.n_pairs
+        return self
+
+    def _fit_rounds(self, X, y, projection, params, blocks, alpha, warm, random_state):
+        """Mine pairs and optimise, ``n_mining_rounds`` times.
+
+        Returns ``(params, result, pairs, n_iter)`` of the last round that ran.
+        A ``KeyboardInterrupt`` after the first completed iteration ends the
+        rounds with ``result.stop == "interrupted"``; before it, it propagates.
+        """
+        callback = None
+        if self.callback is not None:
+            def callback(flat_params, n_iter):
+                self.callback(projection.to_input_units(flat_params), n_iter)
+
         n_iter, result = 0, None
         try:
             for mining_round in range(self.n_mining_rounds):
@@ -342,7 +371,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                     random_state=random_state,
                 )
                 loss = ContrastiveLoss(pairs, X.shape[0], self.margin, self.pos_margin)
-                if mining_round == 0 and rescale:
+                if mining_round == 0 and not warm and isinstance(self.init, str):
                     factor = loss.scale_to_margin(projection.forward(params, X)[0])
                     params = projection.scale_output(params, factor)
                 result = minimize_lbfgs(
@@ -363,24 +392,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                     break
         except KeyboardInterrupt:
             if result is None:
-                self._clear_fitted_state(keep_input_attributes=False)
                 raise
             result = result._replace(stop="interrupted")
-        if result.stop == "interrupted":
-            warnings.warn(
-                f"ContrastiveEmbedding: fit interrupted after {n_iter} iterations; "
-                "the estimator keeps the parameters of the last completed "
-                f"iteration (loss {result.loss:.6g}).",
-                UserWarning,
-            )
-
-        for name, value in projection.fitted_attributes(params, X.dtype).items():
-            setattr(self, name, value)
-        self._projection = self._make_projection(X.shape[1], n_components)
-        self.n_iter_ = n_iter
-        self.loss_ = result.loss
-        self.n_pairs_ = pairs.n_pairs
-        return self
+        return params, result, pairs, n_iter
 
     def _clear_fitted_state(self, keep_input_attributes):
         """Forget a previous fit, so that a refit replaces all of it."""

@@ -236,6 +236,8 @@ def test_non_finite_loss_never_leaves_nan_components(make, iris, monkeypatch):
     with pytest.raises(ValueError, match="non-finite"):
         model.fit(*iris)
     assert not hasattr(model, "components_") and not hasattr(model, "coefs_")
+    with pytest.raises(NotFittedError):
+        model.transform(iris[0])
 
 
 def interrupt_at(iteration):
