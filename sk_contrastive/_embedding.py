@@ -9,8 +9,8 @@ from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
-from ._linear import INIT_OPTIONS, LinearProjection
 from ._blocks import spatial_blocks
+from ._linear import INIT_OPTIONS, LinearProjection
 from ._loss import ContrastiveLoss
 from ._memory import check_pair_memory
 from ._mlp import ACTIVATIONS, MLP_INIT_OPTIONS, MLPProjection
@@ -553,7 +553,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Returns ``(X, y, blocks, input_scale)``; ``X`` is a copy whenever it
         differs from the input.
         """
-        largest = float(np.max(np.abs(X))) if X.size else 0.0
+        largest = float(max(X.max(), -X.min())) if X.size else 0.0  # no |X| copy
         input_scale = 1.0
         if largest > 0 and not _MODERATE_MAGNITUDE[0] <= largest <= _MODERATE_MAGNITUDE[1]:
             input_scale = float(2.0 ** np.frexp(largest)[1])
