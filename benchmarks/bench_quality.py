@@ -4,8 +4,8 @@ Each data set gets one stratified 70/30 split (random_state=0), one
 StandardScaler fitted on the training part, and the same n_components for
 every method; kNN(5) is fitted on the embedded training set and scored on the
 embedded test set. metric-learn and PyTorch columns appear when those
-optional packages are installed (``pip install ".[benchmarks]"`` and, for
-PyTorch, ``pip install torch==2.13.0``).
+optional packages are installed (``pip install torch==2.13.0`` first, then
+``pip install ".[benchmarks]"``, so that no CUDA build of torch is pulled).
 
 Usage: python benchmarks/bench_quality.py [--quick] [--output DIR]
 """
