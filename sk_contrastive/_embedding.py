@@ -453,9 +453,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """Validate every parameter against the data; return ``n_components``."""
         n_samples, n_features = X.shape
         if self.n_components is None:
-            n_components = n_features if isinstance(self.init, str) else (
-                np.shape(self.init)[0] if np.ndim(self.init) == 2 else n_features
-            )
+            array_init = not isinstance(self.init, str) and np.ndim(self.init) == 2
+            n_components = np.shape(self.init)[0] if array_init else n_features
         else:
             n_components = check_scalar(
                 self.n_components, "n_components", numbers.Integral, min_val=1

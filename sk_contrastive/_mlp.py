@@ -128,39 +128,40 @@ class MLPProjection:
         return layers
 
     def forward(self, params, X):
-        """Embed ``X``; the cache holds each layer's input and pre-activation."""
+        """Embed ``X``; the cache holds the layers in ``X``'s dtype and each
+        layer's input and pre-activation, for :meth:`backward`."""
         function, _, _ = ACTIVATIONS[self.activation]
         layers = self.layers(params, X.dtype)
-        cache = []
+        activations = []
         H = X
         for W, b in layers[:-1]:
             A = H @ W
             A += b
             pre_activation = A if function is _softplus else None
-            cache.append((H, pre_activation))
+            activations.append((H, pre_activation))
             H = function(A)
         W, b = layers[-1]
-        cache.append((H, None))
+        activations.append((H, None))
         Z = H @ W
         Z += b
-        return Z, cache
+        return Z, (layers, activations)
 
     def backward(self, params, X, cache, grad_Z):
         """Back-propagate ``dLoss/dZ`` to the flat parameter gradient."""
         _, derivative, _ = ACTIVATIONS[self.activation]
-        layers = self.layers(params, grad_Z.dtype)
+        layers, activations = cache
         gradient = np.empty(self.n_params, dtype=grad_Z.dtype)
         delta = grad_Z
         for index in range(len(layers) - 1, -1, -1):
             W, _ = layers[index]
-            H, _ = cache[index]
+            H, _ = activations[index]
             fan_in, fan_out = self._shapes[index]
             start = self._offsets[index]
             gradient[start : start + fan_in * fan_out] = (H.T @ delta).ravel()
             gradient[start + fan_in * fan_out : self._offsets[index + 1]] = delta.sum(axis=0)
             if index:
                 delta = delta @ W.T
-                delta *= derivative(cache[index - 1][1], H)
+                delta *= derivative(activations[index - 1][1], H)
         return gradient
 
     def penalty(self, params):

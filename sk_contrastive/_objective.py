@@ -28,7 +28,7 @@ def loss_and_gradient(params, X, projection, loss, alpha=0.0):
     """
     Z, cache = projection.forward(params, X)
     value, grad_Z = loss(Z)
-    gradient = projection.backward(params, X, cache, grad_Z).astype(np.float64)
+    gradient = projection.backward(params, X, cache, grad_Z).astype(np.float64, copy=False)
     if alpha:
         norm, norm_gradient = projection.penalty(params)
         value += alpha * norm
