@@ -15,7 +15,7 @@ _DIRECTION_SAMPLE = 256
 _POWER_ITERATIONS = 4
 
 
-def spatial_blocks(X, block_size, random_state=None):
+def spatial_blocks(X, block_size, random_state=None, feature_scale=None):
     """Partition the rows of ``X`` into blocks of at most ``block_size`` nearby rows.
 
     Parameters
@@ -25,6 +25,9 @@ def spatial_blocks(X, block_size, random_state=None):
         Largest block; ``n_samples <= block_size`` gives one block, all of ``X``.
     random_state : int, RandomState instance or None
         Seeds the subsamples that estimate each split direction.
+    feature_scale : ndarray of shape (n_features,) or None
+        Split the rows as if each feature were divided by its entry here
+        (and centred, which does not change a split), without a copy of ``X``.
 
     Returns
     -------
@@ -41,6 +44,9 @@ def spatial_blocks(X, block_size, random_state=None):
     """
     rng = check_random_state(random_state)
     n_samples = X.shape[0]
+    inverse_scale = None
+    if feature_scale is not None:
+        inverse_scale = (1.0 / np.asarray(feature_scale)).astype(X.dtype)
     pending = [np.arange(n_samples)]
     blocks = []
     while pending:
@@ -48,16 +54,22 @@ def spatial_blocks(X, block_size, random_state=None):
         if indices.shape[0] <= block_size:
             blocks.append(np.sort(indices))
             continue
-        projection = X[indices] @ _leading_direction(X, indices, rng)
+        direction = _leading_direction(X, indices, rng, inverse_scale)
+        if inverse_scale is not None:
+            direction = direction * inverse_scale
+        projection = X[indices] @ direction
         half = indices.shape[0] // 2
         split = np.argpartition(projection, half)
         pending.extend([indices[split[half:]], indices[split[:half]]])
     return sorted(blocks, key=lambda block: block[0])
 
 
-def _leading_direction(X, indices, rng):
-    """Approximate leading principal direction of ``X[indices]``, by power iteration."""
+def _leading_direction(X, indices, rng, inverse_scale=None):
+    """Approximate leading principal direction of ``X[indices]`` (each feature
+    times ``inverse_scale``), by power iteration."""
     sample = X[rng.choice(indices, min(_DIRECTION_SAMPLE, indices.shape[0]), replace=False)]
+    if inverse_scale is not None:
+        sample = sample * inverse_scale
     sample = sample - sample.mean(axis=0)
     direction = rng.standard_normal(X.shape[1]).astype(X.dtype)
     for _ in range(_POWER_ITERATIONS):

@@ -1,32 +1,31 @@
-"""ContrastiveEmbedding: the estimator that ties pairs, map, loss and optimiser together."""
+"""ContrastiveEmbedding: metric learning from class labels, as a transformer."""
 
+import copy
 import numbers
-import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    validate_data,
+)
 
+from ._base import BaseContrastive, check_option
 from ._blocks import spatial_blocks
-from ._linear import INIT_OPTIONS, LinearProjection
-from ._loss import ContrastiveLoss
-from ._memory import check_pair_memory
-from ._mlp import ACTIVATIONS, MLP_INIT_OPTIONS, MLPProjection
-from ._objective import loss_and_gradient
-from ._optimize import minimize_lbfgs
 from ._pairs import pairs_from_labels
-from ._scoring import leave_one_out_knn_accuracy
+from ._scoring import neighbor_label_agreement
 
 PAIR_STRATEGIES = ("neighbors", "random")
 SCORE_N_NEIGHBORS = 5
-MLP_DEFAULT_ALPHA = 1e-3
-# Inputs whose largest magnitude lies outside this range are rescaled for the fit.
-_MODERATE_MAGNITUDE = (2.0**-16, 2.0**16)
+# score compares samples with at most this many training samples (a seeded
+# random subset beyond), kept with their labels after fit.
+SCORE_REFERENCE_SIZE = 100_000
 
 
-class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseContrastive):
     """Metric learning with the contrastive loss: a linear map or a small MLP.
 
     Learns a map ``f`` (by default linear, ``f(X) = X @ components_.T``; with
@@ -285,199 +284,43 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         -------
         self : object
             Fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            For invalid parameters or data (NaN or infinity, fewer than 2
+            samples or 2 classes), and when the fit would not fit in memory.
         """
         X, y = validate_data(
             self, X, y, ensure_min_samples=2, dtype=[np.float64, np.float32]
         )
         check_classification_targets(y)
-        classes = np.unique(y)
+        classes, y_index = np.unique(y, return_inverse=True)
         if classes.shape[0] < 2:
             raise ValueError(
                 "ContrastiveEmbedding needs samples of at least 2 classes to form "
                 f"dissimilar pairs; y holds the single class {classes[0]!r}."
             )
-        n_components = self._check_params(X, classes.shape[0])
-        random_state = check_random_state(self.random_state)
-
-        pairs_per_sample = self.n_positives + self.n_negatives + self.n_random_negatives
-        check_pair_memory(X.shape[0] * pairs_per_sample, n_components, X.dtype.itemsize)
-        X, y, blocks, input_scale = self._prepare_samples(X, y, random_state)
-        projection = self._make_projection(X.shape[1], n_components, input_scale)
-        alpha = self.alpha
-        if alpha == "auto":
-            alpha = MLP_DEFAULT_ALPHA if self.hidden_layer_sizes else 0.0
-        previous = getattr(self, "_projection", None)
-        warm = self.warm_start and previous is not None and (
-            previous.architecture == projection.architecture
+        n_components = self._check_engine_params(*X.shape, n_classes=classes.shape[0])
+        self._check_pair_params()
+        self._warn_about_ineffective_margin()
+        source = _LabelPairSource(
+            y_index,
+            strategy=self.pair_strategy,
+            n_positives=self.n_positives,
+            n_negatives=self.n_negatives,
+            n_random_negatives=self.n_random_negatives,
+            n_rounds=self.n_mining_rounds,
+            block_size=self.mining_block_size,
         )
-        if warm:
-            params = projection.params_from(self)
-        else:
-            params = projection.initial_params(self.init, X, y, random_state)
-
-        self._clear_fitted_state(keep_input_attributes=True)
-        try:
-            params, result, pairs, n_iter = self._fit_rounds(
-                X, y, projection, params, blocks, alpha, warm, random_state
-            )
-        except BaseException:  # an interrupt before the first iteration, or an error
-            self._clear_fitted_state(keep_input_attributes=False)
-            raise
-        if result.stop == "interrupted":
-            warnings.warn(
-                f"ContrastiveEmbedding: fit interrupted after {n_iter} iterations; "
-                "the estimator keeps the parameters of the last completed "
-                f"iteration (loss {result.loss:.6g}).",
-                UserWarning,
-            )
-
-        for name, value in projection.fitted_attributes(params, X.dtype).items():
-            setattr(self, name, value)
-        self._projection = self._make_projection(X.shape[1], n_components)
-        self.n_iter_ = n_iter
-        self.loss_ = result.loss
-        self.n_pairs_ = pairs.n_pairs
+        self._fit_engine(X, source, n_components)
+        self._keep_score_reference(X, y)
         return self
 
-    def _fit_rounds(self, X, y, projection, params, blocks, alpha, warm, random_state):
-        """Mine pairs and optimise, ``n_mining_rounds`` times.
-
-        Returns ``(params, result, pairs, n_iter)`` of the last round that ran.
-        A ``KeyboardInterrupt`` after the first completed iteration ends the
-        rounds with ``result.stop == "interrupted"``; before it, it propagates.
-        """
-        callback = None
-        if self.callback is not None:
-            def callback(flat_params, n_iter):
-                self.callback(projection.to_input_units(flat_params), n_iter)
-
-        n_iter, result = 0, None
-        try:
-            for mining_round in range(self.n_mining_rounds):
-                if mining_round or warm:
-                    # Later rounds (and a warm start) mine in the learned embedding.
-                    mining_space = projection.forward(params, X)[0]
-                    blocks = self._blocks(mining_space, random_state)
-                else:
-                    mining_space = X
-                pairs = pairs_from_labels(
-                    mining_space,
-                    y,
-                    strategy=self.pair_strategy,
-                    n_positives=self.n_positives,
-                    n_negatives=self.n_negatives,
-                    n_random_negatives=self.n_random_negatives,
-                    blocks=blocks,
-                    random_state=random_state,
-                )
-                loss = ContrastiveLoss(pairs, X.shape[0], self.margin, self.pos_margin)
-                if mining_round == 0 and not warm and isinstance(self.init, str):
-                    factor = loss.scale_to_margin(projection.forward(params, X)[0])
-                    params = projection.scale_output(params, factor)
-                result = minimize_lbfgs(
-                    lambda p: loss_and_gradient(p, X, projection, loss, alpha),
-                    params,
-                    max_iter=self.max_iter,
-                    tol=self.tol,
-                    scale=self.margin if projection.scales_with_margin else 1.0,
-                    callback=callback,
-                    verbose=self.verbose,
-                    name=type(self).__name__,
-                    first_iteration=n_iter,
-                    warn=mining_round == self.n_mining_rounds - 1,
-                )
-                params = result.params
-                n_iter += result.n_iter
-                if result.stop in ("callback", "interrupted"):
-                    break
-        except KeyboardInterrupt:
-            if result is None:
-                raise
-            result = result._replace(stop="interrupted")
-        return params, result, pairs, n_iter
-
-    def _clear_fitted_state(self, keep_input_attributes):
-        """Forget a previous fit, so that a refit replaces all of it."""
-        kept = {"n_features_in_", "feature_names_in_"} if keep_input_attributes else set()
-        for name in list(vars(self)):
-            if (name.endswith("_") and not name.startswith("__") and name not in kept) or (
-                name == "_projection"
-            ):
-                delattr(self, name)
-
-    def transform(self, X):
-        """Embed samples with the learned map.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        X_embedded : ndarray of shape (n_samples, n_components)
-            ``X @ components_.T``, float32 for float32 input, else float64.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self._projection.forward(self._projection.params_from(self), X)[0]
-
-    def score(self, X, y):
-        """Leave-one-out 5-nearest-neighbour accuracy of ``y`` in the embedding.
-
-        Each sample of ``X`` is embedded and classified by a majority vote of
-        its 5 nearest other samples of ``X`` (Euclidean, ties to the label
-        that sorts first); the score is the fraction classified correctly.
-        It is higher for better embeddings, does not depend on the scale of
-        the embedding (so not on a margin that only rescales it), is
-        deterministic, and is 1.0 on a set that holds a single class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            At least 2 samples.
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        Returns
-        -------
-        score : float
-            In [0, 1].
-        """
-        Z = self.transform(X)
-        y = np.asarray(y)
-        check_consistent_length(Z, y)
-        check_classification_targets(y)
-        return leave_one_out_knn_accuracy(Z, y, SCORE_N_NEIGHBORS)
-
-    def _check_params(self, X, n_classes):
-        """Validate every parameter against the data; return ``n_components``."""
-        n_samples, n_features = X.shape
-        if self.n_components is None:
-            array_init = not isinstance(self.init, str) and np.ndim(self.init) == 2
-            n_components = np.shape(self.init)[0] if array_init else n_features
-        else:
-            n_components = check_scalar(
-                self.n_components, "n_components", numbers.Integral, min_val=1
-            )
-        hidden = self.hidden_layer_sizes
-        if not (isinstance(hidden, (tuple, list)) and all(
-            isinstance(units, numbers.Integral) and not isinstance(units, bool)
-            and units >= 1 for units in hidden
-        )):
-            raise ValueError(
-                "hidden_layer_sizes must be a tuple of positive integers, such as "
-                f"() for the linear map or (64,); got {hidden!r}."
-            )
-        _check_option(self.activation, "activation", tuple(ACTIVATIONS))
-        if n_components > n_features and not hidden:
-            raise ValueError(
-                f"n_components={n_components} must be at most n_features="
-                f"{n_features} for a linear map."
-            )
-        check_scalar(self.margin, "margin", numbers.Real, min_val=0, include_boundaries="neither")
-        check_scalar(self.pos_margin, "pos_margin", numbers.Real, min_val=0)
-        _check_option(self.pair_strategy, "pair_strategy", PAIR_STRATEGIES)
-        for name in ("n_positives", "n_negatives", "n_random_negatives"):
+    def _check_pair_params(self):
+        check_option(self.pair_strategy, "pair_strategy", PAIR_STRATEGIES)
+        check_scalar(self.n_positives, "n_positives", numbers.Integral, min_val=1)
+        for name in ("n_negatives", "n_random_negatives"):
             check_scalar(getattr(self, name), name, numbers.Integral, min_val=0)
         if self.n_negatives + self.n_random_negatives < 1:
             raise ValueError(
@@ -489,93 +332,80 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             check_scalar(
                 self.mining_block_size, "mining_block_size", numbers.Integral, min_val=2
             )
-        if self.alpha != "auto":
-            check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
-        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        check_scalar(self.tol, "tol", numbers.Real, min_val=0)
-        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
-        if self.callback is not None and not callable(self.callback):
-            raise ValueError(f"callback must be callable or None, got {self.callback!r}.")
-        self._check_init(n_components, n_samples, n_features, n_classes)
-        return n_components
 
-    def _check_init(self, n_components, n_samples, n_features, n_classes):
-        if self.hidden_layer_sizes:
-            if not (isinstance(self.init, str) and self.init in MLP_INIT_OPTIONS):
-                raise ValueError(
-                    f"init must be one of {MLP_INIT_OPTIONS} for an MLP "
-                    f"(hidden_layer_sizes={self.hidden_layer_sizes!r}); got "
-                    f"{self.init!r}. 'pca', 'lda', 'identity' and arrays apply to the "
-                    "linear map only."
-                )
-            return
-        if isinstance(self.init, str):
-            _check_option(self.init, "init", INIT_OPTIONS)
-            if self.init == "pca" and n_components > min(n_samples, n_features):
-                raise ValueError(
-                    f"init='pca' can give at most min(n_samples, n_features)="
-                    f"{min(n_samples, n_features)} components; n_components="
-                    f"{n_components}. Use init='identity' or 'random'."
-                )
-            if self.init == "lda" and n_components > min(n_features, n_classes - 1):
-                raise ValueError(
-                    f"init='lda' can give at most min(n_features, n_classes - 1)="
-                    f"{min(n_features, n_classes - 1)} components; n_components="
-                    f"{n_components}. Use init='pca' or 'identity'."
-                )
-            return
-        init = np.asarray(self.init)
-        if init.shape != (n_components, n_features):
-            raise ValueError(
-                f"init array has shape {init.shape}; expected (n_components, "
-                f"n_features) = ({n_components}, {n_features})."
-            )
-        if not np.all(np.isfinite(init)):
-            raise ValueError("init array contains NaN or infinity.")
+    def _keep_score_reference(self, X, y):
+        """Keep (a seeded subset of) the training samples, embedded, for score."""
+        rows = slice(None)
+        if X.shape[0] > SCORE_REFERENCE_SIZE:
+            rng = check_random_state(self.random_state)
+            rows = np.sort(rng.choice(X.shape[0], SCORE_REFERENCE_SIZE, replace=False))
+        embedded = self._projection.forward(self._projection.params_from(self), X[rows])[0]
+        self._fitted_reference = (embedded, y[rows])
 
-    def _blocks(self, X, random_state):
-        """Spatial blocks for neighbour mining, or None to search exactly."""
-        if self.mining_block_size is None or X.shape[0] <= self.mining_block_size:
-            return None
-        return spatial_blocks(X, self.mining_block_size, random_state)
+    def transform(self, X):
+        """Embed samples with the learned map.
 
-    def _prepare_samples(self, X, y, random_state):
-        """Scale and reorder the training samples; return them with the blocks.
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to embed.
 
-        Data of extreme magnitude are divided by a power of two (exact in
-        floating point), which keeps the neighbour search, the initialisation
-        and the optimiser away from overflow and underflow; the projections
-        fold the factor back into the fitted weights. Then, for data larger
-        than one mining block, the samples are reordered block by block:
-        neighbours sit close together in memory, which makes the loss's
-        gathers and scatters over the pairs about twice as fast on large data.
-        Returns ``(X, y, blocks, input_scale)``; ``X`` is a copy whenever it
-        differs from the input.
+        Returns
+        -------
+        X_embedded : ndarray of shape (n_samples, n_components)
+            For the linear map ``X @ components_.T``; for an MLP the output of
+            the network ``coefs_``, ``intercepts_`` (hidden layers apply
+            ``activation``, the output layer is linear). float32 for float32
+            input, else float64.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ValueError
+            If ``X`` has another number of features than in ``fit``, no
+            sample, NaN or infinity.
         """
-        largest = float(max(X.max(), -X.min())) if X.size else 0.0  # no |X| copy
-        input_scale = 1.0
-        if largest > 0 and not _MODERATE_MAGNITUDE[0] <= largest <= _MODERATE_MAGNITUDE[1]:
-            input_scale = float(2.0 ** np.frexp(largest)[1])
-            X = X / np.asarray(input_scale, dtype=X.dtype)
-        blocks = self._blocks(X, random_state)
-        if blocks is None:
-            return X, y, None, input_scale
-        order = np.concatenate(blocks)
-        starts = np.cumsum([0] + [block.shape[0] for block in blocks])
-        contiguous = [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:])]
-        return X[order], y[order], contiguous, input_scale
+        return self._embed(X)
 
-    def _make_projection(self, n_features, n_components, input_scale=1.0):
-        if self.hidden_layer_sizes:
-            return MLPProjection(
-                n_features, self.hidden_layer_sizes, n_components, self.activation,
-                input_scale,
-            )
-        return LinearProjection(n_features, n_components, input_scale)
+    def score(self, X, y, sample_weight=None):
+        """Neighbour label agreement of ``X`` in the embedding.
 
-    @property
-    def _n_features_out(self):
-        return self._projection.n_components
+        Each sample of ``X`` is embedded and compared with its 5 nearest
+        neighbours among the training samples (embedded by the fitted map,
+        kept with their labels by ``fit``; a seeded random subset of
+        100,000 when there were more) and the other samples of ``X``; its
+        score is the fraction of those neighbours that share its label (the
+        share of a 5-NN vote its true label gets), and the score is the mean
+        over ``X``. It is higher for better embeddings, independent of the
+        embedding's scale (so of a margin that only rescales it),
+        deterministic, and ranks models on any cross-validation fold: a fold
+        that holds one class scores how well that class stays apart from the
+        training samples of the others.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the mean.
+
+        Returns
+        -------
+        score : float
+            In [0, 1].
+        """
+        Z = self.transform(X)
+        y = np.asarray(y)
+        check_consistent_length(Z, y)
+        check_classification_targets(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, Z)
+        reference, reference_labels = self._fitted_reference
+        return neighbor_label_agreement(
+            Z, y, reference, reference_labels, SCORE_N_NEIGHBORS, sample_weight
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -584,6 +414,51 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return tags
 
 
-def _check_option(value, name, options):
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{name} must be one of {options}; got {value!r}.")
+class _LabelPairSource:
+    """Pairs from class labels, mined in each round's space (see ``_base``)."""
+
+    mines = True
+
+    def __init__(self, labels, *, strategy, n_positives, n_negatives,
+                 n_random_negatives, n_rounds, block_size):
+        self.labels = labels
+        self.strategy = strategy
+        self.n_positives = n_positives
+        self.n_negatives = n_negatives
+        self.n_random_negatives = n_random_negatives
+        self.n_rounds = n_rounds
+        self.block_size = block_size
+
+    @property
+    def init_labels(self):
+        return self.labels
+
+    def n_pairs_bound(self, n_samples):
+        return n_samples * (self.n_positives + self.n_negatives + self.n_random_negatives)
+
+    def mining_block(self, n_samples):
+        if self.strategy != "neighbors":
+            return None
+        return n_samples if self.block_size is None else min(n_samples, self.block_size)
+
+    def blocks(self, space, random_state, feature_scale=None):
+        if self.block_size is None or space.shape[0] <= self.block_size:
+            return None
+        return spatial_blocks(space, self.block_size, random_state, feature_scale)
+
+    def reorder(self, order):
+        reordered = copy.copy(self)
+        reordered.labels = self.labels[order]
+        return reordered
+
+    def build(self, space, blocks, random_state):
+        return pairs_from_labels(
+            space,
+            self.labels,
+            strategy=self.strategy,
+            n_positives=self.n_positives,
+            n_negatives=self.n_negatives,
+            n_random_negatives=self.n_random_negatives,
+            blocks=blocks,
+            random_state=random_state,
+        )

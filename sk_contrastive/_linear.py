@@ -1,11 +1,12 @@
 """The linear map ``Z = X @ components.T``: forward, backward and initialisation."""
 
-import warnings
-
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
+
+from ._scaling import InputScaling
+from ._warnings import warn
 
 INIT_OPTIONS = ("auto", "pca", "lda", "identity", "random")
 
@@ -17,9 +18,13 @@ class LinearProjection:
     ``components``; ``forward`` and ``backward`` are the two dense products of
     one loss-and-gradient evaluation.
 
-    With ``input_scale=s`` the map is trained on ``X / s`` (and penalised in
-    those units); the fitted ``components_`` are those of the same map applied
-    to ``X``: the parameters divided by ``s``.
+    The map is trained in the internal units of ``scaling`` (an
+    :class:`~sk_contrastive._scaling.InputScaling`: ``(X - offset) / scale``)
+    and penalised in those units; the fitted ``components_`` are those of the
+    same map applied to the caller's ``X``: each column of the parameters
+    divided by its feature's ``scale`` (exact: a power of two). The offset
+    only shifts the embedding by a constant, which no distance sees, so
+    ``transform`` is ``X @ components_.T`` as in scikit-learn's NCA.
 
     Examples
     --------
@@ -37,10 +42,10 @@ class LinearProjection:
     # The loss of a linear map is homogeneous of degree 2 in (params, margin).
     scales_with_margin = True
 
-    def __init__(self, n_features, n_components, input_scale=1.0):
+    def __init__(self, n_features, n_components, scaling=None):
         self.n_features = n_features
         self.n_components = n_components
-        self.input_scale = input_scale
+        self.scaling = InputScaling.identity(n_features) if scaling is None else scaling
 
     @property
     def n_params(self):
@@ -67,59 +72,76 @@ class LinearProjection:
     def penalty(self, params):
         """``(||params||**2, its gradient)``: every parameter is a weight."""
         params = np.asarray(params)
-        return float(params @ params), 2.0 * params
+        # einsum, not BLAS: the sum must not depend on BLAS's thread count
+        return float(np.einsum("i,i->", params, params)), 2.0 * params
 
     def scale_output(self, params, factor):
         """The map that embeds ``factor`` times farther."""
         return np.asarray(params, dtype=np.float64) * factor
 
     def initial_params(self, init, X, y, random_state=None):
-        """Flat starting point for (scaled) ``X``; see :func:`initial_components`.
+        """Flat starting point for ``X`` in internal units.
 
-        An array ``init`` is in the units of the unscaled data.
+        See :func:`initial_components`. ``"pca"``, ``"lda"`` and ``"random"``
+        are computed in the internal units; ``"identity"`` and an array are
+        in the caller's units (``"identity"`` starts from the caller's ``X``
+        itself).
         """
         components = initial_components(init, X, y, self.n_components, random_state)
-        if not isinstance(init, str):
-            components = components * self.input_scale
+        chosen = auto_init(self.n_components, X, y) if _is_auto(init) else init
+        if not isinstance(chosen, str) or chosen == "identity":
+            components = components * self.scaling.scale
         return components.ravel()
 
     def to_input_units(self, params):
-        """The flat parameters of the same map applied to the unscaled ``X``."""
-        return np.asarray(params) / self.input_scale
+        """The flat parameters of the same map applied to the caller's ``X``."""
+        return (self.components(params) / self.scaling.scale).ravel()
 
     def fitted_attributes(self, params, dtype):
-        """``components_`` of the map applied to the unscaled ``X``."""
+        """``components_`` of the map applied to the caller's ``X``."""
         return {"components_": self.components(self.to_input_units(params), dtype)}
 
     def params_from(self, estimator):
-        """The flat parameters of a fitted estimator's ``components_``."""
-        return estimator.components_.astype(np.float64).ravel() * self.input_scale
+        """The flat internal parameters of a fitted estimator's ``components_``."""
+        return (estimator.components_.astype(np.float64) * self.scaling.scale).ravel()
+
+
+def _is_auto(init):
+    return isinstance(init, str) and init == "auto"
+
+
+def auto_init(n_components, X, y):
+    """What ``init="auto"`` means for this data, as in scikit-learn's NCA.
+
+    ``"lda"`` when ``n_components <= min(n_features, n_classes - 1)``, else
+    ``"pca"`` when ``n_components < min(n_features, n_samples)``, else
+    ``"identity"``. ``y=None`` (no labels) rules out ``"lda"``.
+    """
+    n_samples, n_features = X.shape
+    n_classes = np.unique(y).shape[0] if y is not None else 0
+    if n_components <= min(n_features, n_classes - 1):
+        return "lda"
+    if n_components < min(n_features, n_samples):
+        return "pca"
+    return "identity"
 
 
 def initial_components(init, X, y, n_components, random_state=None):
     """Starting ``(n_components, n_features)`` matrix for the linear map.
 
-    Follows :class:`~sklearn.neighbors.NeighborhoodComponentsAnalysis`:
-    ``"auto"`` picks ``"lda"`` when ``n_components <= min(n_features,
-    n_classes - 1)``, else ``"pca"`` when ``n_components < min(n_features,
-    n_samples)``, else ``"identity"``. ``"pca"`` and ``"lda"`` need
+    Follows :class:`~sklearn.neighbors.NeighborhoodComponentsAnalysis`
+    (``"auto"``: see :func:`auto_init`). ``"pca"`` and ``"lda"`` need
     ``n_components`` no larger than what they can produce; an array is used
     as given. Where LDA or PCA cannot give ``n_components`` finite directions
     (constant data, fewer independent directions than asked for), the start is
     ``"identity"``, with a warning when that init was asked for by name.
     """
-    n_samples, n_features = X.shape
+    n_features = X.shape[1]
     if not isinstance(init, str):
         return np.asarray(init, dtype=np.float64)
     requested = init
     if init == "auto":
-        n_classes = np.unique(y).shape[0]
-        if n_components <= min(n_features, n_classes - 1):
-            init = "lda"
-        elif n_components < min(n_features, n_samples):
-            init = "pca"
-        else:
-            init = "identity"
+        init = auto_init(n_components, X, y)
     if init == "identity":
         return np.eye(n_components, n_features)
     if init == "random":
@@ -140,11 +162,10 @@ def initial_components(init, X, y, n_components, random_state=None):
         or not np.all(np.isfinite(components))
     ):
         if requested != "auto":
-            warnings.warn(
+            warn(
                 f"init={requested!r} gives no {n_components} finite directions on "
                 "this data (is it constant or rank-deficient?); starting from "
-                "init='identity' instead.",
-                UserWarning,
+                "init='identity' instead."
             )
         return np.eye(n_components, n_features)
     return components.astype(np.float64)

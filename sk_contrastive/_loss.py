@@ -97,7 +97,9 @@ class ContrastiveLoss:
                 np.maximum(distance - self.pos_margin, 0),
                 -np.maximum(self.margin - distance, 0),
             )
-            total += float(np.dot(hinge.astype(np.float64), hinge))
+            hinge64 = hinge.astype(np.float64)
+            # einsum, not BLAS: the sum must not depend on BLAS's thread count
+            total += float(np.einsum("i,i->", hinge64, hinge64))
 
             # d(hinge**2)/dz = 2 * hinge * z / d. At d = 0 the difference z is
             # zero too, so any finite coefficient gives the (sub)gradient 0.
@@ -108,6 +110,23 @@ class ContrastiveLoss:
             difference *= coefficient[:, None]
         return total / n_pairs, scatter @ pair_gradient
 
+    @staticmethod
+    def bytes_per_pair(n_components, itemsize):
+        """Memory the pairs and this loss's work arrays take per pair at their peak.
+
+        Anchor and partner indices (intp), the similarity flag, the incidence
+        matrix's two entries (value and int32 column index each), the COO
+        row/column arrays (intp) it is built from, and the pair-gradient buffer.
+        """
+        index = np.dtype(np.intp).itemsize
+        return 2 * index + 1 + 2 * (itemsize + 4) + 4 * index + n_components * itemsize
+
+    def dissimilar_distances(self, Z):
+        """Distances in ``Z`` of the dissimilar pairs, shape (n_dissimilar,)."""
+        dissimilar = ~self.pairs.similar
+        difference = Z[self.pairs.first[dissimilar]] - Z[self.pairs.second[dissimilar]]
+        return np.linalg.norm(difference, axis=1)
+
     def scale_to_margin(self, Z):
         """Factor that brings the median dissimilar-pair distance of ``Z`` to ``margin``.
 
@@ -115,9 +134,7 @@ class ContrastiveLoss:
         margin: ``c * margin`` then gives exactly ``c`` times the embedding.
         Returns 1 when there is no dissimilar pair at a positive distance.
         """
-        dissimilar = ~self.pairs.similar
-        difference = Z[self.pairs.first[dissimilar]] - Z[self.pairs.second[dissimilar]]
-        distance = np.linalg.norm(difference, axis=1)
+        distance = self.dissimilar_distances(Z)
         median = np.median(distance[distance > 0]) if np.any(distance > 0) else 0.0
         return self.margin / median if median > 0 else 1.0
 

@@ -1,44 +1,197 @@
-"""Refuse, with a clear message, a fit whose pair arrays cannot fit in memory."""
+"""Refuse, with a clear message, a fit that cannot fit in memory.
+
+Before it allocates anything large, a fit adds up what it will hold at its
+peak and compares the sum with the memory this process can still get (the
+smallest of the system's available memory, the cgroup limit of a container
+and the address-space limit ``ulimit -v``). Each part names the parameters
+that set its size, so the error says what to lower.
+"""
 
 import os
 
 import numpy as np
 
-# Per pair: anchor and partner indices (intp), the similarity flag, the
-# incidence matrix's two entries (value and int32 column index each) and the
-# COO row/column arrays (intp) it is built from.
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows has no address-space limit
+    resource = None
+
+# scipy's L-BFGS-B keeps maxcor=10 pairs of correction vectors and a
+# workspace of about 2 * maxcor + 5 vectors of n_params float64 values; our
+# driver adds a handful more (parameters, gradient, scaled copies).
+_LBFGS_VECTORS = 2 * 10 + 5 + 6
+# The neighbour search ranks at most 2**24 candidates at once (or a whole
+# block when larger), in float64, with one copy of the same-class columns and
+# argpartition's index array.
+_MINING_ENTRIES = 2**24
+# Per pair while pairs are built and sorted: anchor and partner indices
+# (intp) of the candidate lists, the sort permutation, and the final arrays.
 _INDEX_BYTES = np.dtype(np.intp).itemsize
-_BYTES_PER_PAIR_FIXED = 2 * _INDEX_BYTES + 1 + 2 * 4 + 4 * _INDEX_BYTES
 
 
-def pair_memory_bytes(n_pairs, n_components, itemsize):
-    """Bytes the pairs and the loss's work arrays take at their peak."""
-    per_pair = _BYTES_PER_PAIR_FIXED + 2 * itemsize + n_components * itemsize
-    return n_pairs * per_pair
+class MemoryPart:
+    """One allocation of a fit: what it is, its size, what controls it."""
+
+    def __init__(self, name, n_bytes, parameters):
+        self.name = name
+        self.n_bytes = int(n_bytes)
+        self.parameters = parameters
+
+
+def fit_memory_parts(
+    *,
+    n_samples,
+    n_features,
+    n_components,
+    hidden_layer_sizes,
+    n_pairs,
+    itemsize,
+    data_bytes,
+    pair_bytes_per_pair,
+    mining_block,
+):
+    """The large allocations of one fit at its peak.
+
+    Parameters
+    ----------
+    n_samples, n_features, n_components : int
+    hidden_layer_sizes : tuple of int
+    n_pairs : int
+        Pairs of one round.
+    itemsize : int
+        Bytes per value of the data's dtype (4 for float32, 8 for float64).
+    data_bytes : int
+        The fit's internal copy of ``X`` (dense or sparse).
+    pair_bytes_per_pair : int
+        Bytes the loss keeps per pair.
+    mining_block : int or None
+        Samples searched together for neighbours (``None``: no search).
+
+    Returns
+    -------
+    parts : list of MemoryPart
+    """
+    mining = mining_block is not None
+    sizes = (n_features, *hidden_layer_sizes, n_components)
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if not hidden_layer_sizes:
+        n_params = n_features * n_components
+    parts = [
+        MemoryPart("the internal copy of X", data_bytes, "fit on fewer samples"),
+        MemoryPart(
+            f"{n_params:,} parameters and the L-BFGS history",
+            n_params * 8 * _LBFGS_VECTORS,
+            "n_components" + (", hidden_layer_sizes" if hidden_layer_sizes else ""),
+        ),
+        MemoryPart(
+            "the embedding, its gradient and the mining space",
+            3 * n_samples * n_components * itemsize,
+            "n_components",
+        ),
+        MemoryPart(
+            f"{n_pairs:,} training pairs",
+            n_pairs * (pair_bytes_per_pair + (4 * _INDEX_BYTES if mining else 0)),
+            "n_positives, n_negatives, n_random_negatives (pairs per sample)"
+            if mining else "the number of pairs",
+        ),
+    ]
+    if hidden_layer_sizes:
+        parts.append(MemoryPart(
+            "the hidden layers' activations over all samples",
+            3 * n_samples * sum(hidden_layer_sizes) * itemsize,
+            "hidden_layer_sizes",
+        ))
+    if mining:
+        entries = min(mining_block**2, max(_MINING_ENTRIES, mining_block))
+        parts.append(MemoryPart(
+            "the neighbour search", 3 * 8 * entries, "mining_block_size"
+        ))
+    return parts
 
 
 def available_memory_bytes():
-    """Memory the system can still give this process, or None if unknown."""
+    """Memory this process can still allocate, or None if unknown."""
+    limits = [
+        _meminfo_available(),
+        _cgroup_available(),
+        _address_space_available(),
+    ]
+    limits = [limit for limit in limits if limit is not None]
+    return min(limits) if limits else None
+
+
+def check_fit_memory(parts, name="ContrastiveEmbedding"):
+    """Raise ValueError naming what to lower if ``parts`` exceed available memory.
+
+    Examples
+    --------
+    >>> from sk_contrastive._memory import MemoryPart, check_fit_memory
+    >>> check_fit_memory([MemoryPart("a small array", 1000, "nothing")])  # fits
+    """
+    needed = sum(part.n_bytes for part in parts)
+    available = available_memory_bytes()
+    if available is None or needed <= available:
+        return
+    largest = sorted(parts, key=lambda part: part.n_bytes, reverse=True)
+    shown = [part for part in largest if part.n_bytes >= 0.1 * needed][:3]
+    details = "; ".join(
+        f"{part.name}: {part.n_bytes / 2**30:.2f} GiB (lower {part.parameters})"
+        for part in shown
+    )
+    raise ValueError(
+        f"{name}: this fit would need about {needed / 2**30:.1f} GiB at its peak, "
+        f"but only {available / 2**30:.1f} GiB of memory is available. Largest "
+        f"parts: {details}. Float32 data halves most of them."
+    )
+
+
+def _meminfo_available():
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
 
 
-def check_pair_memory(n_pairs, n_components, itemsize):
-    """Raise ValueError, naming what to lower, if the pair arrays would not fit.
+def _cgroup_available():
+    """Limit minus usage of this process's cgroup (v2, then v1), if any."""
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
+        try:
+            with open(limit_file) as limit, open(usage_file) as usage:
+                text = limit.read().strip()
+                if text == "max":
+                    return None
+                bound = int(text)
+                if bound >= 2**60:  # cgroup v1's "no limit"
+                    return None
+                return max(bound - int(usage.read().strip()), 0)
+        except (OSError, ValueError):
+            continue
+    return None
 
-    Examples
-    --------
-    >>> from sk_contrastive._memory import check_pair_memory
-    >>> check_pair_memory(n_pairs=1000, n_components=2, itemsize=8)  # fits
-    """
-    needed = pair_memory_bytes(n_pairs, n_components, itemsize)
-    available = available_memory_bytes()
-    if available is not None and needed > available:
-        raise ValueError(
-            f"The {n_pairs:,} training pairs would need about {needed / 2**30:.1f} GiB, "
-            f"but only {available / 2**30:.1f} GiB of memory is available. Lower "
-            "n_positives, n_negatives or n_random_negatives (pairs per sample), "
-            "n_components, or fit on fewer samples or on float32 data."
-        )
+
+def _address_space_available():
+    """What ``ulimit -v`` leaves of the address space, if it is set."""
+    if resource is None:
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    try:
+        with open("/proc/self/statm") as statm:
+            used = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(soft - used, 0)

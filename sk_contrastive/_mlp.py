@@ -10,6 +10,8 @@ import numpy as np
 from scipy.special import expit
 from sklearn.utils import check_random_state
 
+from ._scaling import InputScaling
+
 MLP_INIT_OPTIONS = ("auto", "random")
 
 
@@ -68,10 +70,13 @@ class MLPProjection:
         Units of the linear output layer.
     activation : {"relu", "tanh", "softplus", "logistic"}
         Activation of the hidden layers.
-    input_scale : float, default=1.0
-        The network is trained on ``X / input_scale`` (and penalised in those
-        units); the fitted ``coefs_`` are those of the same network applied to
-        ``X``: the first layer's weights divided by ``input_scale``.
+    scaling : InputScaling or None, default=None
+        The network is trained in the internal units ``(X - offset) / scale``
+        (and penalised in those units); the fitted ``coefs_`` and
+        ``intercepts_`` are those of the same network applied to the caller's
+        ``X``: the first layer's weights divided by each feature's ``scale``
+        and its biases shifted by ``-offset @ coefs_[0]``. ``None``: the
+        caller's units.
 
     Examples
     --------
@@ -89,9 +94,9 @@ class MLPProjection:
     scales_with_margin = False
 
     def __init__(self, n_features, hidden_layer_sizes, n_components, activation,
-                 input_scale=1.0):
+                 scaling=None):
         self.n_features = n_features
-        self.input_scale = input_scale
+        self.scaling = InputScaling.identity(n_features) if scaling is None else scaling
         self.hidden_layer_sizes = tuple(hidden_layer_sizes)
         self.n_components = n_components
         self.activation = activation
@@ -101,10 +106,6 @@ class MLPProjection:
         self._weight_mask = np.zeros(self.n_params)
         for (fan_in, fan_out), start in zip(self._shapes, self._offsets):
             self._weight_mask[start : start + fan_in * fan_out] = 1.0
-        # Factor from the trained parameters to those of the network on the
-        # unscaled X: only the first layer's weights see the input scale.
-        self._unscale = np.ones(self.n_params)
-        self._unscale[: n_features * self._shapes[0][1]] = 1.0 / input_scale
 
     @property
     def n_params(self):
@@ -167,7 +168,8 @@ class MLPProjection:
     def penalty(self, params):
         """``(sum of squared weights, its gradient)``; biases are not penalised."""
         weights = np.asarray(params, dtype=np.float64) * self._weight_mask
-        return float(weights @ weights), 2.0 * weights
+        # einsum, not BLAS: the sum must not depend on BLAS's thread count
+        return float(np.einsum("i,i->", weights, weights)), 2.0 * weights
 
     def scale_output(self, params, factor):
         """Multiply the output layer (weights and bias) by ``factor``."""
@@ -196,11 +198,20 @@ class MLPProjection:
         return params
 
     def to_input_units(self, params):
-        """The flat parameters of the same network applied to the unscaled ``X``."""
-        return np.asarray(params) * self._unscale
+        """The flat parameters of the same network applied to the caller's ``X``.
+
+        Only the first layer sees the internal units: its weights are divided
+        by each feature's scale and its bias absorbs the offset.
+        """
+        params = np.array(params, dtype=np.float64)
+        (W, b), *_ = self.layers(params)  # views into params
+        W /= self.scaling.scale[:, None]
+        if self.scaling.offset is not None:
+            b -= self.scaling.offset @ W
+        return params
 
     def fitted_attributes(self, params, dtype):
-        """``coefs_`` and ``intercepts_`` (for the unscaled ``X``), as in MLPClassifier."""
+        """``coefs_`` and ``intercepts_`` (for the caller's ``X``), as in MLPClassifier."""
         layers = self.layers(self.to_input_units(params))
         return {
             "coefs_": [W.astype(dtype) for W, _ in layers],
@@ -208,8 +219,13 @@ class MLPProjection:
         }
 
     def params_from(self, estimator):
-        """The flat parameters of a fitted estimator's ``coefs_``/``intercepts_``."""
-        return np.concatenate([
+        """The flat internal parameters of a fitted estimator's ``coefs_``/``intercepts_``."""
+        params = np.concatenate([
             np.concatenate([W.ravel(), b.ravel()]).astype(np.float64)
             for W, b in zip(estimator.coefs_, estimator.intercepts_)
-        ]) / self._unscale
+        ])
+        (W, b), *_ = self.layers(params)
+        if self.scaling.offset is not None:
+            b += self.scaling.offset @ W
+        W *= self.scaling.scale[:, None]
+        return params

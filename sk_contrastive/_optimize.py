@@ -1,30 +1,9 @@
-"""L-BFGS driver: iteration count, progress table, user callback, convergence."""
+"""L-BFGS driver: iteration count, progress reports, user callback, stop reason."""
 
-import contextlib
-import time
-import warnings
 from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import minimize
-from sklearn.exceptions import ConvergenceWarning
-
-try:  # installed with scikit-learn, which requires it; optional here
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    threadpool_limits = None
-
-
-def _single_threaded_blas():
-    """L-BFGS-B's own BLAS calls are vector operations of size n_params, too
-    small to share between threads; but the idle threads of the OpenBLAS that
-    scipy ships spin while numpy's OpenBLAS runs the loss's products, which
-    made a fit on 1,257 digits twice as slow (0.9 s against 0.43 s, 2 cores).
-    During the optimisation, BLAS runs on one thread; the products it slows
-    are a few per cent of an evaluation at large n."""
-    if threadpool_limits is None:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 class OptimizationResult(NamedTuple):
@@ -42,10 +21,9 @@ def minimize_lbfgs(
     tol,
     scale=1.0,
     callback=None,
-    verbose=0,
-    name="",
+    on_iteration=None,
     first_iteration=0,
-    warn=True,
+    name="",
 ):
     """Minimise ``fun`` (returning value and gradient) with scipy's L-BFGS-B.
 
@@ -55,7 +33,7 @@ def minimize_lbfgs(
         ``fun(x) -> (value, gradient)``.
     x0 : ndarray of shape (n_params,)
     max_iter : int
-        Iteration limit; reaching it raises a ``ConvergenceWarning``.
+        Iteration limit (``stop="max_iter"`` when reached).
     tol : float
         Both ``ftol`` and ``gtol`` of L-BFGS-B.
     scale : float
@@ -64,21 +42,18 @@ def minimize_lbfgs(
         and in ``scale`` together (the contrastive loss of a linear map, with
         ``scale`` the margin) every scale then runs the very same iterations,
         so the solution for ``c * scale`` is exactly ``c`` times the solution
-        for ``scale``. Values, ``callback`` and the table are in ``x``'s
-        units.
+        for ``scale``. Values and ``callback`` are in ``x``'s units.
     callback : callable or None
         Called as ``callback(params, n_iter)`` after every iteration; it may
         raise ``StopIteration`` to end the fit early.
-    verbose : int
-        If positive, print one row per iteration: iteration, loss, gradient
-        norm and elapsed seconds. scipy's own ``disp`` is not used.
-    name : str
-        Prefix of the printed rows and of the warning.
+    on_iteration : callable or None
+        Called as ``on_iteration(n_iter, loss, gradient_norm)`` after every
+        iteration, for progress reports.
     first_iteration : int
-        Iterations already run by earlier calls: the table and ``callback``
-        count on from there, and the header is printed only when it is 0.
-    warn : bool
-        Whether reaching ``max_iter`` warns.
+        Iterations already run by earlier calls: ``callback`` and
+        ``on_iteration`` count on from there.
+    name : str
+        Prefix of error messages.
 
     Returns
     -------
@@ -92,7 +67,6 @@ def minimize_lbfgs(
     ValueError
         If ``fun`` returns a non-finite value or gradient.
     """
-    start = time.perf_counter()
     latest = {}
     accepted = {}
     n_iter = 0
@@ -108,50 +82,35 @@ def minimize_lbfgs(
         latest["gradient_norm"] = float(np.linalg.norm(gradient))
         return value / scale**2, gradient / scale
 
-    def on_iteration(intermediate_result):
+    def after_iteration(intermediate_result):
         nonlocal n_iter
         n_iter += 1
         accepted["x"], accepted["fun"] = intermediate_result.x, intermediate_result.fun
-        if verbose:
-            elapsed = time.perf_counter() - start
-            print(
-                f"[{name}] {first_iteration + n_iter:>9d} "
-                f"{intermediate_result.fun * scale**2:>16.6e} "
-                f"{latest['gradient_norm']:>14.4e} {elapsed:>10.2f}"
+        if on_iteration is not None:
+            on_iteration(
+                first_iteration + n_iter,
+                intermediate_result.fun * scale**2,
+                latest["gradient_norm"],
             )
         if callback is not None:
             callback(intermediate_result.x * scale, first_iteration + n_iter)
 
-    if verbose and first_iteration == 0:
-        header = f"{'Iteration':>9} {'Loss':>16} {'Gradient norm':>14} {'Time (s)':>10}"
-        print(f"[{name}] {header}")
-        print(f"[{name}] {'-' * len(header)}")
     try:
-        with _single_threaded_blas():
-            result = minimize(
-                objective,
-                x0 / scale,
-                method="L-BFGS-B",
-                jac=True,
-                tol=tol,
-                callback=on_iteration,
-                options={"maxiter": max_iter},
-            )
+        result = minimize(
+            objective,
+            x0 / scale,
+            method="L-BFGS-B",
+            jac=True,
+            tol=tol,
+            callback=after_iteration,
+            options={"maxiter": max_iter},
+        )
     except KeyboardInterrupt:
         if not n_iter:
             raise
         return OptimizationResult(
             accepted["x"] * scale, float(accepted["fun"]) * scale**2, n_iter, "interrupted"
         )
-    if warn and result.status == 1:
-        warnings.warn(
-            f"[{name}] L-BFGS stopped at the iteration limit max_iter={max_iter} "
-            f"before converging (loss {result.fun * scale**2:.6g}); increase max_iter, or "
-            "tol to accept a looser optimum.",
-            ConvergenceWarning,
-        )
-    if verbose:
-        print(f"[{name}] {result.message} ({time.perf_counter() - start:.2f} s)")
     # L-BFGS-B's status: 0 converged, 1 iteration or evaluation limit,
     # 99 the callback raised StopIteration.
     stop = {0: "converged", 1: "max_iter", 99: "callback"}.get(result.status, "other")

@@ -1,38 +1,90 @@
-"""The estimator's default score: leave-one-out kNN accuracy in the embedding."""
+"""Scores of an embedding: how well neighbours in it agree on labels."""
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 
-def leave_one_out_knn_accuracy(Z, y, n_neighbors=5):
-    """Fraction of samples whose label wins the vote of their nearest neighbours.
+def neighbor_label_agreement(
+    Z, y, reference=None, reference_labels=None, n_neighbors=5, sample_weight=None
+):
+    """Mean fraction of each sample's nearest neighbours that share its label.
 
-    Each sample is classified by a majority vote of its ``n_neighbors``
-    nearest *other* samples of ``Z`` (Euclidean distance, uniform weights,
-    ties to the label that sorts first, as
-    :class:`~sklearn.neighbors.KNeighborsClassifier` breaks them). With fewer
-    than ``n_neighbors + 1`` samples, all other samples vote.
+    The neighbours of ``Z[i]`` are its ``n_neighbors`` nearest points
+    (Euclidean) among ``reference`` and the *other* rows of ``Z``, so a
+    sample is scored the way a kNN classifier fitted on ``reference`` would
+    see it, and a set of samples whose classes ``reference`` lacks (a
+    cross-validation fold holding one class) is still scored by whether it
+    stays apart from the other classes. The fraction of agreeing neighbours
+    is the share of the kNN vote the true label gets: a smoothed kNN
+    accuracy, which separates models whose accuracies tie.
 
-    The value is invariant to rescaling ``Z`` and to a margin that only
-    rescales it, lies in [0, 1], and is 1 when ``y`` holds a single class.
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_components)
+        The embedded samples to score.
+    y : ndarray of shape (n_samples,)
+        Their labels.
+    reference : ndarray of shape (n_reference, n_components) or None
+        Embedded samples with known labels (a training set); ``None``: only
+        the other rows of ``Z``.
+    reference_labels : ndarray of shape (n_reference,) or None
+    n_neighbors : int, default=5
+        Fewer when fewer points are available.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Weights of the scored samples in the mean.
+
+    Returns
+    -------
+    agreement : float
+        In [0, 1]; independent of the scale of the embedding.
+
+    Raises
+    ------
+    ValueError
+        If there is no other point to compare a sample with, or if ``y`` and
+        ``reference_labels`` cannot be compared.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sk_contrastive._scoring import leave_one_out_knn_accuracy
-    >>> Z = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [0.15]])
-    >>> leave_one_out_knn_accuracy(Z, [0, 0, 0, 1, 1, 1], n_neighbors=1)
-    0.5
+    >>> from sk_contrastive._scoring import neighbor_label_agreement
+    >>> Z = np.array([[0.0], [0.1], [5.0], [5.1]])
+    >>> neighbor_label_agreement(Z, np.array([0, 0, 1, 1]), n_neighbors=1)
+    1.0
+    >>> reference = np.array([[0.05], [5.05]])
+    >>> neighbor_label_agreement(Z, np.array([0, 0, 1, 1]), reference,
+    ...                          np.array([1, 0]), n_neighbors=1)
+    0.0
     """
     y = np.asarray(y)
     n_samples = Z.shape[0]
-    if n_samples < 2:
+    n_reference = 0 if reference is None else reference.shape[0]
+    k = min(n_neighbors, n_reference + n_samples - 1)
+    if k < 1:
         raise ValueError(
-            f"Scoring needs at least 2 samples for a leave-one-out vote; got {n_samples}."
+            "Scoring needs at least 2 samples to compare neighbours; got "
+            f"{n_samples} and no training samples to compare with."
         )
-    _, y_index = np.unique(y, return_inverse=True)
-    k = min(n_neighbors, n_samples - 1)
-    neighbors = NearestNeighbors(n_neighbors=k).fit(Z).kneighbors(return_distance=False)
-    votes = np.zeros((n_samples, y_index.max() + 1), dtype=np.intp)
-    np.add.at(votes, (np.repeat(np.arange(n_samples), k), y_index[neighbors].ravel()), 1)
-    return float(np.mean(np.argmax(votes, axis=1) == y_index))
+    candidates = []  # (distances, labels) of each sample's nearest points
+    if n_samples > 1:
+        distances, neighbors = (
+            NearestNeighbors(n_neighbors=min(k, n_samples - 1)).fit(Z).kneighbors()
+        )
+        candidates.append((distances, y[neighbors]))
+    if n_reference:
+        distances, neighbors = (
+            NearestNeighbors(n_neighbors=min(k, n_reference)).fit(reference).kneighbors(Z)
+        )
+        candidates.insert(0, (distances, np.asarray(reference_labels)[neighbors]))
+    distances = np.concatenate([d for d, _ in candidates], axis=1)
+    try:
+        labels = np.concatenate([label for _, label in candidates], axis=1)
+        agree = labels == y[:, None]
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            "The labels given to score cannot be compared with those seen in fit "
+            f"({error})."
+        ) from error
+    nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
+    fraction = np.take_along_axis(agree, nearest, axis=1).mean(axis=1)
+    return float(np.average(fraction, weights=sample_weight))

@@ -129,25 +129,46 @@ def test_callback_sees_every_iteration_and_can_stop_the_fit(iris):
     assert model.n_iter_ == 2
 
 
-def test_verbose_prints_an_iteration_table(iris, capsys):
+def test_verbose_log_marks_rounds_times_and_closes_with_a_summary(iris, capsys):
     X, y = iris
     model = ContrastiveEmbedding(2, verbose=1, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
-    assert "Iteration" in lines[0] and "Loss" in lines[0] and "Gradient norm" in lines[0]
+    assert all(line.startswith("[ContrastiveEmbedding] ") for line in lines)
+    assert re.search(r"Round 1/2: 2,550 pairs \(17.0 per sample\) in \d+\.\d\d s", lines[0])
+    assert "Iteration" in lines[1] and "Loss" in lines[1] and "Time (s)" in lines[1]
     rows = [line for line in lines if re.match(r"\[ContrastiveEmbedding\]\s+\d+\s", line)]
     assert len(rows) == model.n_iter_
-    iteration, loss, gradient_norm, seconds = rows[-1].split()[1:]
-    assert int(iteration) == model.n_iter_
-    assert float(loss) == pytest.approx(model.loss_, rel=1e-5)
-    assert float(gradient_norm) >= 0 and float(seconds) >= 0
+    numbers = [row.split()[1:] for row in rows]
+    assert [int(n[0]) for n in numbers] == list(range(1, model.n_iter_ + 1))
+    seconds = [float(n[3]) for n in numbers]
+    assert seconds == sorted(seconds)  # one clock for the whole fit, across rounds
+    assert float(numbers[-1][1]) == pytest.approx(model.loss_, rel=1e-5)
+    round_ends = [line for line in lines if re.search(r"Round \d/2: converged after \d+", line)]
+    assert len(round_ends) == 2
+    assert any("Round 2/2: 2,550 pairs" in line for line in lines)
+    assert re.search(
+        rf"Done in \d+\.\d\d s \(pairs \d+\.\d\d s, optimisation \d+\.\d\d s\): "
+        rf"{model.n_iter_} iterations, 2,550 pairs, final loss", lines[-1]
+    )
+    assert not any("CONVERGENCE" in line or "ABNORMAL" in line for line in lines)
 
 
 @pytest.mark.parametrize("verbose", [0, 1])
-def test_iteration_limit_warns(iris, verbose, capsys):
+def test_iteration_limit_warns_once_naming_the_rounds(iris, verbose):
     X, y = iris
-    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         model = ContrastiveEmbedding(2, max_iter=2, verbose=verbose, random_state=0).fit(X, y)
+    limit = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(limit) == 1
+    assert "max_iter=2 in mining rounds 1 and 2 of 2" in str(limit[0].message)
     assert model.n_iter_ == 2 * model.n_mining_rounds
+
+
+def test_a_single_round_at_the_limit_warns_without_round_numbers(iris):
+    X, y = iris
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=2 before converging \(final"):
+        ContrastiveEmbedding(2, max_iter=2, n_mining_rounds=1, random_state=0).fit(X, y)
 
 
 def test_no_warning_when_converged(iris):
@@ -232,22 +253,64 @@ def test_single_class_is_rejected(iris):
 # ---- score and the margin -------------------------------------------------
 
 
-def test_score_is_loo_knn_accuracy_and_finite_on_a_single_class(iris):
+def brute_force_agreement(model, X_train, y_train, X, y, k=5):
+    reference, Z = model.transform(X_train), model.transform(X)
+    fractions = []
+    for i in range(len(Z)):
+        points = np.vstack([reference, np.delete(Z, i, axis=0)])
+        labels = np.concatenate([y_train, np.delete(y, i)])
+        nearest = np.argsort(np.linalg.norm(points - Z[i], axis=1), kind="stable")[:k]
+        fractions.append(np.mean(labels[nearest] == y[i]))
+    return np.mean(fractions)
+
+
+def test_score_is_neighbour_label_agreement_against_the_training_embedding(iris):
     X, y = iris
-    model = ContrastiveEmbedding(2, random_state=0).fit(X, y)
-    Z = model.transform(X)
-    knn = KNeighborsClassifier(n_neighbors=6).fit(Z, y)
-    # 6 neighbours including the sample itself = 5 other samples
-    neighbors = knn.kneighbors(Z, return_distance=False)[:, 1:]
-    votes = np.array([np.bincount(y[row], minlength=3) for row in neighbors])
-    assert model.score(X, y) == pytest.approx(np.mean(votes.argmax(axis=1) == y))
-    assert model.score(X[:50], y[:50]) == 1.0
+    train, test = np.arange(0, 150, 2), np.arange(1, 150, 2)
+    model = ContrastiveEmbedding(2, random_state=0).fit(X[train], y[train])
+    expected = brute_force_agreement(model, X[train], y[train], X[test], y[test])
+    assert model.score(X[test], y[test]) == pytest.approx(expected)
+    weights = np.random.default_rng(0).random(len(test))
+    assert 0 <= model.score(X[test], y[test], sample_weight=weights) <= 1
+
+
+def test_score_ranks_models_on_folds_that_hold_one_class(iris):
+    # Unshuffled iris: KFold(3) gives test folds that each hold one class,
+    # where the leave-one-out score was 1.0 for every candidate.
+    X, y = iris
+    search = GridSearchCV(
+        ContrastiveEmbedding(2, random_state=0), {"max_iter": [1, 100]}, cv=3
+    ).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores)) and scores[0] != scores[1]
+    assert search.best_params_ == {"max_iter": 100}
+    # the one-class folds of the two overlapping classes separate the
+    # candidates too (setosa's fold is perfect for both)
+    for fold in (1, 2):
+        fold_scores = search.cv_results_[f"split{fold}_test_score"]
+        assert fold_scores[0] != fold_scores[1]
+        assert np.all(fold_scores < 1.0)
+
+
+def test_score_tells_a_random_map_from_a_trained_one_on_plain_kfold():
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:600])
+    y = y[:600]
+    search = GridSearchCV(
+        ContrastiveEmbedding(2, init="random", random_state=0), {"max_iter": [1, 100]}, cv=3
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    low, high = search.cv_results_["mean_test_score"]
+    assert high > low + 0.05
 
 
 def test_plain_margin_only_rescales_the_embedding(iris):
     X, y = iris
     small = ContrastiveEmbedding(2, margin=1.0, random_state=0).fit(X, y)
-    large = ContrastiveEmbedding(2, margin=10.0, random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="margin=10.0 only rescales the embedding"):
+        large = ContrastiveEmbedding(2, margin=10.0, random_state=0).fit(X, y)
     # The optimiser works in units of the margin, so the two fits run the same
     # iterations and one solution is exactly ten times the other.
     np.testing.assert_allclose(large.components_, 10 * small.components_, rtol=1e-9)
@@ -298,11 +361,23 @@ def test_grid_search_over_margin_sees_different_scores():
     assert len(np.unique(np.round(scores, 6))) == 3
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{"margin": 1.0}, {"margin": 3.0, "pos_margin": 1.0},
+     {"margin": 3.0, "hidden_layer_sizes": (4,)}],
+)
+def test_no_margin_warning_where_the_margin_matters(iris, params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ContrastiveEmbedding(2, random_state=0, **params).fit(*iris)
+
+
 def test_grid_search_on_plain_kfold_with_single_class_folds(iris):
     # Unshuffled iris: KFold(3) gives test folds that each hold one class.
     X, y = iris
     search = GridSearchCV(
-        ContrastiveEmbedding(2, random_state=0), {"margin": [1.0, 2.0]}, cv=3
+        ContrastiveEmbedding(2, pos_margin=0.5, random_state=0), {"margin": [1.0, 2.0]}, cv=3
     ).fit(X, y)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
 
@@ -333,3 +408,26 @@ def test_block_mining_on_larger_data_matches_exact_mining(digits_split):
     assert blocked_accuracy > exact_accuracy - 0.02
     # the samples are reordered internally; transform still follows the input
     np.testing.assert_allclose(blocked.transform(X_train[::-1]), blocked.transform(X_train)[::-1])
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["fit", "fit_transform", "pipeline", "grid search"],
+)
+def test_warnings_point_at_the_callers_line(iris, how):
+    X, y = iris
+    model = ContrastiveEmbedding(2, max_iter=1, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if how == "fit":
+            model.fit(X, y)
+        elif how == "fit_transform":
+            model.fit_transform(X, y)
+        elif how == "pipeline":
+            make_pipeline(StandardScaler(), model).fit(X, y)
+        else:
+            GridSearchCV(model, {"n_negatives": [5]}, cv=2).fit(X, y)
+    ours = [w for w in caught if "ContrastiveEmbedding" in str(w.message)]
+    assert ours and all(w.filename == __file__ for w in ours), [
+        (w.filename, w.lineno) for w in ours
+    ]

@@ -79,6 +79,8 @@ def parameters_are_valid(params, X, y):
         and k >= 1
         and (k <= n_features or hidden)
         and params["margin"] > 0
+        and params["pos_margin"] < params["margin"]
+        and params["n_positives"] >= 1
         and params["n_negatives"] + params["n_random_negatives"] >= 1
         and (init in ("auto", "random") or not hidden)
         and not (init == "pca" and not hidden and k > min(n_samples, n_features))

@@ -3,6 +3,8 @@
 Every behaviour is checked for both the linear map and the MLP.
 """
 
+import subprocess
+import sys
 import threading
 import warnings
 
@@ -12,7 +14,7 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import StandardScaler
 
-import sk_contrastive._embedding as embedding_module
+import sk_contrastive._base as base_module
 import sk_contrastive._memory as memory_module
 from sk_contrastive import ContrastiveEmbedding
 from sk_contrastive._optimize import minimize_lbfgs
@@ -205,10 +207,92 @@ def test_repeated_fits_are_identical(make, iris):
 # ---- memory safety --------------------------------------------------------------
 
 
-def test_pair_memory_is_checked_before_allocating(make, iris, monkeypatch):
-    monkeypatch.setattr(memory_module, "available_memory_bytes", lambda: 10_000)
-    with pytest.raises(ValueError, match="n_positives, n_negatives or n_random_negatives"):
-        make().fit(*iris)
+@pytest.mark.parametrize(
+    "X_shape,params,named",
+    [
+        # the issue's case: a 5000 x 5000 map, whose L-BFGS history alone is 6 GB
+        ((60, 5000), {"n_components": 5000}, "n_components"),
+        ((20000, 10), {"n_components": 2, "hidden_layer_sizes": (4000,)}, "hidden_layer_sizes"),
+        ((20000, 10), {"n_components": 2, "n_positives": 4000}, "n_positives"),
+    ],
+)
+def test_memory_of_the_whole_fit_is_checked_before_allocating(
+    monkeypatch, X_shape, params, named
+):
+    monkeypatch.setattr(memory_module, "available_memory_bytes", lambda: 2**30)
+    X = np.random.default_rng(0).standard_normal(X_shape)
+    y = np.arange(X_shape[0]) % 3
+    with pytest.raises(ValueError, match=f"GiB.*lower [^;]*{named}"):
+        ContrastiveEmbedding(**params).fit(X, y)
+
+
+def test_memory_error_is_a_value_error_under_an_address_space_limit(tmp_path):
+    # A real limit (ulimit -v), in a child process: the check must see it and
+    # refuse before scipy or numpy fail to allocate (they raised a bare
+    # MemoryError: "cannot allocate 4.66 GiB").
+    script = tmp_path / "limited.py"
+    script.write_text(
+        "import resource, numpy as np\n"
+        "from sk_contrastive import ContrastiveEmbedding\n"
+        "with open('/proc/self/statm') as f:\n"
+        "    size = int(f.read().split()[0]) * resource.getpagesize()\n"
+        "limit = size + 3 * 2**30\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+        "X = np.random.RandomState(0).randn(60, 5000); y = np.repeat([0, 1, 2], 20)\n"
+        "try:\n"
+        "    ContrastiveEmbedding(n_components=5000).fit(X, y)\n"
+        "except ValueError as error:\n"
+        "    print('ValueError:', error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
+    )
+    assert "ValueError:" in result.stdout and "n_components" in result.stdout, (
+        result.stdout + result.stderr
+    )
+
+
+def test_default_n_components_is_at_most_the_number_of_samples():
+    # 60 samples in 5,000 dimensions span at most 60 directions: the default
+    # map keeps that many instead of a 5000 x 5000 matrix.
+    X = np.random.default_rng(0).standard_normal((60, 5000))
+    y = np.repeat([0, 1, 2], 20)
+    model = fit_quietly(ContrastiveEmbedding(random_state=0), X, y)
+    assert model.components_.shape == (60, 5000)
+    assert model.transform(X).shape == (60, 60)
+
+
+# ---- collapsed embeddings ---------------------------------------------------------
+
+
+def test_a_collapsed_start_is_left_with_a_warning(iris):
+    X, y = iris
+    model = ContrastiveEmbedding(init=np.zeros((2, 4)), random_state=0)
+    with pytest.warns(UserWarning, match="same point.*init='random' instead"):
+        model.fit(X, y)
+    # before: 0 iterations, every dissimilar pair at distance 0
+    assert model.n_iter_ > 5
+    assert model.score(X, y) > 0.9
+    assert np.all(model.transform(X).std(axis=0) > 0.1)
+
+
+def test_a_collapsed_result_is_never_reported_as_converged(iris):
+    X, y = iris
+    # a penalty this strong shrinks every weight of the MLP to nothing
+    model = ContrastiveEmbedding(2, hidden_layer_sizes=(8,), alpha=1e6, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="collapsed"):
+        model.fit(X, y)
+
+
+# ---- parameters that would do nothing -----------------------------------------------
+
+
+def test_no_similar_pairs_and_inverted_margins_are_rejected(iris):
+    with pytest.raises(ValueError, match="n_positives == 0, must be >= 1"):
+        ContrastiveEmbedding(n_positives=0).fit(*iris)
+    for pos_margin in (1.0, 2.0):
+        with pytest.raises(ValueError, match="pos_margin=.* must be smaller than margin"):
+            ContrastiveEmbedding(margin=1.0, pos_margin=pos_margin).fit(*iris)
 
 
 # ---- non-finite loss and interrupts ----------------------------------------------
@@ -223,7 +307,7 @@ def test_non_finite_loss_stops_with_advice():
 
 
 def test_non_finite_loss_never_leaves_nan_components(make, iris, monkeypatch):
-    real = embedding_module.loss_and_gradient
+    real = base_module.loss_and_gradient
 
     def nan_after_a_while(params, *args, **kwargs):
         value, gradient = real(params, *args, **kwargs)
@@ -231,7 +315,7 @@ def test_non_finite_loss_never_leaves_nan_components(make, iris, monkeypatch):
         return (np.nan if nan_after_a_while.calls > 5 else value), gradient
 
     nan_after_a_while.calls = 0
-    monkeypatch.setattr(embedding_module, "loss_and_gradient", nan_after_a_while)
+    monkeypatch.setattr(base_module, "loss_and_gradient", nan_after_a_while)
     model = make()
     with pytest.raises(ValueError, match="non-finite"):
         model.fit(*iris)
@@ -274,7 +358,7 @@ def test_interrupt_before_the_first_iteration_leaves_the_estimator_unfitted(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(embedding_module, "loss_and_gradient", interrupted)
+    monkeypatch.setattr(base_module, "loss_and_gradient", interrupted)
     with pytest.raises(KeyboardInterrupt):
         model.fit(X, y)
     with pytest.raises(NotFittedError):

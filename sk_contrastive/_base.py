@@ -1,0 +1,405 @@
+"""The fit engine every estimator of the library shares.
+
+``BaseContrastive`` owns what does not depend on where pairs come from: the
+parameters of the map, the loss and the optimiser and their validation; the
+internal units of the data; the memory check; the rounds of pair building and
+L-BFGS; the progress log and the warnings; the fitted map and ``transform``.
+An estimator adds only how its input becomes pairs (a *pair source*) and
+what is its own (its score, its extra methods), as scikit-learn's
+``BaseMultilayerPerceptron`` serves ``MLPClassifier`` and ``MLPRegressor``.
+
+A pair source is any object with
+
+- ``mines`` (bool): whether its pairs depend on where samples lie; if so the
+  engine hands it a *mining space* each round: the data in internal units in
+  the first round, the embedding learned so far in later ones;
+- ``n_rounds`` (int) and ``n_pairs_bound(n_samples)`` (int);
+- ``mining_block(n_samples)``: how many samples one neighbour search
+  compares (``None`` if the source searches none);
+- ``blocks(space, random_state, feature_scale=None)``: spatial blocks of the
+  samples for the neighbour search, or ``None``;
+- ``reorder(order)``: the same source for the samples taken in ``order``;
+- ``build(space, blocks, random_state)``: the round's
+  :class:`~sk_contrastive._pairs.Pairs`;
+- ``init_labels``: class labels for ``init="lda"``, or ``None``.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._linear import INIT_OPTIONS, LinearProjection
+from ._loss import ContrastiveLoss
+from ._memory import check_fit_memory, fit_memory_parts
+from ._mlp import ACTIVATIONS, MLP_INIT_OPTIONS, MLPProjection
+from ._objective import loss_and_gradient
+from ._optimize import minimize_lbfgs
+from ._progress import FitLog
+from ._scaling import InputScaling
+from ._threadpool import blas_single_threaded
+from ._warnings import warn
+
+MLP_DEFAULT_ALPHA = 1e-3
+# A dissimilar pair this much closer than the margin counts as collapsed.
+_COLLAPSE_TOLERANCE = 1e-6
+
+
+class BaseContrastive(BaseEstimator):
+    """Shared fit engine; subclasses define ``__init__`` and their pair source.
+
+    Not for direct use: see :class:`~sk_contrastive.ContrastiveEmbedding` and
+    :class:`~sk_contrastive.ContrastivePairClassifier`.
+    """
+
+    # ---- validation --------------------------------------------------------
+
+    def _check_engine_params(self, n_samples, n_features, n_classes=None):
+        """Validate the parameters of the map, loss and optimiser; return
+        ``n_components``."""
+        hidden = self.hidden_layer_sizes
+        if not (isinstance(hidden, (tuple, list)) and all(
+            isinstance(units, numbers.Integral) and not isinstance(units, bool)
+            and units >= 1 for units in hidden
+        )):
+            raise ValueError(
+                "hidden_layer_sizes must be a tuple of positive integers, such as "
+                f"() for the linear map or (64,); got {hidden!r}."
+            )
+        if self.n_components is None:
+            array_init = not isinstance(self.init, str) and np.ndim(self.init) == 2
+            n_components = (
+                np.shape(self.init)[0] if array_init else min(n_features, n_samples)
+            )
+        else:
+            n_components = check_scalar(
+                self.n_components, "n_components", numbers.Integral, min_val=1
+            )
+        check_option(self.activation, "activation", tuple(ACTIVATIONS))
+        if n_components > n_features and not hidden:
+            raise ValueError(
+                f"n_components={n_components} must be at most n_features="
+                f"{n_features} for a linear map."
+            )
+        check_scalar(self.margin, "margin", numbers.Real, min_val=0, include_boundaries="neither")
+        check_scalar(self.pos_margin, "pos_margin", numbers.Real, min_val=0)
+        if self.pos_margin >= self.margin:
+            raise ValueError(
+                f"pos_margin={self.pos_margin} must be smaller than margin={self.margin}: "
+                "similar pairs would be allowed farther apart than dissimilar pairs "
+                "are pushed, and the two terms of the loss would fight."
+            )
+        if not (isinstance(self.alpha, str) and self.alpha == "auto"):
+            check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
+        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
+        check_scalar(self.tol, "tol", numbers.Real, min_val=0)
+        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
+        if self.callback is not None and not callable(self.callback):
+            raise ValueError(f"callback must be callable or None, got {self.callback!r}.")
+        self._check_init(n_components, n_samples, n_features, n_classes)
+        return n_components
+
+    def _check_init(self, n_components, n_samples, n_features, n_classes):
+        if self.hidden_layer_sizes:
+            if not (isinstance(self.init, str) and self.init in MLP_INIT_OPTIONS):
+                raise ValueError(
+                    f"init must be one of {MLP_INIT_OPTIONS} for an MLP "
+                    f"(hidden_layer_sizes={self.hidden_layer_sizes!r}); got "
+                    f"{self.init!r}. 'pca', 'lda', 'identity' and arrays apply to the "
+                    "linear map only."
+                )
+            return
+        if isinstance(self.init, str):
+            check_option(self.init, "init", INIT_OPTIONS)
+            if self.init == "pca" and n_components > min(n_samples, n_features):
+                raise ValueError(
+                    f"init='pca' can give at most min(n_samples, n_features)="
+                    f"{min(n_samples, n_features)} components; n_components="
+                    f"{n_components}. Use init='identity' or 'random'."
+                )
+            if self.init == "lda":
+                if n_classes is None:
+                    raise ValueError(
+                        "init='lda' needs class labels; this fit has none. Use "
+                        "init='pca', 'identity' or 'random'."
+                    )
+                if n_components > min(n_features, n_classes - 1):
+                    raise ValueError(
+                        f"init='lda' can give at most min(n_features, n_classes - 1)="
+                        f"{min(n_features, n_classes - 1)} components; n_components="
+                        f"{n_components}. Use init='pca' or 'identity'."
+                    )
+            return
+        init = np.asarray(self.init)
+        if init.shape != (n_components, n_features):
+            raise ValueError(
+                f"init array has shape {init.shape}; expected (n_components, "
+                f"n_features) = ({n_components}, {n_features})."
+            )
+        if not np.all(np.isfinite(init)):
+            raise ValueError("init array contains NaN or infinity.")
+
+    def _warn_about_ineffective_margin(self):
+        """The margin of a plain linear map only rescales it: say so where it is set."""
+        if not self.hidden_layer_sizes and self.pos_margin == 0 and self.margin != 1.0:
+            warn(
+                f"{type(self).__name__}: with the linear map and pos_margin=0, margin="
+                f"{self.margin} only rescales the embedding (the loss and the penalty "
+                "are both quadratic in the map), so neighbours, kNN accuracy and "
+                "score are the same for every margin. Set pos_margin > 0 (for "
+                "example pos_margin=1.0 with margin in (1, 10]) to make the margin "
+                "select between different embeddings."
+            )
+
+    # ---- the fit -----------------------------------------------------------
+
+    def _fit_engine(self, X, source, n_components):
+        """Learn the map from ``X`` (validated, dense or sparse) and ``source``.
+
+        Sets the fitted attributes of the map, ``n_iter_``, ``loss_`` and
+        ``n_pairs_``. On any error, and on an interrupt before the first
+        iteration, the estimator is left unfitted. BLAS runs on one thread
+        throughout (see ``_threadpool``), so that a fit gives the same result
+        whether or not other fits run at the same time.
+        """
+        with blas_single_threaded():
+            self._fit_engine_single_threaded(X, source, n_components)
+
+    def _fit_engine_single_threaded(self, X, source, n_components):
+        random_state = check_random_state(self.random_state)
+        name = type(self).__name__
+        n_samples, n_features = X.shape
+        n_pairs_bound = source.n_pairs_bound(n_samples)
+        check_fit_memory(
+            fit_memory_parts(
+                n_samples=n_samples,
+                n_features=n_features,
+                n_components=n_components,
+                hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+                n_pairs=n_pairs_bound,
+                itemsize=X.dtype.itemsize,
+                data_bytes=_data_bytes(X),
+                pair_bytes_per_pair=ContrastiveLoss.bytes_per_pair(
+                    n_components, X.dtype.itemsize
+                ),
+                mining_block=source.mining_block(n_samples),
+            ),
+            name,
+        )
+        log = FitLog(self.verbose, name)
+        scaling = InputScaling.from_data(X)
+        blocks = source.blocks(X, random_state, feature_scale=scaling.scale)
+        order = None
+        if blocks is not None:
+            # Samples taken block by block: neighbours share cache lines,
+            # which makes the pair pass about twice as fast on large data.
+            order = np.concatenate(blocks)
+            starts = np.cumsum([0] + [block.shape[0] for block in blocks])
+            blocks = [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:])]
+            source = source.reorder(order)
+        X = scaling.apply(X, rows=order)
+
+        projection = self._make_projection(n_features, n_components, scaling)
+        previous = getattr(self, "_projection", None)
+        warm = self.warm_start and previous is not None and (
+            previous.architecture == projection.architecture
+        )
+        if warm:
+            params = projection.params_from(self)
+        else:
+            params = projection.initial_params(
+                self.init, X, source.init_labels, random_state
+            )
+        alpha = self.alpha
+        if isinstance(alpha, str):
+            alpha = MLP_DEFAULT_ALPHA if self.hidden_layer_sizes else 0.0
+
+        self._clear_fitted_state(keep_input_attributes=True)
+        try:
+            params, rounds, loss = self._fit_rounds(
+                X, source, projection, params, blocks, alpha, warm, random_state, log
+            )
+        except BaseException:  # an interrupt before the first iteration, or an error
+            self._clear_fitted_state(keep_input_attributes=False)
+            raise
+        last = rounds[-1]
+        n_iter = sum(result.n_iter for result in rounds)
+        self._warn_about_the_optimisation(rounds, loss, projection.forward(params, X)[0])
+        log.summary(n_iter, loss.pairs.n_pairs, last.loss)
+
+        for attribute, value in projection.fitted_attributes(params, X.dtype).items():
+            setattr(self, attribute, value)
+        self._projection = self._make_projection(n_features, n_components)
+        self.n_iter_ = n_iter
+        self.loss_ = last.loss
+        self.n_pairs_ = loss.pairs.n_pairs
+
+    def _fit_rounds(self, X, source, projection, params, blocks, alpha, warm,
+                    random_state, log):
+        """Build pairs and optimise, ``source.n_rounds`` times.
+
+        Returns ``(params, results, loss)``: the final parameters, the
+        optimiser's result of each round that ran, and the last round's loss.
+        A ``KeyboardInterrupt`` after the first completed iteration ends the
+        rounds (the last result's ``stop`` is then ``"interrupted"``); before
+        it, it propagates.
+        """
+        callback = None
+        if self.callback is not None:
+            def callback(flat_params, n_iter):
+                self.callback(projection.to_input_units(flat_params), n_iter)
+
+        results, loss, n_iter = [], None, 0
+        for mining_round in range(source.n_rounds):
+            log.round_started(mining_round, source.n_rounds)
+            space, round_blocks = X, blocks
+            if source.mines and (mining_round or warm):
+                # Later rounds (and a warm start) mine in the learned embedding.
+                space = projection.forward(params, X)[0]
+                round_blocks = source.blocks(space, random_state)
+            try:
+                pairs = source.build(space, round_blocks, random_state)
+            except KeyboardInterrupt:
+                if not results:
+                    raise
+                results[-1] = results[-1]._replace(stop="interrupted")
+                break
+            del space
+            log.pairs_built(pairs.n_pairs, X.shape[0], mined=source.mines)
+            loss = ContrastiveLoss(pairs, X.shape[0], self.margin, self.pos_margin)
+            if mining_round == 0 and not warm:
+                params = self._starting_point(params, projection, loss, X, random_state)
+            result = minimize_lbfgs(
+                lambda p: loss_and_gradient(p, X, projection, loss, alpha),
+                params,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                scale=self.margin if projection.scales_with_margin else 1.0,
+                callback=callback,
+                on_iteration=log.iteration,
+                first_iteration=n_iter,
+                name=type(self).__name__,
+            )
+            results.append(result)
+            log.round_finished(result)
+            params = result.params
+            n_iter += result.n_iter
+            if result.stop in ("callback", "interrupted"):
+                break
+        return params, results, loss
+
+    def _starting_point(self, params, projection, loss, X, random_state):
+        """Scale a named init to the margin; move a collapsed start off its peak.
+
+        Where every dissimilar pair starts at distance 0 (an all-zero init, a
+        constant map) the loss has a finite but useless gradient there: the
+        fit would stop at once at the worst point of the dissimilar term. A
+        random start replaces it, with a warning.
+        """
+        distances = loss.dissimilar_distances(projection.forward(params, X)[0])
+        if distances.size and np.all(distances <= _COLLAPSE_TOLERANCE * self.margin):
+            warn(
+                f"{type(self).__name__}: init={_describe(self.init)} maps every "
+                "dissimilar training pair to the same point, where the loss has no "
+                "direction to improve; starting from init='random' instead."
+            )
+            params = projection.initial_params("random", X, None, random_state)
+            return projection.scale_output(
+                params, loss.scale_to_margin(projection.forward(params, X)[0])
+            )
+        if isinstance(self.init, str):
+            return projection.scale_output(
+                params, loss.scale_to_margin(projection.forward(params, X)[0])
+            )
+        return params
+
+    def _warn_about_the_optimisation(self, rounds, loss, Z):
+        """One warning per fit: interrupted, stopped at max_iter, or collapsed."""
+        name = type(self).__name__
+        n_rounds = len(rounds)
+        n_iter = sum(result.n_iter for result in rounds)
+        last = rounds[-1]
+        if last.stop == "interrupted":
+            warn(
+                f"{name}: fit interrupted after {n_iter} iterations; the estimator "
+                "keeps the parameters of the last completed iteration (loss "
+                f"{last.loss:.6g})."
+            )
+            return
+        distances = loss.dissimilar_distances(Z)
+        if distances.size and np.all(distances <= _COLLAPSE_TOLERANCE * self.margin):
+            warn(
+                f"{name}: the embedding collapsed: every dissimilar training pair ends "
+                f"at distance 0 after {n_iter} iterations (loss {last.loss:.6g}), the "
+                "worst point of its loss term. Try another init, a smaller alpha, or "
+                "standardised features.",
+                ConvergenceWarning,
+            )
+            return
+        if last.stop == "max_iter":
+            limited = [i + 1 for i, result in enumerate(rounds) if result.stop == "max_iter"]
+            where = (
+                f"in mining round{'s' if len(limited) > 1 else ''} "
+                f"{_join(limited)} of {n_rounds}" if n_rounds > 1 else ""
+            )
+            warn(
+                f"{name}: L-BFGS reached max_iter={self.max_iter} {where} before "
+                f"converging (final loss {last.loss:.6g}). Increase max_iter, or tol "
+                "to accept a looser optimum.".replace("  ", " "),
+                ConvergenceWarning,
+            )
+
+    def _clear_fitted_state(self, keep_input_attributes):
+        """Forget a previous fit, so that a refit replaces all of it."""
+        kept = {"n_features_in_", "feature_names_in_"} if keep_input_attributes else set()
+        for name in list(vars(self)):
+            if (name.endswith("_") and not name.startswith("__") and name not in kept) or (
+                name.startswith("_fitted") or name == "_projection"
+            ):
+                delattr(self, name)
+
+    def _make_projection(self, n_features, n_components, scaling=None):
+        if self.hidden_layer_sizes:
+            return MLPProjection(
+                n_features, self.hidden_layer_sizes, n_components, self.activation,
+                scaling,
+            )
+        return LinearProjection(n_features, n_components, scaling)
+
+    # ---- the fitted map ----------------------------------------------------
+
+    def _embed(self, X):
+        """The fitted map applied to ``X`` (validated against the fit)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self._projection.forward(self._projection.params_from(self), X)[0]
+
+    @property
+    def _n_features_out(self):
+        return self._projection.n_components
+
+
+def check_option(value, name, options):
+    """Raise ValueError unless ``value`` is one of the strings ``options``."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {options}; got {value!r}.")
+
+
+def _data_bytes(X):
+    if sp.issparse(X):
+        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    return X.nbytes
+
+
+def _describe(init):
+    return repr(init) if isinstance(init, str) else "array"
+
+
+def _join(numbers_):
+    if len(numbers_) == 1:
+        return str(numbers_[0])
+    return ", ".join(map(str, numbers_[:-1])) + f" and {numbers_[-1]}"

@@ -1,0 +1,92 @@
+"""The progress log of a fit (``verbose > 0``): rounds, iterations, a summary."""
+
+import time
+
+_STOP_REASONS = {
+    "converged": "converged",
+    "max_iter": "reached max_iter",
+    "callback": "stopped by the callback",
+    "interrupted": "interrupted",
+    "other": "stopped: the line search found no further decrease",
+}
+
+
+class FitLog:
+    """Prints what a fit does, with times measured from its start.
+
+    Each mining round opens with a line saying how many pairs were built and
+    how long that took; one row per L-BFGS iteration follows (iteration
+    counted across rounds, loss, gradient norm, seconds since the fit
+    started); the round closes with why the optimiser stopped; the fit closes
+    with a summary. Silent when ``verbose`` is 0; the times are kept anyway.
+
+    Examples
+    --------
+    >>> from sk_contrastive._progress import FitLog
+    >>> log = FitLog(verbose=1, name="Example")
+    >>> log.round_started(0, 1)
+    >>> log.pairs_built(n_pairs=1200, n_samples=100)  # doctest: +ELLIPSIS
+    [Example] Round 1/1: 1,200 pairs (12.0 per sample) in ... s
+    """
+
+    def __init__(self, verbose, name):
+        self.verbose = verbose
+        self.name = name
+        self.start = time.perf_counter()
+        self.mining_seconds = 0.0
+        self.optimisation_seconds = 0.0
+        self._round_start = self.start
+        self._optimisation_start = self.start
+        self._mining_round = 0
+        self._n_rounds = 1
+        self._header_printed = False
+
+    def _print(self, text):
+        if self.verbose:
+            print(f"[{self.name}] {text}", flush=True)
+
+    def elapsed(self):
+        return time.perf_counter() - self.start
+
+    def round_started(self, mining_round, n_rounds):
+        self._mining_round, self._n_rounds = mining_round, n_rounds
+        self._round_start = time.perf_counter()
+
+    def pairs_built(self, n_pairs, n_samples, mined=True):
+        self._optimisation_start = time.perf_counter()
+        seconds = self._optimisation_start - self._round_start
+        self.mining_seconds += seconds
+        what = "mined" if mined else "given"
+        if not mined:
+            self._print(f"{n_pairs:,} {what} pairs over {n_samples:,} samples")
+            return
+        self._print(
+            f"Round {self._mining_round + 1}/{self._n_rounds}: {n_pairs:,} pairs "
+            f"({n_pairs / max(n_samples, 1):.1f} per sample) in {seconds:.2f} s"
+        )
+
+    def iteration(self, n_iter, loss, gradient_norm):
+        if not self._header_printed:
+            header = f"{'Iteration':>9} {'Loss':>14} {'Gradient norm':>14} {'Time (s)':>9}"
+            self._print(header)
+            self._print("-" * len(header))
+            self._header_printed = True
+        self._print(
+            f"{n_iter:>9d} {loss:>14.6e} {gradient_norm:>14.4e} {self.elapsed():>9.2f}"
+        )
+
+    def round_finished(self, result):
+        self.optimisation_seconds += time.perf_counter() - self._optimisation_start
+        self._print(
+            f"Round {self._mining_round + 1}/{self._n_rounds}: "
+            f"{_STOP_REASONS[result.stop]} after {result.n_iter} iterations "
+            f"(loss {result.loss:.6g})"
+        )
+
+    def summary(self, n_iter, n_pairs, loss):
+        total = self.elapsed()
+        self._print(
+            f"Done in {total:.2f} s (pairs {self.mining_seconds:.2f} s, "
+            f"optimisation {self.optimisation_seconds:.2f} s): {n_iter} iterations, "
+            f"{n_pairs:,} pairs, final loss {loss:.6g}"
+        )

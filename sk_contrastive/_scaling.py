@@ -1,0 +1,150 @@
+"""The internal units of a fit: features centred and scaled by powers of two.
+
+A fit never works on the caller's ``X`` directly but on
+``(X - offset) / scale``, where ``offset`` is the (weighted) mean of each
+feature and ``scale`` the power of two nearest to its standard deviation.
+This is a preconditioner, not a change of model:
+
+- the contrastive loss of a linear map depends only on differences of
+  samples, so the offset does not change it, and dividing a feature by a
+  power of two is exact in floating point, so the fitted map is folded back
+  into the caller's units without rounding (see the projections'
+  ``fitted_attributes``);
+- L-BFGS then sees features of comparable spread, whatever their units: an
+  offset of ``1e9`` or one feature measured in units ``1e5`` times smaller no
+  longer stalls it, and data of magnitude ``1e300`` or ``1e-300`` neither
+  overflows nor underflows.
+
+Sparse ``X`` is scaled but not centred (centring would densify it); its
+neighbour search works in a reduced space anyway.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.sparsefuncs import mean_variance_axis
+
+_ROWS_PER_CHUNK = 65536
+
+
+class InputScaling:
+    """Per-feature ``offset`` and power-of-two ``scale`` of the internal units.
+
+    Parameters
+    ----------
+    offset : ndarray of shape (n_features,) or None
+        Subtracted from every sample (float64); ``None`` for sparse data.
+    scale : ndarray of shape (n_features,)
+        Powers of two (float64) each feature is divided by after centring.
+    bound : ndarray of shape (n_features,) or None
+        Powers of two within a factor 2 of each feature's largest magnitude;
+        :meth:`apply` divides by them first when entries come near the
+        largest float. ``None``: all ones.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._scaling import InputScaling
+    >>> X = np.array([[1e9, 0.0], [1e9 + 2, 0.5], [1e9 + 4, 1.0]])
+    >>> scaling = InputScaling.from_data(X)
+    >>> scaling.offset, scaling.scale
+    (array([1.e+09, 5.e-01]), array([2. , 0.5]))
+    >>> scaling.apply(X)
+    array([[-1., -1.],
+           [ 0.,  0.],
+           [ 1.,  1.]])
+    """
+
+    def __init__(self, offset, scale, bound=None):
+        self.offset = offset
+        self.scale = scale
+        self.bound = np.ones_like(scale) if bound is None else bound
+
+    @classmethod
+    def identity(cls, n_features):
+        """Internal units equal to the caller's."""
+        return cls(np.zeros(n_features), np.ones(n_features))
+
+    @classmethod
+    def from_data(cls, X, sample_weight=None):
+        """Offsets and scales of ``X`` (dense or sparse, rows weighted).
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, n_features)
+            Finite values.
+        sample_weight : ndarray of shape (n_samples,) or None
+            Non-negative weights with a positive sum.
+        """
+        # Powers of two near each feature's largest entry: statistics are
+        # taken in those units, so no square can overflow.
+        if sp.issparse(X):
+            largest = np.asarray(abs(X).max(axis=0).todense()).ravel()
+        elif X.shape[0]:
+            largest = np.maximum(X.max(axis=0), -X.min(axis=0))
+        else:
+            largest = np.zeros(X.shape[1])
+        bound = _power_of_two_below(largest.astype(np.float64))
+        if sp.issparse(X):
+            bounded = sp.csr_array(X) @ sp.diags_array(1.0 / bound)
+            mean, variance = mean_variance_axis(
+                bounded.astype(np.float64), axis=0, weights=sample_weight
+            )
+            offset = None
+        else:
+            mean, variance = _weighted_mean_variance(X, 1.0 / bound, sample_weight)
+            offset = mean * bound
+        std = np.sqrt(np.maximum(variance, 0.0))
+        exponent = np.zeros_like(std)
+        spread = std > 0
+        exponent[spread] = np.round(np.log2(std[spread]))
+        # the largest finite power of two, for data that spans the float range
+        exponent = np.minimum(exponent, np.finfo(np.float64).maxexp - 1 - np.log2(bound))
+        return cls(offset, bound * np.exp2(exponent), bound)
+
+    def apply(self, X, rows=None):
+        """A copy of ``X`` (or of its ``rows``) in internal units, in ``X``'s dtype."""
+        if sp.issparse(X):
+            X = sp.csr_array(X)
+            if rows is not None:
+                X = X[rows]
+            return (X @ sp.diags_array((1.0 / self.scale).astype(X.dtype))).tocsr()
+        internal = X[rows] if rows is not None else X.copy()
+        if np.max(self.bound, initial=1.0) < 2.0 ** (np.finfo(X.dtype).maxexp - 4):
+            internal -= self.offset.astype(X.dtype)
+            internal *= (1.0 / self.scale).astype(X.dtype)
+            return internal
+        # Entries near the largest float: divide by the bound first (exact),
+        # so that the centring cannot overflow, then bring to unit spread.
+        internal *= (1.0 / self.bound).astype(X.dtype)
+        internal -= (self.offset / self.bound).astype(X.dtype)
+        internal *= (self.bound / self.scale).astype(X.dtype)
+        return internal
+
+
+def _power_of_two_below(values):
+    """The power of two ``p`` with ``p <= |v| < 2 p`` for each value (1 for 0)."""
+    _, exponent = np.frexp(values)
+    powers = np.exp2(exponent.astype(np.float64) - 1)
+    powers[values == 0] = 1.0
+    return powers
+
+
+def _weighted_mean_variance(X, column_factor, sample_weight):
+    """Mean and variance of ``X * column_factor`` per column, in float64,
+    chunk by chunk (no full-size temporary)."""
+    n_samples = X.shape[0]
+    if sample_weight is None:
+        sample_weight = np.ones(n_samples)
+    total_weight = float(np.sum(sample_weight))
+    total = np.zeros(X.shape[1])
+    for start in range(0, n_samples, _ROWS_PER_CHUNK):
+        chunk = X[start : start + _ROWS_PER_CHUNK].astype(np.float64) * column_factor
+        total += sample_weight[start : start + _ROWS_PER_CHUNK] @ chunk
+    mean = total / total_weight
+    squares = np.zeros(X.shape[1])
+    for start in range(0, n_samples, _ROWS_PER_CHUNK):
+        chunk = X[start : start + _ROWS_PER_CHUNK].astype(np.float64) * column_factor
+        chunk -= mean
+        chunk *= chunk
+        squares += sample_weight[start : start + _ROWS_PER_CHUNK] @ chunk
+    return mean, squares / total_weight

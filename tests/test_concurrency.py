@@ -1,0 +1,56 @@
+"""Fits leave no process-wide state behind, however many run at once."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from joblib import Parallel, delayed, parallel_config
+from sklearn.datasets import make_classification
+from threadpoolctl import threadpool_info
+
+from sk_contrastive import ContrastiveEmbedding
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(
+        n_samples=600, n_features=30, n_informative=10, n_classes=5, random_state=0
+    )
+
+
+def thread_limits():
+    return [(info["filepath"], info["num_threads"]) for info in threadpool_info()]
+
+
+def fit(X, y, seed):
+    model = ContrastiveEmbedding(n_components=8, n_mining_rounds=3, max_iter=30,
+                                 random_state=seed)
+    return model.fit(X, y).components_
+
+
+def test_concurrent_fits_restore_thread_limits_and_match_sequential_fits(data):
+    X, y = data
+    before = thread_limits()
+    sequential = [fit(X, y, seed) for seed in range(6)]
+    assert thread_limits() == before
+    for _ in range(2):  # the race left BLAS on 1 thread in 4 runs out of 4
+        with ThreadPoolExecutor(3) as pool:
+            concurrent = list(pool.map(lambda seed: fit(X, y, seed), range(6)))
+        assert thread_limits() == before
+        for a, b in zip(sequential, concurrent):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_joblib_threads_and_nested_parallelism_restore_thread_limits(data):
+    X, y = data
+    before = thread_limits()
+
+    def nested(seed):
+        return Parallel(n_jobs=2, backend="threading")(
+            delayed(fit)(X, y, seed + offset) for offset in (0, 10)
+        )
+
+    with parallel_config(backend="threading", n_jobs=3):
+        results = Parallel()(delayed(nested)(seed) for seed in range(3))
+    assert thread_limits() == before
+    np.testing.assert_array_equal(results[1][0], fit(X, y, 1))
