@@ -46,8 +46,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     Parameters
     ----------
     n_components : int, default=None
-        Dimension of the embedding. ``None`` means ``n_features``. At most
-        ``n_features`` for the linear map; any positive size for an MLP.
+        Dimension of the embedding. ``None`` means ``min(n_features,
+        n_samples)`` (or the rows of an ``init`` array): ``n_samples`` points
+        span at most that many directions. At most ``n_features`` for the
+        linear map; any positive size for an MLP.
 
     hidden_layer_sizes : tuple of int, default=()
         Units of the hidden layers. ``()`` learns the linear map
@@ -69,8 +71,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         scale of the solution: the optimum for ``c * margin`` is exactly ``c`` times the
         optimum for ``margin`` (the loss and the penalty are both quadratic
         in ``components_``), so neighbours, and a downstream kNN, are the
-        same for every margin. Set ``pos_margin > 0`` to make the margin
-        select between genuinely different embeddings.
+        same for every margin; setting it then warns. Set ``pos_margin > 0``
+        to make the margin select between genuinely different embeddings.
 
     pos_margin : float, default=0.0
         Similar pairs closer than ``pos_margin`` stop pulling: their term
@@ -78,7 +80,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         formula exactly. A positive value fixes the scale of the embedding,
         so that ``margin / pos_margin`` decides how far classes are pushed
         apart relative to how tightly they are gathered, and a search over
-        ``margin`` compares different models.
+        ``margin`` compares different models. Must be smaller than ``margin``.
 
     pair_strategy : {"neighbors", "random"}, default="neighbors"
         How training pairs are chosen from ``y``. ``"neighbors"``: each sample
@@ -90,7 +92,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         other-class partners per sample.
 
     n_positives : int, default=5
-        Similar partners per sample (fewer in classes that are too small).
+        Similar partners per sample (fewer in classes that are too small); at
+        least 1, since without similar pairs the loss only pushes samples
+        apart.
 
     n_negatives : int, default=10
         Nearest dissimilar partners per sample.
@@ -118,7 +122,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         MLP's ``coefs_`` but not its biases) added to the loss. ``"auto"``
         means ``0`` for the linear map, which then minimises the source
         formula exactly, and ``1e-3`` for an MLP, where some weight decay
-        gave 2 to 12 points of kNN accuracy in our measurements.
+        gave 2 to 12 points of kNN accuracy in our measurements. The weights
+        are penalised in the fit's internal units (features centred and
+        divided by the power of two nearest to their standard deviation), so
+        the penalty does not depend on the units of ``X`` either.
 
     init : {"auto", "pca", "lda", "identity", "random"} or ndarray of shape \
             (n_components, n_features), default="auto"
@@ -127,9 +134,14 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         picks ``"lda"`` if ``n_components <= min(n_features, n_classes - 1)``,
         else ``"pca"`` if ``n_components < min(n_features, n_samples)``, else
         ``"identity"``. ``"random"`` draws a Gaussian matrix from
-        ``random_state``. A named init is then rescaled so that the median
-        distance of the dissimilar training pairs equals ``margin``, which
-        makes the whole fit scale with the margin; an array is used as given.
+        ``random_state``. ``"pca"``, ``"lda"`` and ``"random"`` are computed
+        on the features centred and divided by the power of two nearest to
+        their standard deviation (the fit's internal units); ``"identity"``
+        and an array are in the units of ``X``. A named init is then rescaled
+        so that the median distance of the dissimilar training pairs equals
+        ``margin``, which makes the whole fit scale with the margin; an array
+        is used as given. A start that maps every dissimilar pair to one point
+        (an all-zero array) is replaced by ``"random"``, with a warning.
         For an MLP only ``"auto"`` and ``"random"`` are accepted and both mean
         a seeded Glorot (tanh, logistic) or He (relu, softplus) uniform draw of
         the weights, zero biases, and the output layer rescaled to the margin
@@ -137,7 +149,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     max_iter : int, default=100
         Maximum number of L-BFGS iterations per mining round. Reaching it in
-        the last round emits a :class:`~sklearn.exceptions.ConvergenceWarning`.
+        the last round emits one :class:`~sklearn.exceptions.ConvergenceWarning`
+        that names every round that reached it.
 
     tol : float, default=1e-5
         Convergence tolerance of L-BFGS (relative loss decrease and projected
@@ -152,13 +165,17 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Called after every iteration as ``callback(params, n_iter)``, where
         ``params`` is the current flat parameter vector (for the linear map,
         reshape it to ``(n_components, n_features)``; for an MLP it holds each
-        layer's weights, row-major, then its biases, layer by layer); ``n_iter`` counts on across mining
-        rounds. Raise ``StopIteration`` in it to end the fit early, keeping
-        the current parameters.
+        layer's weights, row-major, then its biases, layer by layer), in the
+        units of ``X``; ``n_iter`` counts on across mining rounds. Raise
+        ``StopIteration`` in it to end the fit early, keeping the current
+        parameters.
 
     verbose : int, default=0
-        If positive, print one row per iteration (iteration, loss, gradient
-        norm, elapsed seconds) and the optimiser's closing message.
+        If positive, log each mining round (pairs built and the time taken),
+        one row per L-BFGS iteration (iteration, loss, gradient norm, seconds
+        since the fit started), why each round stopped, and a closing summary
+        (total time, pair building and optimisation times, iterations, pairs,
+        final loss).
 
     random_state : int, RandomState instance or None, default=None
         Seeds the random pairs, the ``"random"`` and ``"pca"`` initialisation,
@@ -205,7 +222,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     One loss-and-gradient evaluation costs two dense products of
     ``n_samples x n_features x n_components`` and a pass over the pairs'
     ``n_components``-dimensional differences; no array of size
-    ``n_pairs x n_features`` is ever formed.
+    ``n_pairs x n_features`` is ever formed. Before allocating, the fit
+    estimates its peak memory and raises ``ValueError`` naming the
+    parameters to lower when it would not fit. BLAS runs on one thread
+    during the fit; the limit is lifted when the last concurrent fit ends.
 
     Examples
     --------
