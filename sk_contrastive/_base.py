@@ -19,9 +19,12 @@ A pair source is any object with
 - ``blocks(space, random_state, feature_scale=None)``: spatial blocks of the
   samples for the neighbour search, or ``None``;
 - ``reorder(order)``: the same source for the samples taken in ``order``;
+- ``prepare(X, blocks, random_state)``: work on the input space (in internal
+  units, samples in their final order) done once before the first round;
 - ``build(space, blocks, random_state)``: the round's
   :class:`~sk_contrastive._pairs.Pairs`;
-- ``init_labels``: class labels for ``init="lda"``, or ``None``.
+- ``init_labels``: class codes for ``init="lda"`` (``-1``: unlabelled), or
+  ``None``.
 """
 
 import numbers
@@ -202,6 +205,7 @@ class BaseContrastive(BaseEstimator):
             blocks = [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:])]
             source = source.reorder(order)
         X = scaling.apply(X, rows=order)
+        source.prepare(X, blocks, random_state)
 
         projection = self._make_projection(n_features, n_components, scaling)
         previous = getattr(self, "_projection", None)
@@ -234,6 +238,7 @@ class BaseContrastive(BaseEstimator):
         for attribute, value in projection.fitted_attributes(params, X.dtype).items():
             setattr(self, attribute, value)
         self._projection = self._make_projection(n_features, n_components)
+        self._fitted_scaling = scaling
         self.n_iter_ = n_iter
         self.loss_ = last.loss
         self.n_pairs_ = loss.pairs.n_pairs

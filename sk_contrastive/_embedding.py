@@ -15,8 +15,13 @@ from sklearn.utils.validation import (
 
 from ._base import BaseContrastive, check_option
 from ._blocks import spatial_blocks
-from ._pairs import pairs_from_labels
-from ._scoring import neighbor_label_agreement
+from ._pairs import (
+    pairs_from_labels,
+    pairs_from_neighbors,
+    pairs_from_partial_labels,
+    unlabelled_neighbor_pairs,
+)
+from ._scoring import neighbor_label_agreement, trustworthiness
 
 PAIR_STRATEGIES = ("neighbors", "random")
 SCORE_N_NEIGHBORS = 5
@@ -89,7 +94,15 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         random other-class samples (dissimilar), as LMNN picks target
         neighbours and impostors. ``"random"``: ``n_positives`` random
         same-class and ``n_negatives + n_random_negatives`` random
-        other-class partners per sample.
+        other-class partners per sample (labelled data only). Without labels
+        (``fit(X)``), as in DrLIM (Hadsell, Chopra & LeCun 2006), each sample
+        is similar to its ``n_positives`` nearest neighbours in the input
+        space and dissimilar to ``n_negatives + n_random_negatives`` other
+        samples drawn at random each round (near non-neighbours made worse
+        dissimilar partners: see the README). An unlabelled sample among
+        labelled ones (``unlabeled_label``) is similar to its ``n_positives``
+        nearest neighbours and dissimilar to ``n_random_negatives`` random
+        samples.
 
     n_positives : int, default=5
         Similar partners per sample (fewer in classes that are too small); at
@@ -97,17 +110,18 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         apart.
 
     n_negatives : int, default=10
-        Nearest dissimilar partners per sample.
+        Nearest dissimilar partners per sample (random ones without labels).
 
     n_random_negatives : int, default=2
         Uniformly drawn dissimilar partners per sample.
 
     n_mining_rounds : int, default=2
         Rounds of pair mining and optimisation. The first round mines
-        neighbours in the input space; each later round mines them again in
-        the embedding learned so far and continues the optimisation from it,
-        as LMNN updates its impostors. Each round runs up to ``max_iter``
-        iterations.
+        neighbours in the input space; each later round mines the label pairs
+        again in the embedding learned so far and continues the optimisation
+        from it, as LMNN updates its impostors. Neighbours of unlabelled
+        samples stay those of the input space; their random partners are
+        drawn anew. Each round runs up to ``max_iter`` iterations.
 
     mining_block_size : int or None, default=2048
         Neighbour mining is exact for up to this many samples. Beyond, the
@@ -181,6 +195,16 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Seeds the random pairs, the ``"random"`` and ``"pca"`` initialisation,
         and the spatial blocks of the neighbour search.
         Pass an int for results that repeat exactly.
+
+    unlabeled_label : int, str or None, default=None
+        The label that marks an unlabelled sample in ``y``, such as ``-1``
+        (the convention of scikit-learn's ``semi_supervised`` module, UMAP
+        and ivis). ``None``: every label is a class, so binary labels
+        ``{-1, +1}`` stay two classes unless you opt in. An unlabelled sample
+        belongs to no class: it is paired, as similar, with its
+        ``n_positives`` nearest neighbours in the input space, and never made
+        dissimilar to anything because its label is missing; labelled samples
+        keep the pairs of their labels, among the labelled samples.
 
     Attributes
     ----------
@@ -269,6 +293,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         callback=None,
         verbose=0,
         random_state=None,
+        unlabeled_label=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -289,16 +314,21 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.callback = callback
         self.verbose = verbose
         self.random_state = random_state
+        self.unlabeled_label = unlabeled_label
 
-    def fit(self, X, y):
-        """Learn the embedding from labelled samples.
+    def fit(self, X, y=None):
+        """Learn the embedding from labelled, unlabelled or partly labelled samples.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Training samples.
-        y : array-like of shape (n_samples,)
-            Class labels; samples with equal labels form similar pairs.
+        y : array-like of shape (n_samples,) or None
+            Class labels: samples with equal labels form similar pairs and
+            samples with different labels dissimilar ones. ``None``: no
+            labels; pairs come from the neighbourhood graph of ``X`` (DrLIM,
+            see ``pair_strategy``). Samples labelled ``unlabeled_label``
+            belong to no class.
 
         Returns
         -------
@@ -309,36 +339,87 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ------
         ValueError
             For invalid parameters or data (NaN or infinity, fewer than 2
-            samples or 2 classes), and when the fit would not fit in memory.
+            samples, a single class, no labelled sample or a single labelled
+            class with ``unlabeled_label``), and when the fit would not fit
+            in memory.
         """
-        X, y = validate_data(
-            self, X, y, ensure_min_samples=2, dtype=[np.float64, np.float32]
-        )
-        check_classification_targets(y)
-        classes, y_index = np.unique(y, return_inverse=True)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                "ContrastiveEmbedding needs samples of at least 2 classes to form "
-                f"dissimilar pairs; y holds the single class {classes[0]!r}."
+        if y is None:
+            X = validate_data(self, X, ensure_min_samples=2, dtype=[np.float64, np.float32])
+            labels = None
+        else:
+            X, y = validate_data(
+                self, X, y, ensure_min_samples=2, dtype=[np.float64, np.float32]
             )
-        n_components = self._check_engine_params(*X.shape, n_classes=classes.shape[0])
-        self._check_pair_params()
+            labels = self._encode_labels(y)
+        n_classes = None if labels is None else int(labels.max()) + 1
+        n_components = self._check_engine_params(*X.shape, n_classes=n_classes)
+        self._check_pair_params(unlabelled=labels is None or np.any(labels < 0))
         self._warn_about_ineffective_margin()
-        source = _LabelPairSource(
-            y_index,
-            strategy=self.pair_strategy,
+        settings = dict(
             n_positives=self.n_positives,
             n_negatives=self.n_negatives,
             n_random_negatives=self.n_random_negatives,
             n_rounds=self.n_mining_rounds,
             block_size=self.mining_block_size,
         )
+        if labels is None:
+            source = _NeighborPairSource(None, **settings)
+        elif np.any(labels < 0):
+            source = _PartialLabelPairSource(labels, **settings)
+        else:
+            source = _LabelPairSource(labels, strategy=self.pair_strategy, **settings)
         self._fit_engine(X, source, n_components)
-        self._keep_score_reference(X, y)
+        if labels is None:
+            self._fitted_reference = (None, None)
+        else:
+            labelled = labels >= 0
+            self._keep_score_reference(X[labelled], y[labelled])
         return self
 
-    def _check_pair_params(self):
+    def _encode_labels(self, y):
+        """Class codes ``0 .. n_classes - 1``, and ``-1`` for ``unlabeled_label``."""
+        check_classification_targets(y)
+        unlabelled = np.zeros(y.shape[0], dtype=bool)
+        if self.unlabeled_label is not None:
+            try:
+                unlabelled = np.asarray(y == self.unlabeled_label, dtype=bool)
+            except (TypeError, ValueError) as error:
+                raise ValueError(
+                    f"unlabeled_label={self.unlabeled_label!r} cannot be compared with "
+                    f"the labels in y ({error})."
+                ) from error
+            if unlabelled.shape != y.shape:
+                unlabelled = np.zeros(y.shape[0], dtype=bool)
+        classes, codes = np.unique(y[~unlabelled], return_inverse=True)
+        if classes.shape[0] < 2:
+            if self.unlabeled_label is not None and np.any(unlabelled):
+                found = (
+                    "no labelled sample" if classes.shape[0] == 0
+                    else f"the single labelled class {classes[0].item()!r}"
+                )
+                raise ValueError(
+                    f"With unlabeled_label={self.unlabeled_label!r}, y holds {found}: "
+                    "partly labelled data needs labelled samples of at least 2 classes "
+                    "to form dissimilar pairs. Use fit(X) to learn from unlabelled "
+                    "data alone."
+                )
+            raise ValueError(
+                "ContrastiveEmbedding needs samples of at least 2 classes to form "
+                f"dissimilar pairs; y holds the single class {classes[0].item()!r}. Use "
+                "fit(X), without y, to learn from unlabelled data."
+            )
+        labels = np.full(y.shape[0], -1, dtype=np.intp)
+        labels[~unlabelled] = codes
+        return labels
+
+    def _check_pair_params(self, unlabelled):
         check_option(self.pair_strategy, "pair_strategy", PAIR_STRATEGIES)
+        if unlabelled and self.pair_strategy != "neighbors":
+            raise ValueError(
+                f"pair_strategy={self.pair_strategy!r} needs every sample labelled; "
+                "unlabelled samples take their pairs from the neighbourhood graph "
+                "(pair_strategy='neighbors')."
+            )
         check_scalar(self.n_positives, "n_positives", numbers.Integral, min_val=1)
         for name in ("n_negatives", "n_random_negatives"):
             check_scalar(getattr(self, name), name, numbers.Integral, min_val=0)
@@ -388,35 +469,55 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """
         return self._embed(X)
 
-    def score(self, X, y, sample_weight=None):
-        """Neighbour label agreement of ``X`` in the embedding.
+    def score(self, X, y=None, sample_weight=None):
+        """How well the embedding of ``X`` agrees with ``y``, or with ``X`` itself.
 
-        Each sample of ``X`` is embedded and compared with its 5 nearest
-        neighbours among the training samples (embedded by the fitted map,
-        kept with their labels by ``fit``; a seeded random subset of
-        100,000 when there were more) and the other samples of ``X``; its
-        score is the fraction of those neighbours that share its label (the
-        share of a 5-NN vote its true label gets), and the score is the mean
-        over ``X``. It is higher for better embeddings, independent of the
-        embedding's scale (so of a margin that only rescales it),
-        deterministic, and ranks models on any cross-validation fold: a fold
-        that holds one class scores how well that class stays apart from the
-        training samples of the others.
+        With labels, the **neighbour label agreement**: each sample of ``X``
+        is embedded and compared with its 5 nearest neighbours among the
+        labelled training samples (embedded by the fitted map, kept with
+        their labels by ``fit``; a seeded random subset of 100,000 when there
+        were more; none after an unlabelled fit) and the other samples of
+        ``X``; its score is the fraction of those neighbours that share its
+        label (the share of a 5-NN vote its true label gets), and the score
+        is the mean over ``X``. It is higher for better embeddings,
+        independent of the embedding's scale (so of a margin that only
+        rescales it), deterministic, and ranks models on any
+        cross-validation fold: a fold that holds one class scores how well
+        that class stays apart from the training samples of the others.
+
+        Without labels, the **trustworthiness** of the embedding (Venna &
+        Kaski 2001, as :func:`sklearn.manifold.trustworthiness`) with 5
+        neighbours: 1 when the 5 nearest neighbours of every sample in the
+        embedding are among its 5 nearest in the input space (measured, as
+        the fit sees it, on features centred and scaled by powers of two),
+        lower the more embedded neighbours are strangers there. Distances of
+        ``X`` are computed in chunks of rows, so memory stays bounded;
+        time grows as ``n_samples**2``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels.
+        y : array-like of shape (n_samples,) or None
+            Class labels, or ``None`` for trustworthiness.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the mean.
+            Weights of the samples in the mean (with labels only).
 
         Returns
         -------
         score : float
             In [0, 1].
+
+        Raises
+        ------
+        ValueError
+            If ``X`` is invalid for ``transform``, ``y`` does not match it,
+            or there are too few samples to compare (2 with labels after an
+            unlabelled fit, 3 without labels).
         """
         Z = self.transform(X)
+        if y is None:
+            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+            return trustworthiness(self._fitted_scaling.apply(X), Z, SCORE_N_NEIGHBORS)
         y = np.asarray(y)
         check_consistent_length(Z, y)
         check_classification_targets(y)
@@ -429,20 +530,21 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
+        tags.target_tags.required = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
 
-class _LabelPairSource:
-    """Pairs from class labels, mined in each round's space (see ``_base``)."""
+class _MiningPairSource:
+    """What every pair source of ContrastiveEmbedding shares (see ``_base``):
+    spatial blocks, sample order and the pair count. ``labels`` holds class
+    codes (``-1``: unlabelled) or is None."""
 
     mines = True
 
-    def __init__(self, labels, *, strategy, n_positives, n_negatives,
-                 n_random_negatives, n_rounds, block_size):
+    def __init__(self, labels, *, n_positives, n_negatives, n_random_negatives,
+                 n_rounds, block_size):
         self.labels = labels
-        self.strategy = strategy
         self.n_positives = n_positives
         self.n_negatives = n_negatives
         self.n_random_negatives = n_random_negatives
@@ -457,8 +559,6 @@ class _LabelPairSource:
         return n_samples * (self.n_positives + self.n_negatives + self.n_random_negatives)
 
     def mining_block(self, n_samples):
-        if self.strategy != "neighbors":
-            return None
         return n_samples if self.block_size is None else min(n_samples, self.block_size)
 
     def blocks(self, space, random_state, feature_scale=None):
@@ -468,8 +568,25 @@ class _LabelPairSource:
 
     def reorder(self, order):
         reordered = copy.copy(self)
-        reordered.labels = self.labels[order]
+        if self.labels is not None:
+            reordered.labels = self.labels[order]
         return reordered
+
+    def prepare(self, X, blocks, random_state):
+        """Work done once on the input space, before the first round."""
+
+
+class _LabelPairSource(_MiningPairSource):
+    """Pairs from class labels, mined in each round's space."""
+
+    def __init__(self, labels, *, strategy, **settings):
+        super().__init__(labels, **settings)
+        self.strategy = strategy
+
+    def mining_block(self, n_samples):
+        if self.strategy != "neighbors":
+            return None
+        return super().mining_block(n_samples)
 
     def build(self, space, blocks, random_state):
         return pairs_from_labels(
@@ -480,5 +597,47 @@ class _LabelPairSource:
             n_negatives=self.n_negatives,
             n_random_negatives=self.n_random_negatives,
             blocks=blocks,
+            random_state=random_state,
+        )
+
+
+class _NeighborPairSource(_MiningPairSource):
+    """Unlabelled data (DrLIM): neighbours in the input space are similar;
+    ``n_negatives + n_random_negatives`` random other samples, drawn anew
+    each round, dissimilar."""
+
+    def prepare(self, X, blocks, random_state):
+        self.positives = pairs_from_neighbors(
+            X, n_positives=self.n_positives, n_random_negatives=0, blocks=blocks
+        )
+
+    def build(self, space, blocks, random_state):
+        return pairs_from_neighbors(
+            space,
+            n_random_negatives=self.n_negatives + self.n_random_negatives,
+            positives=self.positives,
+            random_state=random_state,
+        )
+
+
+class _PartialLabelPairSource(_MiningPairSource):
+    """Partly labelled data: label pairs among the labelled samples, mined in
+    each round's space; neighbour pairs of the input space for the others."""
+
+    def prepare(self, X, blocks, random_state):
+        self.neighbor_positives = unlabelled_neighbor_pairs(
+            X, self.labels, self.n_positives, blocks
+        )
+
+    def build(self, space, blocks, random_state):
+        labelled = np.flatnonzero(self.labels >= 0)
+        return pairs_from_partial_labels(
+            space,
+            self.labels,
+            n_positives=self.n_positives,
+            n_negatives=self.n_negatives,
+            n_random_negatives=self.n_random_negatives,
+            neighbor_positives=self.neighbor_positives,
+            labelled_blocks=self.blocks(space[labelled], random_state),
             random_state=random_state,
         )

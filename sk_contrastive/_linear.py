@@ -115,10 +115,11 @@ def auto_init(n_components, X, y):
 
     ``"lda"`` when ``n_components <= min(n_features, n_classes - 1)``, else
     ``"pca"`` when ``n_components < min(n_features, n_samples)``, else
-    ``"identity"``. ``y=None`` (no labels) rules out ``"lda"``.
+    ``"identity"``. Only labels ``>= 0`` count as classes (``-1`` marks an
+    unlabelled sample); ``y=None`` (no labels) rules out ``"lda"``.
     """
     n_samples, n_features = X.shape
-    n_classes = np.unique(y).shape[0] if y is not None else 0
+    n_classes = np.unique(y[y >= 0]).shape[0] if y is not None else 0
     if n_components <= min(n_features, n_classes - 1):
         return "lda"
     if n_components < min(n_features, n_samples):
@@ -152,7 +153,10 @@ def initial_components(init, X, y, n_components, random_state=None):
             pca = PCA(n_components=n_components, random_state=random_state).fit(X)
             components = pca.components_
         else:
-            lda = LinearDiscriminantAnalysis(n_components=n_components).fit(X, y)
+            labelled = y >= 0
+            lda = LinearDiscriminantAnalysis(n_components=n_components).fit(
+                X[labelled], y[labelled]
+            )
             components = lda.scalings_.T[:n_components]
     except (ValueError, IndexError, np.linalg.LinAlgError):
         components = None

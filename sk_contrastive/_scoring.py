@@ -1,6 +1,7 @@
 """Scores of an embedding: how well neighbours in it agree on labels."""
 
 import numpy as np
+from sklearn.metrics import pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
 
 
@@ -88,3 +89,64 @@ def neighbor_label_agreement(
     nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
     fraction = np.take_along_axis(agree, nearest, axis=1).mean(axis=1)
     return float(np.average(fraction, weights=sample_weight))
+
+
+def trustworthiness(X, Z, n_neighbors=5):
+    """How well the embedding ``Z`` keeps the neighbourhoods of ``X``.
+
+    The trustworthiness of Venna & Kaski (2001), as
+    :func:`sklearn.manifold.trustworthiness` computes it::
+
+        T = 1 - 2 / (n k (2n - 3k - 1)) * sum_i sum_{j in U_i} (r(i, j) - k)
+
+    where ``U_i`` are the ``k`` nearest neighbours of sample ``i`` in ``Z``
+    that are not among its ``k`` nearest in ``X`` and ``r(i, j)`` is the rank
+    of ``j`` among the neighbours of ``i`` in ``X``. 1 means every embedded
+    neighbourhood holds only true neighbours. Unlike scikit-learn's function,
+    which holds the full ``n x n`` distance matrix, the distances of ``X``
+    are computed in chunks of rows
+    (:func:`sklearn.metrics.pairwise_distances_chunked`), so memory stays
+    bounded by scikit-learn's ``working_memory``; time grows as ``n**2``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    Z : ndarray of shape (n_samples, n_components)
+    n_neighbors : int, default=5
+        Fewer when ``n_samples`` is small: at most ``(n_samples - 1) // 2``.
+
+    Returns
+    -------
+    trustworthiness : float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._scoring import trustworthiness
+    >>> X = np.arange(10.0)[:, None]
+    >>> trustworthiness(X, 3 * X, n_neighbors=2)
+    1.0
+    """
+    n_samples = X.shape[0]
+    k = min(n_neighbors, (n_samples - 1) // 2)
+    if k < 1:
+        raise ValueError(
+            f"Trustworthiness needs at least 3 samples; got {n_samples}."
+        )
+    embedded = NearestNeighbors(n_neighbors=k).fit(Z).kneighbors(return_distance=False)
+
+    def penalties(distances, start):
+        rows = np.arange(distances.shape[0])
+        distances[rows, start + rows] = np.inf  # a sample is not its own neighbour
+        order = np.argsort(distances, axis=1, kind="stable")
+        rank = np.empty_like(order)
+        rank[rows[:, None], order] = np.arange(1, n_samples + 1)
+        chunk_ranks = np.take_along_axis(rank, embedded[start : start + rows.shape[0]], axis=1)
+        return np.maximum(chunk_ranks - k, 0).sum(axis=1)
+
+    total = sum(
+        float(np.sum(chunk))
+        for chunk in pairwise_distances_chunked(X, reduce_func=penalties)
+    )
+    return 1.0 - total * 2.0 / (n_samples * k * (2.0 * n_samples - 3.0 * k - 1.0))

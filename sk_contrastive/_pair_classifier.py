@@ -1,0 +1,480 @@
+"""ContrastivePairClassifier: metric learning from pairs labelled similar or dissimilar."""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import ClassifierMixin
+from sklearn.utils import check_array, check_scalar, column_or_1d
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+
+from ._base import BaseContrastive
+from ._pairs import Pairs
+from ._threshold import calibrate_distance_threshold
+
+_CONVENTIONS = (
+    "1 = similar and 0 = dissimilar (the source text's and tensorflow's convention), "
+    "or 1 = similar and -1 = dissimilar (metric-learn's)"
+)
+
+
+class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
+    """Siamese metric learning: a classifier of pairs, similar or dissimilar.
+
+    Learns a map ``f`` (linear, or a small MLP with ``hidden_layer_sizes``)
+    from pairs of samples labelled similar (genuine vs counterfeit products,
+    duplicate records, two photos of one person) or dissimilar, by minimising
+    the contrastive loss over exactly the given pairs::
+
+        mean_p( s_p * d_p**2 + (1 - s_p) * max(margin - d_p, 0)**2 )
+            + alpha * ||weights||**2
+
+    where ``d_p = ||f(x_p1) - f(x_p2)||`` and ``s_p = 1`` for a similar pair,
+    ``0`` for a dissimilar one (the Siamese setting of Hadsell, Chopra &
+    LeCun 2006, with the label of the source text: 1 means similar). A pair
+    is then predicted similar when its distance in the embedding is at most
+    ``threshold_``. The map, loss, optimiser and parameters are those of
+    :class:`~sk_contrastive.ContrastiveEmbedding`, which this estimator
+    shares its fit engine with; the methods follow metric-learn's pair
+    learners.
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Dimension of the embedding. ``None`` means ``min(n_features,
+        n_samples)``, ``n_samples`` the distinct samples the pairs use.
+    hidden_layer_sizes : tuple of int, default=()
+        ``()``: the linear map ``components_``; ``(64,)``: an MLP
+        (``coefs_``, ``intercepts_``). See ``ContrastiveEmbedding``.
+    activation : {"relu", "tanh", "softplus", "logistic"}, default="relu"
+        Activation of an MLP's hidden layers.
+    margin : float, default=1.0
+        Dissimilar pairs closer than ``margin`` are pushed apart. For the
+        linear map with ``pos_margin=0`` it only sets the scale (the fitted
+        threshold scales with it, so predictions do not change).
+    pos_margin : float, default=0.0
+        Similar pairs closer than ``pos_margin`` stop pulling; ``0`` is the
+        source formula exactly. Smaller than ``margin``.
+    alpha : float or "auto", default="auto"
+        L2 penalty on the weights; ``"auto"``: 0 for the linear map, 1e-3
+        for an MLP.
+    init : {"auto", "pca", "identity", "random"} or ndarray of shape \
+            (n_components, n_features), default="auto"
+        Start of the linear map (``"auto"``: ``"pca"`` when ``n_components <
+        min(n_features, n_samples)``, else ``"identity"``; there are no class
+        labels for ``"lda"``); an MLP takes ``"auto"`` or ``"random"``.
+    max_iter : int, default=100
+        Maximum number of L-BFGS iterations.
+    tol : float, default=1e-5
+        Tolerance of L-BFGS.
+    warm_start : bool, default=False
+        Start from the previous fit's map.
+    callback : callable, default=None
+        ``callback(params, n_iter)`` after every iteration; raise
+        ``StopIteration`` to stop.
+    verbose : int, default=0
+        Log the fit: pairs, one row per iteration, a summary.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the ``"pca"`` and ``"random"`` initialisation.
+    preprocessor : array-like of shape (n_samples, n_features) or None, \
+            default=None
+        The samples that integer pairs index, as in metric-learn: with it,
+        ``pairs`` may be an integer array of shape ``(n_pairs, 2)`` of row
+        indices, which cross-validation splits while the indices stay valid.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        The pair labels as given in ``fit``: ``[0, 1]`` or ``[-1, 1]``;
+        ``classes_[1]`` means similar.
+    threshold_ : float
+        Pairs at most this far apart in the embedding are predicted similar.
+        ``fit`` sets it to the distance that maximises the accuracy on the
+        training pairs (midway between the largest distance it predicts
+        similar and the next one); :meth:`calibrate_threshold` recalibrates
+        it, preferably on held-out pairs.
+    components_ : ndarray of shape (n_components, n_features)
+        The linear map (``hidden_layer_sizes=()``).
+    coefs_, intercepts_ : list of ndarray
+        The MLP's layers.
+    n_iter_ : int
+        L-BFGS iterations run.
+    loss_ : float
+        Final value of the objective.
+    n_pairs_ : int
+        Number of training pairs.
+    n_features_in_ : int
+        Number of features of one sample.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a ``preprocessor`` DataFrame.
+
+    See Also
+    --------
+    ContrastiveEmbedding : The same map learnt from class labels, unlabelled
+        or partly labelled samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive import ContrastivePairClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 5))
+    >>> X[:, 0] *= 0.1  # only feature 0 tells a genuine pair from a fake one
+    >>> pairs = rng.integers(0, 200, (400, 2))
+    >>> y = (np.abs(X[pairs[:, 0], 0] - X[pairs[:, 1], 0]) < 0.05).astype(int)
+    >>> model = ContrastivePairClassifier(n_components=2, preprocessor=X,
+    ...                                   random_state=0).fit(pairs, y)
+    >>> model.predict(pairs[:5]), y[:5]
+    (array([0, 0, 0, 1, 1]), array([0, 0, 0, 1, 1]))
+    >>> model.score(pairs, y) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        hidden_layer_sizes=(),
+        activation="relu",
+        margin=1.0,
+        pos_margin=0.0,
+        alpha="auto",
+        init="auto",
+        max_iter=100,
+        tol=1e-5,
+        warm_start=False,
+        callback=None,
+        verbose=0,
+        random_state=None,
+        preprocessor=None,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.margin = margin
+        self.pos_margin = pos_margin
+        self.alpha = alpha
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.callback = callback
+        self.verbose = verbose
+        self.random_state = random_state
+        self.preprocessor = preprocessor
+
+    def fit(self, pairs, y):
+        """Learn the embedding from labelled pairs, then calibrate ``threshold_``.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
+                (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
+        y : array-like of shape (n_pairs,)
+            ``1`` for a similar pair and ``0`` (or ``-1``) for a dissimilar
+            one; both kinds must occur.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            For pairs of the wrong shape, integer pairs without a
+            ``preprocessor``, indices out of range, negative or not integers,
+            NaN or infinity, labels outside the two conventions or of a
+            single kind, invalid parameters, or a fit that would not fit in
+            memory.
+        """
+        X, first, second = self._samples_and_pairs(pairs, reset=True)
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(first, y)
+        classes = _check_pair_labels(y)
+        similar = y == classes[1]
+        order = np.argsort(first, kind="stable")
+        source = _FixedPairSource(Pairs(first[order], second[order], similar[order]))
+        n_components = self._check_engine_params(X.shape[0], X.shape[1])
+        self._warn_about_ineffective_margin()
+        self._fit_engine(X, source, n_components)
+        self.classes_ = classes
+        Z = self._projection.forward(self._projection.params_from(self), X)[0]
+        self.threshold_ = calibrate_distance_threshold(
+            _row_distances(Z, first, second), similar
+        )
+        return self
+
+    def transform(self, X):
+        """Embed single samples with the learned map.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_embedded : ndarray of shape (n_samples, n_components)
+            ``X @ components_.T`` for the linear map, the network's output for
+            an MLP; float32 for float32 input, else float64.
+        """
+        return self._embed(X)
+
+    def pair_distance(self, pairs):
+        """Euclidean distance between the two samples of each pair, embedded.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
+                (n_pairs, 2) of int with ``preprocessor``
+
+        Returns
+        -------
+        distances : ndarray of shape (n_pairs,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_contrastive import ContrastivePairClassifier
+        >>> pairs = np.array([[[0.0, 0.0], [3.0, 4.0]],   # dissimilar
+        ...                   [[1.0, 1.0], [1.1, 1.0]]])  # similar
+        >>> model = ContrastivePairClassifier(n_components=2, random_state=0)
+        >>> distances = model.fit(pairs, [0, 1]).pair_distance(pairs)
+        >>> bool(distances[0] > 0.9 and distances[1] < 0.1)
+        True
+        """
+        check_is_fitted(self)
+        X, first, second = self._samples_and_pairs(pairs, reset=False)
+        Z = self._projection.forward(self._projection.params_from(self), X)[0]
+        return _row_distances(Z, first, second)
+
+    def decision_function(self, pairs):
+        """Minus the embedded distance of each pair: higher means more similar.
+
+        This is what ``scoring="roc_auc"`` ranks pairs by.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
+                (n_pairs, 2) of int with ``preprocessor``
+
+        Returns
+        -------
+        scores : ndarray of shape (n_pairs,)
+        """
+        return -self.pair_distance(pairs)
+
+    def predict(self, pairs):
+        """Predict similar (``classes_[1]``) where the distance is at most ``threshold_``.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
+                (n_pairs, 2) of int with ``preprocessor``
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_pairs,)
+            In the encoding given to ``fit``: ``1`` similar, ``0`` or ``-1``
+            dissimilar.
+        """
+        distances = self.pair_distance(pairs)
+        return np.where(distances <= self.threshold_, self.classes_[1], self.classes_[0])
+
+    def calibrate_threshold(self, pairs, y, strategy="accuracy", min_rate=None, beta=1.0):
+        """Choose ``threshold_`` on labelled pairs, preferably held out from ``fit``.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
+                (n_pairs, 2) of int with ``preprocessor``
+        y : array-like of shape (n_pairs,)
+            Pair labels in the encoding of ``fit``; both kinds must occur.
+        strategy : {"accuracy", "f_beta", "max_tpr", "max_tnr"}, default="accuracy"
+            ``"accuracy"``: the best accuracy. ``"f_beta"``: the best F-beta
+            score of the similar class. ``"max_tpr"``: the largest share of
+            similar pairs recognised, with at least ``min_rate`` of the
+            dissimilar pairs rejected. ``"max_tnr"``: the largest share of
+            dissimilar pairs rejected, with at least ``min_rate`` of the
+            similar pairs recognised. The same strategies as metric-learn's.
+        min_rate : float in [0, 1] or None, default=None
+            The rate ``"max_tpr"`` and ``"max_tnr"`` must keep.
+        beta : float, default=1.0
+            Weight of recall against precision, for ``"f_beta"``.
+
+        Returns
+        -------
+        self : object
+
+        Raises
+        ------
+        ValueError
+            For an unknown strategy, a missing or invalid ``min_rate`` or
+            ``beta``, labels outside ``classes_``, or pairs of one kind.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_contrastive import ContrastivePairClassifier
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.standard_normal((100, 3))
+        >>> pairs = rng.integers(0, 100, (300, 2))
+        >>> y = (np.abs(X[pairs[:, 0], 0] - X[pairs[:, 1], 0]) < 0.3).astype(int)
+        >>> model = ContrastivePairClassifier(preprocessor=X, random_state=0)
+        >>> model = model.fit(pairs[:200], y[:200])
+        >>> model = model.calibrate_threshold(pairs[200:], y[200:],
+        ...                                   strategy="max_tpr", min_rate=0.9)
+        >>> tnr = np.mean(model.predict(pairs[200:])[y[200:] == 0] == 0)
+        >>> bool(tnr >= 0.9)
+        True
+        """
+        check_is_fitted(self)
+        y = column_or_1d(y, warn=True)
+        distances = self.pair_distance(pairs)
+        check_consistent_length(distances, y)
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y holds labels {unknown.tolist()} outside classes_ "
+                f"{self.classes_.tolist()}."
+            )
+        self.threshold_ = calibrate_distance_threshold(
+            distances, y == self.classes_[1], strategy, min_rate, beta
+        )
+        return self
+
+    def set_threshold(self, threshold):
+        """Set ``threshold_``: pairs at most this far apart are predicted similar.
+
+        Parameters
+        ----------
+        threshold : float
+
+        Returns
+        -------
+        self : object
+        """
+        check_is_fitted(self)
+        self.threshold_ = float(check_scalar(threshold, "threshold", numbers.Real))
+        return self
+
+    def _samples_and_pairs(self, pairs, reset):
+        """The distinct samples the pairs use and each pair's two row numbers.
+
+        Returns ``(X, first, second)``: ``X`` validated (in ``fit``, it sets
+        ``n_features_in_``), ``first[p]`` and ``second[p]`` rows of ``X``.
+        """
+        pairs = np.asarray(pairs)
+        if pairs.ndim == 3:
+            if pairs.shape[1] != 2:
+                raise ValueError(
+                    f"pairs of samples must have shape (n_pairs, 2, n_features); "
+                    f"got {pairs.shape}."
+                )
+            pairs = check_array(
+                pairs, allow_nd=True, dtype=[np.float64, np.float32], ensure_min_samples=1,
+                input_name="pairs",
+            )
+            X = validate_data(self, pairs.reshape(-1, pairs.shape[2]), reset=reset)
+            # A sample in several pairs counts once, as a row of a
+            # preprocessor would: both forms of the same pairs fit alike.
+            X, positions = np.unique(X, axis=0, return_inverse=True)
+            positions = positions.reshape(-1, 2)
+            return X, positions[:, 0], positions[:, 1]
+        if pairs.ndim != 2 or pairs.shape[1] != 2:
+            raise ValueError(
+                "pairs must be an array of shape (n_pairs, 2, n_features) holding the "
+                "two samples of each pair, or of shape (n_pairs, 2) holding their row "
+                f"indices in preprocessor; got shape {pairs.shape}."
+            )
+        if self.preprocessor is None:
+            raise ValueError(
+                "pairs of shape (n_pairs, 2) are row indices, but preprocessor is None: "
+                "give the samples as ContrastivePairClassifier(preprocessor=X), or pass "
+                "pairs of shape (n_pairs, 2, n_features)."
+            )
+        if pairs.dtype.kind not in "iu":
+            raise ValueError(
+                "pairs of shape (n_pairs, 2) must hold integer row indices into "
+                f"preprocessor; got dtype {pairs.dtype}."
+            )
+        if pairs.shape[0] == 0:
+            raise ValueError("Found 0 pairs; at least 1 is required.")
+        preprocessor = validate_data(
+            self, self.preprocessor, reset=reset, dtype=[np.float64, np.float32],
+            accept_sparse="csr",
+        )
+        n_samples = preprocessor.shape[0]
+        if pairs.min() < 0 or pairs.max() >= n_samples:
+            raise ValueError(
+                f"pairs index rows of preprocessor, which has {n_samples} rows; got "
+                f"indices from {pairs.min()} to {pairs.max()}."
+            )
+        used, positions = np.unique(pairs, return_inverse=True)
+        positions = positions.reshape(pairs.shape)
+        X = preprocessor[used]
+        if sp.issparse(X):
+            X = X.tocsr()
+        return X, positions[:, 0], positions[:, 1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags = None
+        return tags
+
+
+class _FixedPairSource:
+    """The given pairs, in one round and without any search (see ``_base``)."""
+
+    mines = False
+    n_rounds = 1
+    init_labels = None
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    def n_pairs_bound(self, n_samples):
+        return self.pairs.n_pairs
+
+    def mining_block(self, n_samples):
+        return None
+
+    def blocks(self, space, random_state, feature_scale=None):
+        return None
+
+    def prepare(self, X, blocks, random_state):
+        """Nothing to prepare: the pairs are given."""
+
+    def build(self, space, blocks, random_state):
+        return self.pairs
+
+
+def _row_distances(Z, first, second):
+    return np.linalg.norm(Z[first] - Z[second], axis=1)
+
+
+def _check_pair_labels(y):
+    """The two labels of ``y`` if they follow a known convention."""
+    values = np.unique(y)
+    try:
+        numeric = values.astype(np.float64)
+    except (TypeError, ValueError):
+        numeric = None
+    if numeric is None or np.any(np.isnan(numeric)) or values.dtype.kind not in "biuf":
+        raise ValueError(
+            f"Pair labels must be {_CONVENTIONS}; got labels {values.tolist()}."
+        )
+    as_set = set(numeric.tolist())
+    if as_set == {0.0, 1.0} or as_set == {-1.0, 1.0}:
+        return values
+    if as_set in ({0.0}, {1.0}, {-1.0}):
+        raise ValueError(
+            f"y holds a single pair label ({values[0].item()!r}): fitting needs both similar "
+            f"and dissimilar pairs. Pair labels are {_CONVENTIONS}."
+        )
+    raise ValueError(
+        f"Pair labels must be {_CONVENTIONS}; got labels {values.tolist()}."
+    )

@@ -1,0 +1,120 @@
+"""Choosing the distance below which a pair is predicted similar."""
+
+import numbers
+
+import numpy as np
+from sklearn.metrics import roc_curve
+from sklearn.utils import check_scalar
+
+THRESHOLD_STRATEGIES = ("accuracy", "f_beta", "max_tpr", "max_tnr")
+
+
+def calibrate_distance_threshold(
+    distances, similar, strategy="accuracy", min_rate=None, beta=1.0, sample_weight=None
+):
+    """The distance threshold that is best for ``strategy`` on these pairs.
+
+    A pair is predicted similar when its distance is at most the threshold.
+    The candidates are the observed distances; the one returned lies midway
+    between the largest distance predicted similar and the smallest one
+    predicted dissimilar, so that it generalises symmetrically. The rates
+    come from :func:`sklearn.metrics.roc_curve` on ``-distances`` (positive
+    class: similar); the strategies are those of metric-learn's pair
+    learners:
+
+    - ``"accuracy"``: the largest accuracy;
+    - ``"f_beta"``: the largest F-beta score of the similar class;
+    - ``"max_tpr"``: the largest true positive rate (similar pairs found)
+      with a true negative rate of at least ``min_rate``;
+    - ``"max_tnr"``: the largest true negative rate with a true positive
+      rate of at least ``min_rate``.
+
+    Ties go to the smallest threshold.
+
+    Parameters
+    ----------
+    distances : ndarray of shape (n_pairs,)
+    similar : ndarray of shape (n_pairs,), dtype bool
+        Both values must occur.
+    strategy : {"accuracy", "f_beta", "max_tpr", "max_tnr"}, default="accuracy"
+    min_rate : float in [0, 1] or None
+        Required by ``"max_tpr"`` and ``"max_tnr"``.
+    beta : float, default=1.0
+        Weight of recall against precision for ``"f_beta"``; positive.
+    sample_weight : ndarray of shape (n_pairs,) or None
+
+    Returns
+    -------
+    threshold : float
+
+    Raises
+    ------
+    ValueError
+        For an unknown strategy, a missing or out-of-range ``min_rate`` or
+        ``beta``, or pairs of a single kind.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._threshold import calibrate_distance_threshold
+    >>> distances = np.array([0.1, 0.2, 0.4, 0.9, 1.1])
+    >>> similar = np.array([True, True, True, False, False])
+    >>> float(calibrate_distance_threshold(distances, similar))
+    0.65
+    """
+    if not isinstance(strategy, str) or strategy not in THRESHOLD_STRATEGIES:
+        raise ValueError(
+            f"strategy must be one of {THRESHOLD_STRATEGIES}; got {strategy!r}."
+        )
+    if strategy in ("max_tpr", "max_tnr"):
+        if min_rate is None:
+            raise ValueError(f"strategy={strategy!r} needs min_rate, a rate in [0, 1].")
+        check_scalar(min_rate, "min_rate", numbers.Real, min_val=0, max_val=1)
+    if strategy == "f_beta":
+        check_scalar(beta, "beta", numbers.Real, min_val=0, include_boundaries="neither")
+    similar = np.asarray(similar, dtype=bool)
+    if similar.all() or not similar.any():
+        raise ValueError(
+            "Calibrating a threshold needs both similar and dissimilar pairs; these "
+            f"pairs are all {'similar' if similar.all() else 'dissimilar'}."
+        )
+    false_positive_rate, true_positive_rate, thresholds = roc_curve(
+        similar, -np.asarray(distances), sample_weight=sample_weight,
+        drop_intermediate=False,
+    )
+    true_negative_rate = 1.0 - false_positive_rate
+    weights = np.ones(similar.shape[0]) if sample_weight is None else np.asarray(sample_weight)
+    positive, negative = weights[similar].sum(), weights[~similar].sum()
+    if strategy == "accuracy":
+        merit = true_positive_rate * positive + true_negative_rate * negative
+    elif strategy == "f_beta":
+        found = true_positive_rate * positive
+        predicted = found + false_positive_rate * negative
+        merit = np.divide(
+            (1 + beta**2) * found,
+            beta**2 * positive + predicted,
+            out=np.zeros_like(found),
+            where=(beta**2 * positive + predicted) > 0,
+        )
+    elif strategy == "max_tpr":
+        merit = np.where(
+            true_negative_rate >= min_rate,
+            true_positive_rate + 1e-9 * true_negative_rate,
+            -np.inf,
+        )
+    else:
+        merit = np.where(
+            true_positive_rate >= min_rate,
+            true_negative_rate + 1e-9 * true_positive_rate,
+            -np.inf,
+        )
+    best = int(np.argmax(merit))
+    # thresholds[best] is minus the largest distance predicted similar (inf:
+    # none); thresholds[best + 1], minus the next larger distance.
+    accepted = -thresholds[best]
+    if best == 0:  # no pair similar: just below the smallest distance
+        return float(np.nextafter(-thresholds[1], -np.inf))
+    if best + 1 < thresholds.shape[0]:
+        return float((accepted - thresholds[best + 1]) / 2)
+    return float(accepted)
+
