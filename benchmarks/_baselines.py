@@ -23,6 +23,23 @@ def metric_learn_estimators(n_components, random_state=0):
     }
 
 
+def metric_learn_pair_learners(preprocessor, quick=False, random_state=0):
+    """metric-learn's ITML and (unless ``quick``) MMC pair learners on index
+    pairs into ``preprocessor`` (labels +1 similar, -1 dissimilar), or {}
+    without metric-learn."""
+    try:
+        import metric_learn
+    except ImportError:
+        return {}
+    _patch_metric_learn_for_new_sklearn(metric_learn)
+    learners = {"metric-learn ITML": metric_learn.ITML(preprocessor=preprocessor,
+                                                       random_state=random_state)}
+    if not quick:
+        learners["metric-learn MMC"] = metric_learn.MMC(preprocessor=preprocessor,
+                                                        random_state=random_state)
+    return learners
+
+
 def _patch_metric_learn_for_new_sklearn(metric_learn):
     """metric-learn 0.7.0 passes ``force_all_finite``, which scikit-learn 1.8
     renamed ``ensure_all_finite``; translate the keyword for its validation."""
