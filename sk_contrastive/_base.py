@@ -16,11 +16,14 @@ A pair source is any object with
 - ``n_rounds`` (int) and ``n_pairs_bound(n_samples)`` (int);
 - ``mining_block(n_samples)``: how many samples one neighbour search
   compares (``None`` if the source searches none);
+- ``reduced_dimension(X)``: the dimension of the space the first round
+  searches, when the source reduces ``X`` first (sparse data), else 0;
+  ``mining_space(X, random_state)``: that space;
 - ``blocks(space, random_state, feature_scale=None)``: spatial blocks of the
   samples for the neighbour search, or ``None``;
 - ``reorder(order)``: the same source for the samples taken in ``order``;
-- ``prepare(X, blocks, random_state)``: work on the input space (in internal
-  units, samples in their final order) done once before the first round;
+- ``prepare(space, blocks, random_state)``: work on the first mining space
+  (samples in their final order) done once before the first round;
 - ``build(space, blocks, random_state)``: the round's
   :class:`~sk_contrastive._pairs.Pairs`;
 - ``init_labels``: class codes for ``init="lda"`` (``-1``: unlabelled), or
@@ -61,7 +64,7 @@ class BaseContrastive(BaseEstimator):
 
     # ---- validation --------------------------------------------------------
 
-    def _check_engine_params(self, n_samples, n_features, n_classes=None):
+    def _check_engine_params(self, n_samples, n_features, n_classes=None, sparse=False):
         """Validate the parameters of the map, loss and optimiser; return
         ``n_components``."""
         hidden = self.hidden_layer_sizes
@@ -103,10 +106,10 @@ class BaseContrastive(BaseEstimator):
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
         if self.callback is not None and not callable(self.callback):
             raise ValueError(f"callback must be callable or None, got {self.callback!r}.")
-        self._check_init(n_components, n_samples, n_features, n_classes)
+        self._check_init(n_components, n_samples, n_features, n_classes, sparse)
         return n_components
 
-    def _check_init(self, n_components, n_samples, n_features, n_classes):
+    def _check_init(self, n_components, n_samples, n_features, n_classes, sparse):
         if self.hidden_layer_sizes:
             if not (isinstance(self.init, str) and self.init in MLP_INIT_OPTIONS):
                 raise ValueError(
@@ -125,6 +128,12 @@ class BaseContrastive(BaseEstimator):
                     f"{n_components}. Use init='identity' or 'random'."
                 )
             if self.init == "lda":
+                if sparse:
+                    raise ValueError(
+                        "init='lda' needs dense X (scikit-learn's LDA does not take "
+                        "sparse input); use init='pca' (TruncatedSVD for sparse X), "
+                        "'identity' or 'random'."
+                    )
                 if n_classes is None:
                     raise ValueError(
                         "init='lda' needs class labels; this fit has none. Use "
@@ -160,19 +169,21 @@ class BaseContrastive(BaseEstimator):
 
     # ---- the fit -----------------------------------------------------------
 
-    def _fit_engine(self, X, source, n_components):
-        """Learn the map from ``X`` (validated, dense or sparse) and ``source``.
+    def _fit_engine(self, X, source, n_components, sample_weight=None):
+        """Learn the map from ``X`` (validated, dense or CSR) and ``source``.
 
-        Sets the fitted attributes of the map, ``n_iter_``, ``loss_`` and
-        ``n_pairs_``. On any error, and on an interrupt before the first
-        iteration, the estimator is left unfitted. BLAS runs on one thread
-        throughout (see ``_threadpool``), so that a fit gives the same result
-        whether or not other fits run at the same time.
+        ``sample_weight`` (positive, one per row of ``X``, or None) weighs
+        each pair by the product of its two samples' weights. Sets the fitted
+        attributes of the map, ``n_iter_``, ``loss_`` and ``n_pairs_``. On any
+        error, and on an interrupt before the first iteration, the estimator
+        is left unfitted. BLAS runs on one thread throughout (see
+        ``_threadpool``), so that a fit gives the same result whether or not
+        other fits run at the same time.
         """
         with blas_single_threaded():
-            self._fit_engine_single_threaded(X, source, n_components)
+            self._fit_engine_single_threaded(X, source, n_components, sample_weight)
 
-    def _fit_engine_single_threaded(self, X, source, n_components):
+    def _fit_engine_single_threaded(self, X, source, n_components, sample_weight):
         random_state = check_random_state(self.random_state)
         name = type(self).__name__
         n_samples, n_features = X.shape
@@ -190,22 +201,18 @@ class BaseContrastive(BaseEstimator):
                     n_components, X.dtype.itemsize
                 ),
                 mining_block=source.mining_block(n_samples),
+                reduced_space=source.reduced_dimension(X),
             ),
             name,
         )
         log = FitLog(self.verbose, name)
-        scaling = InputScaling.from_data(X)
-        blocks = source.blocks(X, random_state, feature_scale=scaling.scale)
-        order = None
-        if blocks is not None:
-            # Samples taken block by block: neighbours share cache lines,
-            # which makes the pair pass about twice as fast on large data.
-            order = np.concatenate(blocks)
-            starts = np.cumsum([0] + [block.shape[0] for block in blocks])
-            blocks = [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:])]
+        scaling = InputScaling.from_data(X, sample_weight)
+        X, space, blocks, order = self._internal_data(X, scaling, source, random_state)
+        if order is not None:
             source = source.reorder(order)
-        X = scaling.apply(X, rows=order)
-        source.prepare(X, blocks, random_state)
+            if sample_weight is not None:
+                sample_weight = sample_weight[order]
+        source.prepare(space, blocks, random_state)
 
         projection = self._make_projection(n_features, n_components, scaling)
         previous = getattr(self, "_projection", None)
@@ -225,7 +232,8 @@ class BaseContrastive(BaseEstimator):
         self._clear_fitted_state(keep_input_attributes=True)
         try:
             params, rounds, loss = self._fit_rounds(
-                X, source, projection, params, blocks, alpha, warm, random_state, log
+                X, space, source, projection, params, blocks, alpha, warm, random_state,
+                log, sample_weight,
             )
         except BaseException:  # an interrupt before the first iteration, or an error
             self._clear_fitted_state(keep_input_attributes=False)
@@ -243,11 +251,40 @@ class BaseContrastive(BaseEstimator):
         self.loss_ = last.loss
         self.n_pairs_ = loss.pairs.n_pairs
 
-    def _fit_rounds(self, X, source, projection, params, blocks, alpha, warm,
-                    random_state, log):
+    def _internal_data(self, X, scaling, source, random_state):
+        """``X`` in internal units, its first mining space, blocks and order.
+
+        Returns ``(X, space, blocks, order)``: ``space`` is where the first
+        round searches neighbours (``X`` itself, or the reduced space of a
+        source that reduces; ``None`` for a source that does not search);
+        for data larger than one mining block, the samples are taken block by
+        block (``order``: the permutation; ``blocks``: ranges of the new
+        order), which puts neighbours on shared cache lines and makes the
+        pair pass about twice as fast on large data.
+        """
+        if source.mines and not source.reduced_dimension(X):
+            # Search the input space: split the caller's X in internal units
+            # without a copy, then make the one internal copy in block order.
+            blocks = source.blocks(X, random_state, feature_scale=scaling.scale)
+            order = None if blocks is None else np.concatenate(blocks)
+            X = scaling.apply(X, rows=order)
+            return X, X, _contiguous(blocks), order
+        X = scaling.apply(X)
+        if not source.mines:
+            return X, None, None, None
+        space = source.mining_space(X, random_state)
+        blocks = source.blocks(space, random_state)
+        if blocks is None:
+            return X, space, None, None
+        order = np.concatenate(blocks)
+        return X[order], space[order], _contiguous(blocks), order
+
+    def _fit_rounds(self, X, first_space, source, projection, params, blocks, alpha,
+                    warm, random_state, log, sample_weight=None):
         """Build pairs and optimise, ``source.n_rounds`` times.
 
-        Returns ``(params, results, loss)``: the final parameters, the
+        ``first_space`` is where the first round searches (see
+        :meth:`_internal_data`). Returns ``(params, results, loss)``: the final parameters, the
         optimiser's result of each round that ran, and the last round's loss.
         A ``KeyboardInterrupt`` after the first completed iteration ends the
         rounds (the last result's ``stop`` is then ``"interrupted"``); before
@@ -261,7 +298,8 @@ class BaseContrastive(BaseEstimator):
         results, loss, n_iter = [], None, 0
         for mining_round in range(source.n_rounds):
             log.round_started(mining_round, source.n_rounds)
-            space, round_blocks = X, blocks
+            space, round_blocks = first_space, blocks
+            first_space = None  # the first round's space is not needed again
             if source.mines and (mining_round or warm):
                 # Later rounds (and a warm start) mine in the learned embedding.
                 space = projection.forward(params, X)[0]
@@ -274,6 +312,10 @@ class BaseContrastive(BaseEstimator):
                 results[-1] = results[-1]._replace(stop="interrupted")
                 break
             del space
+            if sample_weight is not None:
+                pairs = pairs._replace(
+                    weight=sample_weight[pairs.first] * sample_weight[pairs.second]
+                )
             log.pairs_built(pairs.n_pairs, X.shape[0], mined=source.mines)
             loss = ContrastiveLoss(pairs, X.shape[0], self.margin, self.pos_margin)
             if mining_round == 0 and not warm:
@@ -380,7 +422,9 @@ class BaseContrastive(BaseEstimator):
     def _embed(self, X):
         """The fitted map applied to ``X`` (validated against the fit)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_data(
+            self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse="csr"
+        )
         return self._projection.forward(self._projection.params_from(self), X)[0]
 
     @property
@@ -392,6 +436,14 @@ def check_option(value, name, options):
     """Raise ValueError unless ``value`` is one of the strings ``options``."""
     if not isinstance(value, str) or value not in options:
         raise ValueError(f"{name} must be one of {options}; got {value!r}.")
+
+
+def _contiguous(blocks):
+    """The ranges that ``blocks`` occupy once samples are taken block by block."""
+    if blocks is None:
+        return None
+    starts = np.cumsum([0] + [block.shape[0] for block in blocks])
+    return [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:])]
 
 
 def _data_bytes(X):

@@ -4,7 +4,9 @@ import copy
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.decomposition import TruncatedSVD
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -28,6 +30,8 @@ SCORE_N_NEIGHBORS = 5
 # score compares samples with at most this many training samples (a seeded
 # random subset beyond), kept with their labels after fit.
 SCORE_REFERENCE_SIZE = 100_000
+# Dimension of the space where neighbours of sparse data are first searched.
+SPARSE_MINING_COMPONENTS = 64
 
 
 class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseContrastive):
@@ -130,6 +134,15 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         neighbours are searched within each block, so mining costs
         ``O(n_samples * mining_block_size)`` instead of ``O(n_samples**2)``.
         ``None`` always searches exactly.
+
+    mining_components : int or None, default=None
+        Dimension of the space where the first round searches neighbours.
+        ``None``: the input space for dense ``X``, and the leading 64 singular
+        directions (:class:`~sklearn.decomposition.TruncatedSVD`, as in latent
+        semantic analysis) of sparse ``X``, whose neighbour search would
+        otherwise need a dense copy. An int reduces dense ``X`` the same way,
+        which makes the first search faster on data with many features.
+        Later rounds search the learned embedding either way.
 
     alpha : float or "auto", default="auto"
         Weight of the squared L2 norm of the weights (``components_``, or the
@@ -285,6 +298,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         n_random_negatives=2,
         n_mining_rounds=2,
         mining_block_size=2048,
+        mining_components=None,
         alpha="auto",
         init="auto",
         max_iter=100,
@@ -306,6 +320,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.n_random_negatives = n_random_negatives
         self.n_mining_rounds = n_mining_rounds
         self.mining_block_size = mining_block_size
+        self.mining_components = mining_components
         self.alpha = alpha
         self.init = init
         self.max_iter = max_iter
@@ -316,19 +331,27 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.random_state = random_state
         self.unlabeled_label = unlabeled_label
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Learn the embedding from labelled, unlabelled or partly labelled samples.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training samples.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training samples. Sparse input (CSR, CSC, COO; matrices or
+            arrays) is never densified: see ``mining_components``.
         y : array-like of shape (n_samples,) or None
             Class labels: samples with equal labels form similar pairs and
             samples with different labels dissimilar ones. ``None``: no
             labels; pairs come from the neighbourhood graph of ``X`` (DrLIM,
             see ``pair_strategy``). Samples labelled ``unlabeled_label``
             belong to no class.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample. A pair's term in the loss is
+            weighted by the product of its two samples' weights and the loss
+            is divided by the total pair weight, so a sample of weight 0 is
+            the same as no sample at all (it is dropped before anything
+            else), and weight 2 counts a sample's pairs twice. The
+            initialisation and the neighbour search ignore the weights.
 
         Returns
         -------
@@ -339,20 +362,39 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ------
         ValueError
             For invalid parameters or data (NaN or infinity, fewer than 2
-            samples, a single class, no labelled sample or a single labelled
-            class with ``unlabeled_label``), and when the fit would not fit
-            in memory.
+            samples of positive weight, a single class, no labelled sample
+            or a single labelled class with ``unlabeled_label``, negative
+            weights), and when the fit would not fit in memory.
         """
+        dtypes = [np.float64, np.float32]
         if y is None:
-            X = validate_data(self, X, ensure_min_samples=2, dtype=[np.float64, np.float32])
-            labels = None
+            X = validate_data(
+                self, X, ensure_min_samples=2, dtype=dtypes, accept_sparse="csr"
+            )
         else:
             X, y = validate_data(
-                self, X, y, ensure_min_samples=2, dtype=[np.float64, np.float32]
+                self, X, y, ensure_min_samples=2, dtype=dtypes, accept_sparse="csr"
             )
-            labels = self._encode_labels(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+            kept = sample_weight > 0
+            if kept.sum() < 2:
+                raise ValueError(
+                    f"sample_weight leaves {int(kept.sum())} sample(s) of positive "
+                    "weight; at least 2 are required."
+                )
+            if not kept.all():
+                X, sample_weight = X[kept], sample_weight[kept]
+                y = None if y is None else y[kept]
+            if np.all(sample_weight == sample_weight[0]):
+                sample_weight = None  # equal weights are no weights
+        labels = None if y is None else self._encode_labels(y)
         n_classes = None if labels is None else int(labels.max()) + 1
-        n_components = self._check_engine_params(*X.shape, n_classes=n_classes)
+        n_components = self._check_engine_params(
+            *X.shape, n_classes=n_classes, sparse=sp.issparse(X)
+        )
         self._check_pair_params(unlabelled=labels is None or np.any(labels < 0))
         self._warn_about_ineffective_margin()
         settings = dict(
@@ -361,6 +403,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             n_random_negatives=self.n_random_negatives,
             n_rounds=self.n_mining_rounds,
             block_size=self.mining_block_size,
+            mining_components=self.mining_components,
         )
         if labels is None:
             source = _NeighborPairSource(None, **settings)
@@ -368,7 +411,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             source = _PartialLabelPairSource(labels, **settings)
         else:
             source = _LabelPairSource(labels, strategy=self.pair_strategy, **settings)
-        self._fit_engine(X, source, n_components)
+        self._fit_engine(X, source, n_components, sample_weight)
         if labels is None:
             self._fitted_reference = (None, None)
         else:
@@ -429,6 +472,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 "dissimilar pairs the loss collapses the embedding to a point."
             )
         check_scalar(self.n_mining_rounds, "n_mining_rounds", numbers.Integral, min_val=1)
+        if self.mining_components is not None:
+            check_scalar(
+                self.mining_components, "mining_components", numbers.Integral, min_val=1
+            )
         if self.mining_block_size is not None:
             check_scalar(
                 self.mining_block_size, "mining_block_size", numbers.Integral, min_val=2
@@ -516,7 +563,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """
         Z = self.transform(X)
         if y is None:
-            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+            X = validate_data(
+                self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse="csr"
+            )
             return trustworthiness(self._fitted_scaling.apply(X), Z, SCORE_N_NEIGHBORS)
         y = np.asarray(y)
         check_consistent_length(Z, y)
@@ -531,6 +580,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
+        tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
@@ -543,13 +593,14 @@ class _MiningPairSource:
     mines = True
 
     def __init__(self, labels, *, n_positives, n_negatives, n_random_negatives,
-                 n_rounds, block_size):
+                 n_rounds, block_size, mining_components):
         self.labels = labels
         self.n_positives = n_positives
         self.n_negatives = n_negatives
         self.n_random_negatives = n_random_negatives
         self.n_rounds = n_rounds
         self.block_size = block_size
+        self.mining_components = mining_components
 
     @property
     def init_labels(self):
@@ -560,6 +611,24 @@ class _MiningPairSource:
 
     def mining_block(self, n_samples):
         return n_samples if self.block_size is None else min(n_samples, self.block_size)
+
+    def reduced_dimension(self, X):
+        """Dimension of the first round's search space if it is reduced, else 0:
+        sparse ``X`` is reduced (a dense copy could be far too large), and
+        dense ``X`` when ``mining_components`` is set."""
+        if self.mining_components is None and not sp.issparse(X):
+            return 0
+        wanted = self.mining_components or SPARSE_MINING_COMPONENTS
+        return min(wanted, X.shape[1])
+
+    def mining_space(self, X, random_state):
+        """``X`` projected on its leading singular directions (TruncatedSVD);
+        a space no smaller than ``X`` is ``X`` itself, densified."""
+        n_components = min(self.reduced_dimension(X), X.shape[0] - 1)
+        if n_components >= X.shape[1] or n_components < 1:
+            return X.toarray() if sp.issparse(X) else X
+        svd = TruncatedSVD(n_components, random_state=random_state)
+        return svd.fit_transform(X).astype(X.dtype, copy=False)
 
     def blocks(self, space, random_state, feature_scale=None):
         if self.block_size is None or space.shape[0] <= self.block_size:

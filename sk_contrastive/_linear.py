@@ -1,7 +1,8 @@
 """The linear map ``Z = X @ components.T``: forward, backward and initialisation."""
 
 import numpy as np
-from sklearn.decomposition import PCA
+import scipy.sparse as sp
+from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
 
@@ -67,6 +68,8 @@ class LinearProjection:
 
     def backward(self, params, X, cache, grad_Z):
         """Chain ``dLoss/dZ`` back to ``dLoss/dparams`` (flat)."""
+        if sp.issparse(X):
+            return (X.T @ grad_Z).T.ravel()
         return (grad_Z.T @ X).ravel()
 
     def penalty(self, params):
@@ -116,10 +119,13 @@ def auto_init(n_components, X, y):
     ``"lda"`` when ``n_components <= min(n_features, n_classes - 1)``, else
     ``"pca"`` when ``n_components < min(n_features, n_samples)``, else
     ``"identity"``. Only labels ``>= 0`` count as classes (``-1`` marks an
-    unlabelled sample); ``y=None`` (no labels) rules out ``"lda"``.
+    unlabelled sample); ``y=None`` (no labels) and sparse ``X`` rule out
+    ``"lda"``.
     """
     n_samples, n_features = X.shape
     n_classes = np.unique(y[y >= 0]).shape[0] if y is not None else 0
+    if sp.issparse(X):
+        n_classes = 0  # scikit-learn's LDA takes dense X only
     if n_components <= min(n_features, n_classes - 1):
         return "lda"
     if n_components < min(n_features, n_samples):
@@ -133,7 +139,9 @@ def initial_components(init, X, y, n_components, random_state=None):
     Follows :class:`~sklearn.neighbors.NeighborhoodComponentsAnalysis`
     (``"auto"``: see :func:`auto_init`). ``"pca"`` and ``"lda"`` need
     ``n_components`` no larger than what they can produce; an array is used
-    as given. Where LDA or PCA cannot give ``n_components`` finite directions
+    as given. For sparse ``X``, ``"pca"`` is a TruncatedSVD (no centring,
+    which would densify ``X``). Where LDA or PCA cannot give ``n_components``
+    finite directions
     (constant data, fewer independent directions than asked for), the start is
     ``"identity"``, with a warning when that init was asked for by name.
     """
@@ -149,7 +157,11 @@ def initial_components(init, X, y, n_components, random_state=None):
         rng = check_random_state(random_state)
         return rng.standard_normal((n_components, n_features)) / np.sqrt(n_features)
     try:
-        if init == "pca":
+        if init == "pca" and sp.issparse(X):
+            # TruncatedSVD: PCA without centring, which would densify X
+            svd = TruncatedSVD(n_components=n_components, random_state=random_state)
+            components = svd.fit(X).components_
+        elif init == "pca":
             pca = PCA(n_components=n_components, random_state=random_state).fit(X)
             components = pca.components_
         else:

@@ -4,7 +4,7 @@ For a pair ``p = (i, j, s)`` with embedded difference ``z_p = Z[i] - Z[j]`` and
 distance ``d_p = ||z_p||``::
 
     loss_p = s * max(d_p - pos_margin, 0)**2 + (1 - s) * max(margin - d_p, 0)**2
-    loss   = mean_p(loss_p)
+    loss   = mean_p(loss_p)      or, with pair weights w_p,   sum_p(w_p loss_p) / sum_p(w_p)
 
 With ``pos_margin=0`` this is the source formula
 ``mean(s * d**2 + (1 - s) * max(margin - d, 0)**2)`` exactly. The gradient with
@@ -69,7 +69,8 @@ class ContrastiveLoss:
         Returns
         -------
         loss : float
-            The mean loss over the pairs (0 when there are none).
+            The mean loss over the pairs, weighted by ``pairs.weight`` if
+            given (0 when there are none).
         gradient : ndarray of shape (n_samples, n_components)
             The derivative of ``loss`` with respect to ``Z``, of ``Z``'s dtype.
         """
@@ -78,6 +79,7 @@ class ContrastiveLoss:
             return 0.0, np.zeros_like(Z)
         pairs = self.pairs
         scatter, pair_gradient, partner_buffer = self._workspace(Z.shape[1], Z.dtype)
+        normaliser = n_pairs if pairs.weight is None else float(np.sum(pairs.weight))
         total = 0.0
         # Chunks keep each step's temporaries in cache; only the pair
         # gradient, which the sparse scatter needs whole, spans all pairs.
@@ -98,17 +100,22 @@ class ContrastiveLoss:
                 -np.maximum(self.margin - distance, 0),
             )
             hinge64 = hinge.astype(np.float64)
-            # einsum, not BLAS: the sum must not depend on BLAS's thread count
-            total += float(np.einsum("i,i->", hinge64, hinge64))
+            if pairs.weight is None:
+                # einsum, not BLAS: the sum must not depend on BLAS's thread count
+                total += float(np.einsum("i,i->", hinge64, hinge64))
+            else:
+                weight = pairs.weight[chunk]
+                total += float(np.einsum("i,i,i->", weight, hinge64, hinge64))
+                hinge = hinge * weight.astype(hinge.dtype)
 
             # d(hinge**2)/dz = 2 * hinge * z / d. At d = 0 the difference z is
             # zero too, so any finite coefficient gives the (sub)gradient 0.
             coefficient = np.divide(
                 2.0 * hinge, distance, out=np.zeros_like(distance), where=distance > 0
             )
-            coefficient /= n_pairs
+            coefficient /= normaliser
             difference *= coefficient[:, None]
-        return total / n_pairs, scatter @ pair_gradient
+        return total / normaliser, scatter @ pair_gradient
 
     @staticmethod
     def bytes_per_pair(n_components, itemsize):
@@ -132,10 +139,18 @@ class ContrastiveLoss:
 
         Starting the optimiser at this scale makes the fit equivariant in the
         margin: ``c * margin`` then gives exactly ``c`` times the embedding.
-        Returns 1 when there is no dissimilar pair at a positive distance.
+        With pair weights the median is weighted (integer weights give the
+        median of the pairs repeated that many times). Returns 1 when there is
+        no dissimilar pair at a positive distance.
         """
         distance = self.dissimilar_distances(Z)
-        median = np.median(distance[distance > 0]) if np.any(distance > 0) else 0.0
+        positive = distance > 0
+        if not np.any(positive):
+            return 1.0
+        weight = None
+        if self.pairs.weight is not None:
+            weight = self.pairs.weight[~self.pairs.similar][positive]
+        median = _median(distance[positive], weight)
         return self.margin / median if median > 0 else 1.0
 
     def _workspace(self, n_components, dtype):
@@ -156,3 +171,20 @@ class ContrastiveLoss:
             )
             self._workspace_key = key
         return self._workspace_arrays
+
+
+def _median(values, weight=None):
+    """The median of ``values``, each counted ``weight`` times.
+
+    The weights are first divided by the smallest: integer weights whose
+    smallest is 1 give ``np.median`` of the values repeated that many times,
+    and multiplying every weight by a constant changes nothing.
+    """
+    if weight is None:
+        return np.median(values)
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weight[order] / np.min(weight))
+    middle = (cumulative[-1] - 1) / 2
+    low = order[min(np.searchsorted(cumulative, np.floor(middle), side="right"), len(order) - 1)]
+    high = order[min(np.searchsorted(cumulative, np.ceil(middle), side="right"), len(order) - 1)]
+    return (values[low] + values[high]) / 2

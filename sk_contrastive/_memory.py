@@ -49,6 +49,7 @@ def fit_memory_parts(
     data_bytes,
     pair_bytes_per_pair,
     mining_block,
+    reduced_space=0,
 ):
     """The large allocations of one fit at its peak.
 
@@ -66,6 +67,10 @@ def fit_memory_parts(
         Bytes the loss keeps per pair.
     mining_block : int or None
         Samples searched together for neighbours (``None``: no search).
+    reduced_space : int
+        Dimension of the reduced space the first mining round searches (0:
+        none); its randomized SVD holds a few arrays of that many (plus 10)
+        columns and ``n_samples`` or ``n_features`` rows.
 
     Returns
     -------
@@ -100,6 +105,12 @@ def fit_memory_parts(
             "the hidden layers' activations over all samples",
             3 * n_samples * sum(hidden_layer_sizes) * itemsize,
             "hidden_layer_sizes",
+        ))
+    if reduced_space:
+        parts.append(MemoryPart(
+            "the reduced space of the neighbour search",
+            4 * max(n_samples, n_features) * (reduced_space + 10) * 8,
+            "mining_components",
         ))
     if mining:
         entries = min(mining_block**2, max(_MINING_ENTRIES, mining_block))

@@ -6,7 +6,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
 from sklearn.utils import check_array, check_scalar, column_or_1d
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._base import BaseContrastive
 from ._pairs import Pairs
@@ -76,11 +81,12 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         Log the fit: pairs, one row per iteration, a summary.
     random_state : int, RandomState instance or None, default=None
         Seeds the ``"pca"`` and ``"random"`` initialisation.
-    preprocessor : array-like of shape (n_samples, n_features) or None, \
-            default=None
+    preprocessor : {array-like, sparse matrix} of shape (n_samples, \
+            n_features) or None, default=None
         The samples that integer pairs index, as in metric-learn: with it,
         ``pairs`` may be an integer array of shape ``(n_pairs, 2)`` of row
         indices, which cross-validation splits while the indices stay valid.
+        A sparse preprocessor is never densified.
 
     Attributes
     ----------
@@ -163,7 +169,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         self.random_state = random_state
         self.preprocessor = preprocessor
 
-    def fit(self, pairs, y):
+    def fit(self, pairs, y, sample_weight=None):
         """Learn the embedding from labelled pairs, then calibrate ``threshold_``.
 
         Parameters
@@ -175,6 +181,12 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         y : array-like of shape (n_pairs,)
             ``1`` for a similar pair and ``0`` (or ``-1``) for a dissimilar
             one; both kinds must occur.
+        sample_weight : array-like of shape (n_pairs,), default=None
+            Non-negative weight of each pair: its term in the loss is
+            multiplied by it and the loss divided by the total weight, so a
+            pair of weight 0 is the same as no pair (it is dropped), and an
+            integer weight counts the pair that many times. The threshold is
+            calibrated with the same weights.
 
         Returns
         -------
@@ -190,20 +202,33 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             single kind, invalid parameters, or a fit that would not fit in
             memory.
         """
-        X, first, second = self._samples_and_pairs(pairs, reset=True)
         y = column_or_1d(y, warn=True)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, y, dtype=np.float64, ensure_non_negative=True
+            )
+            kept = sample_weight > 0
+            pairs, y, sample_weight = np.asarray(pairs)[kept], y[kept], sample_weight[kept]
+            if np.all(sample_weight == sample_weight[:1]):
+                sample_weight = None  # equal weights are no weights
+        X, first, second = self._samples_and_pairs(pairs, reset=True)
         check_consistent_length(first, y)
         classes = _check_pair_labels(y)
         similar = y == classes[1]
         order = np.argsort(first, kind="stable")
-        source = _FixedPairSource(Pairs(first[order], second[order], similar[order]))
-        n_components = self._check_engine_params(X.shape[0], X.shape[1])
+        source = _FixedPairSource(Pairs(
+            first[order], second[order], similar[order],
+            None if sample_weight is None else sample_weight[order],
+        ))
+        n_components = self._check_engine_params(
+            X.shape[0], X.shape[1], sparse=sp.issparse(X)
+        )
         self._warn_about_ineffective_margin()
         self._fit_engine(X, source, n_components)
         self.classes_ = classes
         Z = self._projection.forward(self._projection.params_from(self), X)[0]
         self.threshold_ = calibrate_distance_threshold(
-            _row_distances(Z, first, second), similar
+            _row_distances(Z, first, second), similar, sample_weight=sample_weight
         )
         return self
 
@@ -283,7 +308,9 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         distances = self.pair_distance(pairs)
         return np.where(distances <= self.threshold_, self.classes_[1], self.classes_[0])
 
-    def calibrate_threshold(self, pairs, y, strategy="accuracy", min_rate=None, beta=1.0):
+    def calibrate_threshold(
+        self, pairs, y, strategy="accuracy", min_rate=None, beta=1.0, sample_weight=None
+    ):
         """Choose ``threshold_`` on labelled pairs, preferably held out from ``fit``.
 
         Parameters
@@ -303,6 +330,8 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             The rate ``"max_tpr"`` and ``"max_tnr"`` must keep.
         beta : float, default=1.0
             Weight of recall against precision, for ``"f_beta"``.
+        sample_weight : array-like of shape (n_pairs,), default=None
+            Weight of each pair in the rates.
 
         Returns
         -------
@@ -340,8 +369,12 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
                 f"y holds labels {unknown.tolist()} outside classes_ "
                 f"{self.classes_.tolist()}."
             )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, y, dtype=np.float64, ensure_non_negative=True
+            )
         self.threshold_ = calibrate_distance_threshold(
-            distances, y == self.classes_[1], strategy, min_rate, beta
+            distances, y == self.classes_[1], strategy, min_rate, beta, sample_weight
         )
         return self
 
@@ -441,6 +474,9 @@ class _FixedPairSource:
 
     def mining_block(self, n_samples):
         return None
+
+    def reduced_dimension(self, X):
+        return 0
 
     def blocks(self, space, random_state, feature_scale=None):
         return None

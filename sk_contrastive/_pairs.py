@@ -33,11 +33,14 @@ class Pairs(NamedTuple):
     similar : ndarray of shape (n_pairs,), dtype bool
         ``True`` for a similar pair (``s = 1`` in the loss), ``False`` for a
         dissimilar one.
+    weight : ndarray of shape (n_pairs,) or None
+        Positive weight of each pair's term in the loss; ``None``: all equal.
     """
 
     first: np.ndarray
     second: np.ndarray
     similar: np.ndarray
+    weight: np.ndarray = None
 
     @property
     def n_pairs(self):
