@@ -62,9 +62,15 @@ class LinearProjection:
         matrix = np.asarray(params).reshape(self.n_components, self.n_features)
         return matrix if dtype is None else matrix.astype(dtype, copy=False)
 
-    def forward(self, params, X):
-        """Embed ``X``; returns ``(Z, cache)`` for :meth:`backward`."""
-        return X @ self.components(params, X.dtype).T, None
+    def forward(self, params, X, out=None):
+        """Embed ``X``; returns ``(Z, cache)`` for :meth:`backward`.
+
+        ``out`` (C-contiguous, ``X``'s dtype) receives ``Z`` for dense ``X``.
+        """
+        components = self.components(params, X.dtype)
+        if out is None or sp.issparse(X):
+            return X @ components.T, None
+        return np.matmul(X, components.T, out=out), None
 
     def backward(self, params, X, cache, grad_Z):
         """Chain ``dLoss/dZ`` back to ``dLoss/dparams`` (flat)."""

@@ -9,35 +9,46 @@ distance ``d_p = ||z_p||``::
 With ``pos_margin=0`` this is the source formula
 ``mean(s * d**2 + (1 - s) * max(margin - d, 0)**2)`` exactly. The gradient with
 respect to the embedding is ``c_p * z_p`` scattered back to rows ``i`` (with
-sign +) and ``j`` (with sign -), so one evaluation touches only the pairs'
+sign +) and ``j`` (with sign -), ``c_p = 2 w_p h_p / d_p / sum(w)`` with
+``h_p`` the signed hinge, so one evaluation touches only the pairs'
 ``n_components``-dimensional differences, never an ``n_pairs x n_features``
-array.
+array. The pass over the pairs is compiled (``_pair_kernel.pyx``): this
+module prepares its inputs once per set of pairs and keeps its buffers.
 """
 
 import numpy as np
-import scipy.sparse as sp
 
-_CHUNK = 16384
+from . import _pair_kernel
+
+# 64-byte aligned rows: numpy's large arrays start 16 bytes into a cache
+# line, so a 64-byte row (16 float32) would straddle two lines (146 -> 127 ms
+# a pass at one million samples when aligned).
+_ALIGNMENT = 64
 
 
 class ContrastiveLoss:
-    """Mean contrastive loss and its gradient with respect to the embedding.
+    """Contrastive loss and its gradient with respect to the embedding.
 
-    The pair structure (a sparse ``n_samples x n_pairs`` incidence matrix) and
-    the work buffers (one ``n_pairs x n_components`` array for the pairs'
-    gradients, the rest chunk-sized) are built once and reused by every
-    evaluation, which is what the optimiser calls hundreds of times.
+    The pairs are converted once for the compiled pass (indices of the
+    narrowest integer type ``n_samples`` allows, flags as bytes, the
+    normaliser) and the gradient buffer is reused by every evaluation, which
+    is what the optimiser calls hundreds of times.
 
     Parameters
     ----------
     pairs : Pairs
-        The pairs to sum over.
+        The pairs to sum over (with optional positive weights).
     n_samples : int
         Number of rows of the embeddings this loss will be evaluated on.
     margin : float, default=1.0
         Dissimilar pairs closer than ``margin`` are pushed apart.
     pos_margin : float, default=0.0
         Similar pairs farther apart than ``pos_margin`` are pulled together.
+
+    Raises
+    ------
+    ValueError
+        If a pair indexes a row outside ``range(n_samples)``.
 
     Examples
     --------
@@ -54,9 +65,21 @@ class ContrastiveLoss:
     def __init__(self, pairs, n_samples, margin=1.0, pos_margin=0.0):
         self.pairs = pairs
         self.n_samples = n_samples
-        self.margin = margin
-        self.pos_margin = pos_margin
-        self._workspace_key = None
+        self.margin = float(margin)
+        self.pos_margin = float(pos_margin)
+        for indices in (pairs.first, pairs.second):
+            if indices.size and (indices.min() < 0 or indices.max() >= n_samples):
+                raise ValueError(f"pairs index rows outside range({n_samples}).")
+        index = _index_dtype(n_samples)
+        self._first = np.ascontiguousarray(pairs.first, dtype=index)
+        self._second = np.ascontiguousarray(pairs.second, dtype=index)
+        self._similar = np.ascontiguousarray(pairs.similar, dtype=bool).view(np.uint8)
+        total = pairs.n_pairs if pairs.weight is None else float(np.sum(pairs.weight))
+        self._scale = 1.0 / total if total else 0.0
+        self._weights = {}  # dtype -> the weights in it (empty: unweighted)
+        self._gradient = None
+        self._embedding = None
+        self._dissimilar = None
 
     def __call__(self, Z):
         """Return ``(loss, gradient)`` for the embedding ``Z``.
@@ -64,7 +87,7 @@ class ContrastiveLoss:
         Parameters
         ----------
         Z : ndarray of shape (n_samples, n_components)
-            Embedded samples.
+            Embedded samples, float32 or float64.
 
         Returns
         -------
@@ -72,67 +95,50 @@ class ContrastiveLoss:
             The mean loss over the pairs, weighted by ``pairs.weight`` if
             given (0 when there are none).
         gradient : ndarray of shape (n_samples, n_components)
-            The derivative of ``loss`` with respect to ``Z``, of ``Z``'s dtype.
+            The derivative of ``loss`` with respect to ``Z``, of ``Z``'s
+            dtype. The loss keeps this buffer and overwrites it at the next
+            call.
         """
-        n_pairs = self.pairs.n_pairs
-        if n_pairs == 0:
-            return 0.0, np.zeros_like(Z)
-        pairs = self.pairs
-        scatter, pair_gradient, partner_buffer = self._workspace(Z.shape[1], Z.dtype)
-        normaliser = n_pairs if pairs.weight is None else float(np.sum(pairs.weight))
-        total = 0.0
-        # Chunks keep each step's temporaries in cache; only the pair
-        # gradient, which the sparse scatter needs whole, spans all pairs.
-        for start in range(0, n_pairs, _CHUNK):
-            chunk = slice(start, min(start + _CHUNK, n_pairs))
-            difference = pair_gradient[chunk]
-            partner = partner_buffer[: difference.shape[0]]
-            np.take(Z, pairs.first[chunk], axis=0, out=difference)
-            np.take(Z, pairs.second[chunk], axis=0, out=partner)
-            difference -= partner
-            distance = np.sqrt(np.einsum("ij,ij->i", difference, difference))
+        Z = np.ascontiguousarray(Z)
+        gradient = self._gradient_buffer(Z.shape, Z.dtype)
+        if self.pairs.n_pairs == 0 or Z.size == 0:
+            gradient[...] = 0
+            return 0.0, gradient
+        loss = _pair_kernel.loss_gradient(
+            Z, gradient, self._first, self._second, self._similar,
+            self._weights_as(Z.dtype), self.margin, self.pos_margin, self._scale,
+            _pair_kernel.PREFETCH_PAIRS,
+        )
+        return loss, gradient
 
-            # Signed hinge: positive pulls a similar pair in, negative pushes
-            # a dissimilar pair out; zero once a pair is inside its margin.
-            hinge = np.where(
-                pairs.similar[chunk],
-                np.maximum(distance - self.pos_margin, 0),
-                -np.maximum(self.margin - distance, 0),
-            )
-            hinge64 = hinge.astype(np.float64)
-            if pairs.weight is None:
-                # einsum, not BLAS: the sum must not depend on BLAS's thread count
-                total += float(np.einsum("i,i->", hinge64, hinge64))
-            else:
-                weight = pairs.weight[chunk]
-                total += float(np.einsum("i,i,i->", weight, hinge64, hinge64))
-                hinge = hinge * weight.astype(hinge.dtype)
+    def embedding_buffer(self, shape, dtype):
+        """An aligned array for the embedding the next call will take.
 
-            # d(hinge**2)/dz = 2 * hinge * z / d. At d = 0 the difference z is
-            # zero too, so any finite coefficient gives the (sub)gradient 0.
-            coefficient = np.divide(
-                2.0 * hinge, distance, out=np.zeros_like(distance), where=distance > 0
-            )
-            coefficient /= normaliser
-            difference *= coefficient[:, None]
-        return total / normaliser, scatter @ pair_gradient
+        Writing the forward pass into it (``np.matmul(..., out=...)``) spares
+        an allocation, and its page faults, per evaluation.
+        """
+        if self._embedding is None or self._embedding.shape != tuple(shape) or (
+            self._embedding.dtype != dtype
+        ):
+            self._embedding = aligned_empty(shape, dtype)
+        return self._embedding
 
     @staticmethod
     def bytes_per_pair(n_components, itemsize):
-        """Memory the pairs and this loss's work arrays take per pair at their peak.
+        """Memory the pairs and this loss take per pair at their peak.
 
-        Anchor and partner indices (intp), the similarity flag, the incidence
-        matrix's two entries (value and int32 column index each), the COO
-        row/column arrays (intp) it is built from, and the pair-gradient buffer.
+        The builders' anchor and partner indices (intp) and flag, the
+        converted indices (int32 or int64), flags and weights.
         """
         index = np.dtype(np.intp).itemsize
-        return 2 * index + 1 + 2 * (itemsize + 4) + 4 * index + n_components * itemsize
+        return 2 * index + 1 + 2 * index + 1 + 8
 
     def dissimilar_distances(self, Z):
         """Distances in ``Z`` of the dissimilar pairs, shape (n_dissimilar,)."""
-        dissimilar = ~self.pairs.similar
-        difference = Z[self.pairs.first[dissimilar]] - Z[self.pairs.second[dissimilar]]
-        return np.linalg.norm(difference, axis=1)
+        if self._dissimilar is None:
+            dissimilar = self._similar == 0
+            self._dissimilar = (self._first[dissimilar], self._second[dissimilar])
+        return pair_distances(Z, *self._dissimilar)
 
     def scale_to_margin(self, Z):
         """Factor that brings the median dissimilar-pair distance of ``Z`` to ``margin``.
@@ -143,34 +149,77 @@ class ContrastiveLoss:
         median of the pairs repeated that many times). Returns 1 when there is
         no dissimilar pair at a positive distance.
         """
-        distance = self.dissimilar_distances(Z)
+        distance = self.dissimilar_distances(Z).astype(np.float64)
         positive = distance > 0
         if not np.any(positive):
             return 1.0
         weight = None
         if self.pairs.weight is not None:
-            weight = self.pairs.weight[~self.pairs.similar][positive]
+            weight = np.asarray(self.pairs.weight)[~self.pairs.similar][positive]
         median = _median(distance[positive], weight)
         return self.margin / median if median > 0 else 1.0
 
-    def _workspace(self, n_components, dtype):
-        """The incidence matrix and pair buffers in ``dtype``, built once."""
-        key = (n_components, np.dtype(dtype))
-        if key != self._workspace_key:
-            n_pairs = self.pairs.n_pairs
-            rows = np.concatenate([self.pairs.first, self.pairs.second])
-            columns = np.tile(np.arange(n_pairs), 2)
-            signs = np.repeat(np.array([1, -1], dtype=dtype), n_pairs)
-            scatter = sp.csr_array(
-                (signs, (rows, columns)), shape=(self.n_samples, n_pairs)
+    def _gradient_buffer(self, shape, dtype):
+        if self._gradient is None or self._gradient.shape != tuple(shape) or (
+            self._gradient.dtype != dtype
+        ):
+            self._gradient = aligned_empty(shape, dtype)
+        return self._gradient
+
+    def _weights_as(self, dtype):
+        if dtype not in self._weights:
+            weight = self.pairs.weight
+            self._weights[dtype] = (
+                np.empty(0, dtype=dtype) if weight is None
+                else np.ascontiguousarray(weight, dtype=dtype)
             )
-            self._workspace_arrays = (
-                scatter,
-                np.empty((n_pairs, n_components), dtype),
-                np.empty((min(n_pairs, _CHUNK), n_components), dtype),
-            )
-            self._workspace_key = key
-        return self._workspace_arrays
+        return self._weights[dtype]
+
+
+def pair_distances(Z, first, second):
+    """``||Z[first[p]] - Z[second[p]]||`` for every pair, in ``Z``'s dtype.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_components), float32 or float64
+    first, second : ndarray of int of shape (n_pairs,)
+        Row indices into ``Z`` (not checked here).
+
+    Returns
+    -------
+    distances : ndarray of shape (n_pairs,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._loss import pair_distances
+    >>> pair_distances(np.array([[0.0, 0.0], [3.0, 4.0]]), np.array([0]), np.array([1]))
+    array([5.])
+    """
+    Z = np.ascontiguousarray(Z)
+    if Z.dtype not in (np.float32, np.float64):
+        Z = Z.astype(np.float64)
+    index = _index_dtype(Z.shape[0])
+    first = np.ascontiguousarray(first, dtype=index)
+    second = np.ascontiguousarray(second, dtype=index)
+    out = np.zeros(first.shape[0], dtype=Z.dtype)
+    if first.shape[0] and Z.shape[1]:
+        _pair_kernel.distances(Z, first, second, out, _pair_kernel.PREFETCH_PAIRS)
+    return out
+
+
+def aligned_empty(shape, dtype, alignment=_ALIGNMENT):
+    """An uninitialised C-contiguous array whose data start on ``alignment`` bytes."""
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape)) * dtype.itemsize
+    raw = np.empty(size + alignment, dtype=np.uint8)
+    offset = (-raw.ctypes.data) % alignment
+    return raw[offset : offset + size].view(dtype).reshape(shape)
+
+
+def _index_dtype(n_samples):
+    """int32 indices where ``n_samples`` allows: half the index traffic."""
+    return np.int32 if n_samples <= np.iinfo(np.int32).max else np.int64
 
 
 def _median(values, weight=None):

@@ -128,9 +128,10 @@ class MLPProjection:
                            block[fan_in * fan_out :]))
         return layers
 
-    def forward(self, params, X):
+    def forward(self, params, X, out=None):
         """Embed ``X``; the cache holds the layers in ``X``'s dtype and each
-        layer's input and pre-activation, for :meth:`backward`."""
+        layer's input and pre-activation, for :meth:`backward`. ``out``
+        (C-contiguous, ``X``'s dtype) receives the output."""
         function, _, _ = ACTIVATIONS[self.activation]
         layers = self.layers(params, X.dtype)
         activations = []
@@ -143,7 +144,7 @@ class MLPProjection:
             H = function(A)
         W, b = layers[-1]
         activations.append((H, None))
-        Z = H @ W
+        Z = np.matmul(H, W, out=out)
         Z += b
         return Z, (layers, activations)
 

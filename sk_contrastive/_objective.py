@@ -26,7 +26,8 @@ def loss_and_gradient(params, X, projection, loss, alpha=0.0):
     value : float
     gradient : ndarray of shape (projection.n_params,), dtype float64
     """
-    Z, cache = projection.forward(params, X)
+    buffer = loss.embedding_buffer((X.shape[0], projection.n_components), X.dtype)
+    Z, cache = projection.forward(params, X, out=buffer)
     value, grad_Z = loss(Z)
     gradient = projection.backward(params, X, cache, grad_Z).astype(np.float64, copy=False)
     if alpha:

@@ -14,6 +14,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseContrastive
+from ._loss import pair_distances
 from ._pairs import Pairs
 from ._threshold import calibrate_distance_threshold
 
@@ -228,7 +229,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         self.classes_ = classes
         Z = self._projection.forward(self._projection.params_from(self), X)[0]
         self.threshold_ = calibrate_distance_threshold(
-            _row_distances(Z, first, second), similar, sample_weight=sample_weight
+            pair_distances(Z, first, second), similar, sample_weight=sample_weight
         )
         return self
 
@@ -273,7 +274,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         check_is_fitted(self)
         X, first, second = self._samples_and_pairs(pairs, reset=False)
         Z = self._projection.forward(self._projection.params_from(self), X)[0]
-        return _row_distances(Z, first, second)
+        return pair_distances(Z, first, second)
 
     def decision_function(self, pairs):
         """Minus the embedded distance of each pair: higher means more similar.
@@ -486,10 +487,6 @@ class _FixedPairSource:
 
     def build(self, space, blocks, random_state):
         return self.pairs
-
-
-def _row_distances(Z, first, second):
-    return np.linalg.norm(Z[first] - Z[second], axis=1)
 
 
 def _check_pair_labels(y):

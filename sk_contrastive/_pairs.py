@@ -14,7 +14,6 @@ flag), sorted by anchor, which is all the loss module needs to know:
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
 
 # Largest distance matrix computed at once (entries): 128 MiB in float64.

@@ -7,7 +7,6 @@ from scipy.optimize import check_grad
 
 from sk_contrastive._linear import LinearProjection
 from sk_contrastive._loss import ContrastiveLoss
-from sk_contrastive._objective import loss_and_gradient
 from sk_contrastive._pairs import Pairs, pairs_from_labels
 
 
@@ -70,19 +69,6 @@ def test_objective_gradient_matches_finite_differences(
 
     error, gradient_norm = objective_gradient_error(params, X, projection, loss, alpha)
     assert error < 1e-5 * gradient_norm
-
-
-def test_gradient_has_no_pairs_by_features_temporaries():
-    """The objective never materialises X[i] - X[j]: its work buffers are
-    n_pairs x n_components, so memory does not grow with n_features."""
-    rng = np.random.default_rng(3)
-    X = rng.standard_normal((50, 30))
-    pairs = pairs_from_labels(X, rng.integers(0, 2, 50), random_state=0)
-    loss = ContrastiveLoss(pairs, 50)
-    loss_and_gradient(np.ones(2 * 30), X, LinearProjection(30, 2), loss)
-    _, pair_gradient, partner_buffer = loss._workspace_arrays
-    assert pair_gradient.shape == (pairs.n_pairs, 2)
-    assert partner_buffer.shape[1] == 2
 
 
 def test_coincident_and_at_margin_pairs_give_finite_values():

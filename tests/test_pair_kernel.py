@@ -1,0 +1,165 @@
+"""The compiled pair pass against a plain float64 numpy reference."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from scipy.optimize import check_grad
+
+from sk_contrastive._loss import ContrastiveLoss, aligned_empty, pair_distances
+from sk_contrastive._pairs import Pairs
+
+
+def reference(Z, pairs, margin, pos_margin):
+    """The loss, its gradient and the distances, straight from the formula."""
+    Z = Z.astype(np.float64)
+    first, second, similar = pairs.first, pairs.second, pairs.similar
+    w = np.ones(first.shape[0]) if pairs.weight is None else pairs.weight.astype(np.float64)
+    normaliser = w.sum()
+    diff = Z[first] - Z[second]
+    d = np.sqrt((diff**2).sum(axis=1))
+    h = np.where(similar, np.maximum(d - pos_margin, 0), -np.maximum(margin - d, 0))
+    loss = (w * h**2).sum() / normaliser if normaliser else 0.0
+    c = np.zeros_like(d)
+    positive = d > 0
+    if normaliser:
+        c[positive] = 2 * w[positive] * h[positive] / d[positive] / normaliser
+    G = np.zeros_like(Z)
+    np.add.at(G, first, c[:, None] * diff)
+    np.add.at(G, second, -c[:, None] * diff)
+    return loss, G, d
+
+
+def make_problem(rng, n, k, n_pairs, dtype, weighted=False, sort=True):
+    Z = rng.standard_normal((n, k)).astype(dtype) * 0.5
+    first = rng.integers(0, n, n_pairs)
+    second = rng.integers(0, n, n_pairs)
+    if sort:
+        order = np.argsort(first, kind="stable")
+        first, second = first[order], second[order]
+    similar = rng.random(n_pairs) < 0.4
+    second[:3] = first[:3]  # distance 0: self pairs ...
+    Z[1] = Z[0]
+    first[3], second[3] = 0, 1  # ... and duplicated rows
+    weight = None
+    if weighted:
+        weight = rng.random(n_pairs)
+        weight[::5] = 0.0
+    return Z, Pairs(first, second, similar, weight)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [1, 2, 3, 8, 16, 17, 32, 40, 64, 65, 100])
+@pytest.mark.parametrize("pos_margin", [0.0, 0.3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_loss_gradient_and_distances_match_the_formula(dtype, k, pos_margin, weighted):
+    rng = np.random.default_rng(k * 7 + weighted)
+    Z, pairs = make_problem(rng, 50, k, 400, dtype, weighted)
+    margin = float(np.median(np.linalg.norm(Z[pairs.first] - Z[pairs.second], axis=1)))
+    loss, G = ContrastiveLoss(pairs, 50, margin, pos_margin)(Z)
+    expected_loss, expected_G, expected_d = reference(Z, pairs, margin, pos_margin)
+    rtol = 1e-4 if dtype == np.float32 else 1e-11
+    assert G.dtype == dtype and G.shape == Z.shape
+    assert loss == pytest.approx(expected_loss, rel=rtol)
+    np.testing.assert_allclose(G, expected_G, rtol=10 * rtol,
+                               atol=rtol * np.abs(expected_G).max())
+    d = pair_distances(Z, pairs.first, pairs.second)
+    assert d.dtype == dtype
+    np.testing.assert_allclose(d, expected_d, rtol=rtol, atol=rtol)
+
+
+def test_exactly_at_the_margins_and_at_distance_zero():
+    Z = np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 0.0], [0.6, 0.8]])
+    pairs = Pairs(np.zeros(5, int), np.array([1, 2, 1, 3, 2]),
+                  np.array([False, False, True, True, True]))
+    loss, G = ContrastiveLoss(pairs, 4, margin=5.0, pos_margin=1.0)(Z)
+    # d = margin: 0; dissimilar at d = 0: 25 with gradient 0; similar at d = 5
+    # with pos_margin 1: 16; d = pos_margin: 0; similar at d = 0: 0
+    assert loss == pytest.approx((25 + 16) / 5)
+    c = 2 * 4 / 5 / 5
+    expected = np.zeros_like(Z)
+    expected[0], expected[1] = c * (Z[0] - Z[1]), -c * (Z[0] - Z[1])
+    np.testing.assert_allclose(G, expected)
+
+
+def test_unsorted_pairs_and_long_anchor_runs():
+    rng = np.random.default_rng(3)
+    for n, sort in ((40, False), (5, True)):  # 5 anchors: runs span several chunks
+        Z, pairs = make_problem(rng, n, 16, 400, np.float64, sort=sort)
+        loss, G = ContrastiveLoss(pairs, n, 1.5, 0.2)(Z)
+        expected_loss, expected_G, _ = reference(Z, pairs, 1.5, 0.2)
+        assert loss == pytest.approx(expected_loss, rel=1e-12)
+        np.testing.assert_allclose(G, expected_G, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("pos_margin", [0.0, 0.4])
+@pytest.mark.parametrize("k", [2, 16, 70])
+def test_gradient_matches_finite_differences(pos_margin, k):
+    rng = np.random.default_rng(5)
+    Z, pairs = make_problem(rng, 25, k, 150, np.float64, weighted=True)
+    Z[1] += 0.1  # away from the kink at d = 0
+    keep = pairs.first != pairs.second
+    pairs = Pairs(*(part[keep] for part in pairs))
+    margin = float(np.median(np.linalg.norm(Z[pairs.first] - Z[pairs.second], axis=1)))
+    loss = ContrastiveLoss(pairs, 25, margin, pos_margin)
+
+    def value(z):
+        return loss(z.reshape(25, k))[0]
+
+    def gradient(z):
+        return loss(z.reshape(25, k))[1].ravel().copy()
+
+    error = check_grad(value, gradient, Z.ravel(), epsilon=1e-7)
+    assert error < 1e-5 * max(1.0, np.linalg.norm(gradient(Z.ravel())))
+
+
+def test_float32_on_block_local_and_random_partners():
+    rng = np.random.default_rng(7)
+    n, k = 3000, 16
+    Z = rng.standard_normal((n, k)).astype(np.float32) * 0.2
+    first = np.repeat(np.arange(n), 12)
+    local = np.minimum((first // 256) * 256 + rng.integers(0, 256, first.shape[0]), n - 1)
+    second = np.where(np.arange(first.shape[0]) % 12 < 10, local,
+                      rng.integers(0, n, first.shape[0]))
+    pairs = Pairs(first, second, np.arange(first.shape[0]) % 12 < 4)
+    loss, G = ContrastiveLoss(pairs, n)(Z)
+    expected_loss, expected_G, _ = reference(Z, pairs, 1.0, 0.0)
+    assert loss == pytest.approx(expected_loss, rel=1e-5)
+    np.testing.assert_allclose(G, expected_G, rtol=1e-3, atol=1e-6 * np.abs(expected_G).max())
+
+
+def test_zero_total_weight_and_no_pairs_give_zero():
+    rng = np.random.default_rng(4)
+    Z, pairs = make_problem(rng, 20, 16, 50, np.float32)
+    loss, G = ContrastiveLoss(pairs._replace(weight=np.zeros(50)), 20)(Z)
+    assert loss == 0.0 and not G.any()
+    empty = Pairs(np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0, bool))
+    loss, G = ContrastiveLoss(empty, 20)(Z)
+    assert loss == 0.0 and not G.any()
+    assert pair_distances(Z, empty.first, empty.second).shape == (0,)
+
+
+def test_indices_are_checked_once():
+    pairs = Pairs(np.array([0, 1]), np.array([1, 5]), np.array([True, False]))
+    with pytest.raises(ValueError, match="outside range\\(3\\)"):
+        ContrastiveLoss(pairs, 3)
+
+
+def test_buffers_are_aligned_and_reused_without_pair_sized_temporaries():
+    rng = np.random.default_rng(8)
+    n, k, n_pairs = 2000, 8, 34_000
+    Z, pairs = make_problem(rng, n, k, n_pairs, np.float64)
+    loss = ContrastiveLoss(pairs, n)
+    _, first_gradient = loss(Z)  # builds the buffers
+    assert first_gradient.ctypes.data % 64 == 0
+    tracemalloc.start()
+    try:
+        _, gradient = loss(Z)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert gradient is first_gradient
+    # an n_pairs x k work array would take 2.2 MB; an evaluation takes ~nothing
+    assert peak < n_pairs * k * 8 / 20, peak
+    for dtype in (np.float32, np.float64):
+        assert aligned_empty((1000, 16), dtype).ctypes.data % 64 == 0
