@@ -1,7 +1,10 @@
-"""Build of the compiled pair kernel; the rest of the metadata is in pyproject.toml.
+"""Build of the compiled kernels; the rest of the metadata is in pyproject.toml.
 
-Portable flags only: no -march or -mtune, so the extension runs on any CPU of
-its architecture. For gcc and clang the kernel also gets -O3 (vectorised
+``_pair_kernel`` is the pass of the loss over the pairs, ``_neighbors`` the
+selection step of the neighbour search.
+
+Portable flags only: no -march or -mtune, so the extensions run on any CPU of
+their architecture. For gcc and clang they also get -O3 (vectorised
 loops over the embedding's components), -fno-math-errno -fno-trapping-math
 (sqrt inlined, selects without branches) and -fassociative-math
 -fno-signed-zeros (vectorised sums of squares: 13.1 -> 10.6 ns a pair). Not
@@ -28,8 +31,9 @@ class BuildExtension(build_ext):
 
 setup(
     ext_modules=cythonize(
-        [Extension("sk_contrastive._pair_kernel", ["sk_contrastive/_pair_kernel.pyx"],
-                   include_dirs=["sk_contrastive"])],
+        [Extension(f"sk_contrastive.{name}", [f"sk_contrastive/{name}.pyx"],
+                   include_dirs=["sk_contrastive"])
+         for name in ("_pair_kernel", "_neighbors")],
         compiler_directives={"language_level": 3},
     ),
     cmdclass={"build_ext": BuildExtension},

@@ -18,10 +18,11 @@ from sklearn.utils.validation import (
 from ._base import BaseContrastive, check_option
 from ._blocks import spatial_blocks
 from ._pairs import (
+    neighbor_rows,
     pairs_from_labels,
     pairs_from_neighbors,
     pairs_from_partial_labels,
-    unlabelled_neighbor_pairs,
+    unlabelled_neighbor_rows,
 )
 from ._scoring import neighbor_label_agreement, trustworthiness
 
@@ -636,6 +637,7 @@ class _MiningPairSource:
         return spatial_blocks(space, self.block_size, random_state, feature_scale)
 
     def reorder(self, order):
+        """The source for the samples taken in ``order`` (before ``prepare``)."""
         reordered = copy.copy(self)
         if self.labels is not None:
             reordered.labels = self.labels[order]
@@ -676,9 +678,7 @@ class _NeighborPairSource(_MiningPairSource):
     each round, dissimilar."""
 
     def prepare(self, X, blocks, random_state):
-        self.positives = pairs_from_neighbors(
-            X, n_positives=self.n_positives, n_random_negatives=0, blocks=blocks
-        )
+        self.positives = neighbor_rows(X, self.n_positives, blocks)
 
     def build(self, space, blocks, random_state):
         return pairs_from_neighbors(
@@ -694,7 +694,7 @@ class _PartialLabelPairSource(_MiningPairSource):
     each round's space; neighbour pairs of the input space for the others."""
 
     def prepare(self, X, blocks, random_state):
-        self.neighbor_positives = unlabelled_neighbor_pairs(
+        self.neighbor_positives = unlabelled_neighbor_rows(
             X, self.labels, self.n_positives, blocks
         )
 

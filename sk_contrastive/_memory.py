@@ -20,10 +20,9 @@ except ImportError:  # pragma: no cover - Windows has no address-space limit
 # workspace of about 2 * maxcor + 5 vectors of n_params float64 values; our
 # driver adds a handful more (parameters, gradient, scaled copies).
 _LBFGS_VECTORS = 2 * 10 + 5 + 6
-# The neighbour search ranks at most 2**24 candidates at once (or a whole
-# block when larger), in float64, with one copy of the same-class columns and
-# argpartition's index array.
-_MINING_ENTRIES = 2**24
+# The neighbour search ranks at most 2**18 candidates at once (or a whole
+# block row when larger), next to the block's copy, class by class.
+_MINING_ENTRIES = 2**18
 # Per pair while pairs are built and sorted: anchor and partner indices
 # (intp) of the candidate lists, the sort permutation, and the final arrays.
 _INDEX_BYTES = np.dtype(np.intp).itemsize
@@ -115,7 +114,8 @@ def fit_memory_parts(
     if mining:
         entries = min(mining_block**2, max(_MINING_ENTRIES, mining_block))
         parts.append(MemoryPart(
-            "the neighbour search", 3 * 8 * entries, "mining_block_size"
+            "the neighbour search", 8 * entries + 2 * mining_block * n_features * itemsize,
+            "mining_block_size",
         ))
     return parts
 

@@ -9,6 +9,10 @@ flag), sorted by anchor, which is all the loss module needs to know:
   pairs between non-neighbours, as in DrLIM (unsupervised);
 - :func:`pairs_from_partial_labels`: label pairs among labelled samples and
   neighbour pairs for the unlabelled ones (semi-supervised).
+
+Internally each kind of partner is an ``(n_samples, k)`` array of partner
+indices, ``-1`` where a sample has fewer than ``k``; reading such rows in
+order gives pairs already sorted by anchor, with no sort of the pair list.
 """
 
 from typing import NamedTuple
@@ -16,8 +20,11 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils import check_random_state
 
-# Largest distance matrix computed at once (entries): 128 MiB in float64.
-_DISTANCE_ENTRIES = 2**24
+from ._neighbors import nearest_by_class
+
+# Dot products computed at once (entries): 1 MiB in float32, so that the
+# selection reads them from cache rather than memory.
+_DISTANCE_ENTRIES = 2**18
 
 
 class Pairs(NamedTuple):
@@ -100,143 +107,11 @@ def pairs_from_labels(
     >>> pairs.first, pairs.second, pairs.similar
     (array([0, 0, 1, 1, 2, 2, 3, 3]), array([1, 2, 0, 2, 3, 1, 2, 1]), array([ True, False,  True, False,  True, False,  True, False]))
     """
-    rng = check_random_state(random_state)
     _, y_index = np.unique(np.asarray(y), return_inverse=True)
-    groups = _ClassGroups(y_index)
-    if strategy == "neighbors":
-        if blocks is None:
-            blocks = [np.arange(X.shape[0])]
-        same, other = _nearest_within_blocks(X, y_index, n_positives, n_negatives, blocks)
-        parts = [
-            (*same, True),
-            (*other, False),
-            (*_random_partners(groups, n_random_negatives, rng, same=False), False),
-        ]
-    elif strategy == "random":
-        n_other = n_negatives + n_random_negatives
-        parts = [
-            (*_random_partners(groups, n_positives, rng, same=True), True),
-            (*_random_partners(groups, n_other, rng, same=False), False),
-        ]
-    else:
-        raise ValueError(f"Unknown pair strategy {strategy!r}.")
-    return _assemble(parts)
-
-
-class _ClassGroups:
-    """Samples grouped by class: ``order`` lists sample indices class by class."""
-
-    def __init__(self, y_index):
-        self.y_index = y_index
-        self.n_samples = y_index.shape[0]
-        self.order = np.argsort(y_index, kind="stable")
-        self.counts = np.bincount(y_index)
-        self.starts = np.concatenate(([0], np.cumsum(self.counts)[:-1]))
-
-
-def _nearest_within_blocks(X, y_index, n_same, n_other, blocks):
-    """Nearest same-class and other-class partners, searched block by block."""
-    found = {True: [], False: []}
-    for block in blocks:
-        for similar, (anchors, partners) in _nearest_in_block(
-            X[block], y_index[block], n_same, n_other
-        ).items():
-            found[similar].append((block[anchors], block[partners]))
-    return tuple(
-        (_concat([a for a, _ in found[similar]]), _concat([p for _, p in found[similar]]))
-        for similar in (True, False)
-    )
-
-
-def _nearest_in_block(X, y_index, n_same, n_other, ranked=False):
-    """Exact nearest same-class and other-class samples within one block.
-
-    Samples are taken class by class, so that a class's own columns form one
-    contiguous range: positives are searched in that range only, negatives in
-    the rest of the row. Rows are ranked by ``||x_j||**2 - 2 x_i . x_j``
-    (the distance up to a per-row constant): one GEMM per chunk of rows, at
-    most ``_DISTANCE_ENTRIES`` entries at once.
-    Returns ``{True: (anchors, partners), False: (anchors, partners)}``;
-    with ``ranked=True`` each value also holds the rank of each partner among
-    its anchor's (0 = nearest).
-    """
-    n_samples = X.shape[0]
-    order = np.argsort(y_index, kind="stable")
-    X = X[order]
-    bounds = np.concatenate(([0], np.flatnonzero(np.diff(y_index[order])) + 1, [n_samples]))
-    squared_norms = np.einsum("ij,ij->i", X, X)
-    rows_per_chunk = max(1, _DISTANCE_ENTRIES // n_samples)
-    found = {True: ([], [], []), False: ([], [], [])}
-    for class_start, class_stop in zip(bounds[:-1], bounds[1:]):
-        for start in range(class_start, class_stop, rows_per_chunk):
-            rows = np.arange(start, min(start + rows_per_chunk, class_stop))
-            ranking = X[rows] @ X.T
-            ranking *= -2
-            ranking += squared_norms
-            ranking[np.arange(rows.shape[0]), rows] = np.inf  # never pair with itself
-            same_class = ranking[:, class_start:class_stop].copy()
-            ranking[:, class_start:class_stop] = np.inf
-            for similar, candidates, offset, k in (
-                (True, same_class, class_start, n_same),
-                (False, ranking, 0, n_other),
-            ):
-                anchors, partners, rank = _smallest(candidates, k, ranked)
-                found[similar][0].append(order[rows[anchors]])
-                found[similar][1].append(order[partners + offset])
-                found[similar][2].append(rank)
-    return {
-        similar: (_concat(a), _concat(p), _concat(r)) if ranked else (_concat(a), _concat(p))
-        for similar, (a, p, r) in found.items()
-    }
-
-
-def _smallest(candidates, k, ranked=False):
-    """(row, column, rank) of the ``k`` smallest finite entries of each row.
-
-    The rank (0 = smallest) is computed only when ``ranked``; else ``None``.
-    """
-    k = min(k, candidates.shape[1])
-    if k < 1:
-        return _concat([]), _concat([]), _concat([])
-    nearest = np.argpartition(candidates, k - 1, axis=1)[:, :k]
-    values = np.take_along_axis(candidates, nearest, axis=1)
-    if ranked:
-        by_value = np.argsort(values, axis=1, kind="stable")
-        nearest = np.take_along_axis(nearest, by_value, axis=1)
-        values = np.take_along_axis(values, by_value, axis=1)
-    # Fewer than k finite candidates (a small class) leave inf entries: drop them.
-    exists = np.isfinite(values)
-    rows = np.broadcast_to(np.arange(candidates.shape[0])[:, None], nearest.shape)
-    rank = np.broadcast_to(np.arange(k), nearest.shape)[exists] if ranked else None
-    return rows[exists], nearest[exists], rank
-
-
-def _random_partners(groups, n_partners, rng, *, same):
-    """Draw partners uniformly from the anchor's own class or from the others.
-
-    Works on positions in ``groups.order``: a draw from the eligible
-    positions is shifted past the excluded block (the anchor itself, or its
-    whole class), so no rejection loop is needed.
-    """
-    if n_partners < 1:
-        return _concat([]), _concat([])
-    labels = groups.y_index
-    class_size = groups.counts[labels]
-    class_start = groups.starts[labels]
-    if same:
-        position = np.empty(groups.n_samples, dtype=np.intp)
-        position[groups.order] = np.arange(groups.n_samples)
-        n_eligible, skip_from, skip_size = class_size - 1, position, np.ones_like(labels)
-    else:
-        n_eligible = groups.n_samples - class_size
-        skip_from, skip_size = class_start, class_size
-    anchors = np.flatnonzero(n_eligible > 0)
-    draws = rng.random_sample((anchors.shape[0], n_partners))
-    offset = np.floor(draws * n_eligible[anchors, None]).astype(np.intp)
-    if same:
-        offset += class_start[anchors, None]
-    offset += skip_size[anchors, None] * (offset >= skip_from[anchors, None])
-    return np.repeat(anchors, n_partners), groups.order[offset.ravel()]
+    return _pairs_from_rows(_label_rows(
+        X, y_index, strategy, n_positives, n_negatives, n_random_negatives, blocks,
+        check_random_state(random_state),
+    ))
 
 
 def pairs_from_neighbors(
@@ -270,8 +145,9 @@ def pairs_from_neighbors(
     X : ndarray of shape (n_samples, n_features)
         Where to search neighbours (the input space).
     n_positives, n_random_negatives : int
-    positives : Pairs or None
-        Similar pairs to keep instead of searching them in ``X``.
+    positives : ndarray of shape (n_samples, k) or None
+        Each sample's neighbours (``-1``: none), to keep instead of
+        searching them in ``X``; see :func:`neighbor_rows`.
     blocks : list of ndarray or None
         Search only within these groups of sample indices.
     random_state : int, RandomState instance or None
@@ -289,25 +165,12 @@ def pairs_from_neighbors(
     >>> pairs.first, pairs.second
     (array([0, 1, 2, 3]), array([1, 0, 1, 2]))
     """
-    rng = check_random_state(random_state)
-    n_samples = X.shape[0]
     if positives is None:
-        if blocks is None:
-            blocks = [np.arange(n_samples)]
-        positives = Pairs(
-            *_first_per_row(_ranked_neighbors_within_blocks(X, n_positives, blocks), n_positives),
-            None,
-        )
-    everyone = _ClassGroups(np.zeros(n_samples, dtype=np.intp))
-    random_anchors, random_partners = _random_partners(
-        everyone, n_random_negatives, rng, same=True
-    )
-    # a random partner that happens to be a neighbour is no dissimilar pair
-    stranger = ~_is_pair_of(random_anchors, random_partners, positives)
-    return _assemble([
-        (positives.first, positives.second, True),
-        (random_anchors[stranger], random_partners[stranger], False),
-    ])
+        positives = neighbor_rows(X, n_positives, blocks)
+    everyone = _ClassGroups(np.zeros(X.shape[0], dtype=np.intp))
+    strangers = _random_rows(everyone, n_random_negatives, check_random_state(random_state),
+                             same=True)
+    return _pairs_from_rows([(positives, True), (_without(strangers, positives), False)])
 
 
 def pairs_from_partial_labels(
@@ -318,7 +181,6 @@ def pairs_from_partial_labels(
     n_negatives=10,
     n_random_negatives=2,
     neighbor_positives=None,
-    blocks=None,
     labelled_blocks=None,
     random_state=None,
 ):
@@ -343,10 +205,9 @@ def pairs_from_partial_labels(
     y_index : ndarray of shape (n_samples,)
         Class codes ``0 .. n_classes - 1``, ``-1`` for unlabelled samples.
     n_positives, n_negatives, n_random_negatives : int
-    neighbor_positives : Pairs or None
-        The unlabelled samples' similar pairs, to keep instead of searching.
-    blocks : list of ndarray or None
-        Groups of all samples for the neighbour search of unlabelled ones.
+    neighbor_positives : ndarray of shape (n_samples, k) or None
+        The unlabelled samples' neighbours (rows of labelled samples ``-1``),
+        to keep instead of searching; see :func:`unlabelled_neighbor_rows`.
     labelled_blocks : list of ndarray or None
         Groups of positions within the labelled samples for their search.
     random_state : int, RandomState instance or None
@@ -361,107 +222,169 @@ def pairs_from_partial_labels(
     >>> from sk_contrastive._pairs import pairs_from_partial_labels
     >>> X = np.array([[0.0], [0.1], [5.0], [5.1], [0.2]])
     >>> pairs = pairs_from_partial_labels(X, np.array([0, 0, 1, 1, -1]),
-    ...     n_positives=1, n_negatives=1, n_random_negatives=1, random_state=3)
+    ...     n_positives=1, n_negatives=1, n_random_negatives=1, random_state=0)
     >>> unlabelled = pairs.first == 4  # similar to its neighbour, not to a random sample
     >>> pairs.second[unlabelled], pairs.similar[unlabelled]
     (array([1, 3]), array([ True, False]))
     """
+    rng = check_random_state(random_state)
     labelled = np.flatnonzero(y_index >= 0)
-    labelled_pairs = pairs_from_labels(
-        X[labelled],
-        y_index[labelled],
-        n_positives=n_positives,
-        n_negatives=n_negatives,
-        n_random_negatives=n_random_negatives,
-        blocks=labelled_blocks,
-        random_state=random_state,
-    )
+    parts = []
+    for rows, similar in _label_rows(
+        X[labelled], y_index[labelled], "neighbors", n_positives, n_negatives,
+        n_random_negatives, labelled_blocks, rng,
+    ):
+        everywhere = np.full((X.shape[0], rows.shape[1]), -1, dtype=np.intp)
+        everywhere[labelled] = np.where(rows >= 0, labelled[rows], -1)
+        parts.append((everywhere, similar))
     if neighbor_positives is None:
-        neighbor_positives = unlabelled_neighbor_pairs(X, y_index, n_positives, blocks)
-    neighbor_pairs = pairs_from_neighbors(
-        X, n_random_negatives=n_random_negatives, positives=neighbor_positives,
-        random_state=random_state,
-    )
-    unlabelled_anchor = y_index[neighbor_pairs.first] < 0
-    return _assemble([
-        (labelled[labelled_pairs.first], labelled[labelled_pairs.second],
-         labelled_pairs.similar),
-        (neighbor_pairs.first[unlabelled_anchor], neighbor_pairs.second[unlabelled_anchor],
-         neighbor_pairs.similar[unlabelled_anchor]),
-    ])
+        neighbor_positives = unlabelled_neighbor_rows(X, y_index, n_positives)
+    everyone = _ClassGroups(np.zeros(X.shape[0], dtype=np.intp))
+    strangers = _random_rows(everyone, n_random_negatives, rng, same=True)
+    strangers[y_index >= 0] = -1
+    parts += [(neighbor_positives, True),
+              (_without(strangers, neighbor_positives), False)]
+    return _pairs_from_rows(parts)
 
 
-def unlabelled_neighbor_pairs(X, y_index, n_positives, blocks=None):
-    """Similar pairs of each unlabelled sample and its nearest neighbours.
+def neighbor_rows(X, n_neighbors, blocks=None):
+    """Each sample's ``n_neighbors`` nearest other samples, nearest first.
 
     Returns
     -------
-    pairs : Pairs
-        Anchored at the samples with ``y_index == -1``; partners among all.
+    rows : ndarray of shape (n_samples, n_neighbors), dtype intp
+        ``-1`` where a block holds too few samples.
     """
-    if blocks is None:
-        blocks = [np.arange(X.shape[0])]
-    anchors, partners = _first_per_row(
-        _ranked_neighbors_within_blocks(X, n_positives, blocks), n_positives
-    )
-    keep = y_index[anchors] < 0
-    anchors, partners = anchors[keep], partners[keep]
-    return Pairs(anchors, partners, np.ones(anchors.shape[0], dtype=bool))
+    return _nearest_rows(X, np.zeros(X.shape[0], dtype=np.intp), n_neighbors, 0, blocks)[0]
 
 
-def _ranked_neighbors_within_blocks(X, k, blocks):
-    """``(n_samples, k)`` nearest other samples of each sample, nearest first,
-    searched within its block; ``-1`` pads rows of blocks smaller than ``k + 1``."""
-    ranked = np.full((X.shape[0], k), -1, dtype=np.intp)
-    for block in blocks:
-        found = _nearest_in_block(X[block], np.zeros(block.shape[0], np.intp), k, 0,
-                                  ranked=True)[True]
-        anchors, partners, rank = found
-        ranked[block[anchors], rank] = block[partners]
-    return ranked
+def unlabelled_neighbor_rows(X, y_index, n_neighbors, blocks=None):
+    """:func:`neighbor_rows` for the unlabelled samples (``y_index == -1``);
+    the rows of labelled samples are ``-1``."""
+    rows = neighbor_rows(X, n_neighbors, blocks)
+    rows[y_index >= 0] = -1
+    return rows
 
 
-def _first_per_row(ranked, n):
-    """(anchors, partners) of the first ``n`` valid entries of each row."""
-    valid = ranked >= 0
-    position = np.cumsum(valid, axis=1) - 1
-    keep = valid & (position < n)
-    rows = np.broadcast_to(np.arange(ranked.shape[0])[:, None], ranked.shape)
-    return rows[keep].astype(np.intp), ranked[keep].astype(np.intp)
+class _ClassGroups:
+    """Samples grouped by class: ``order`` lists sample indices class by class."""
+
+    def __init__(self, y_index):
+        self.y_index = y_index
+        self.n_samples = y_index.shape[0]
+        self.order = np.argsort(y_index, kind="stable")
+        self.counts = np.bincount(y_index)
+        self.starts = np.concatenate(([0], np.cumsum(self.counts)[:-1]))
 
 
-def _drop_pairs(ranked, pairs):
-    """``ranked`` with the entries that are pairs of ``pairs`` set to ``-1``."""
-    anchors = np.broadcast_to(np.arange(ranked.shape[0])[:, None], ranked.shape)
-    return np.where(_is_pair_of(anchors, ranked, pairs), -1, ranked)
+def _label_rows(X, y_index, strategy, n_positives, n_negatives, n_random_negatives,
+                blocks, rng):
+    """``[(rows, similar), ...]``: the partner arrays of each kind of label pair."""
+    groups = _ClassGroups(y_index)
+    if strategy == "neighbors":
+        same, other = _nearest_rows(X, y_index, n_positives, n_negatives, blocks)
+        return [(same, True), (other, False),
+                (_random_rows(groups, n_random_negatives, rng, same=False), False)]
+    if strategy == "random":
+        return [(_random_rows(groups, n_positives, rng, same=True), True),
+                (_random_rows(groups, n_negatives + n_random_negatives, rng, same=False),
+                 False)]
+    raise ValueError(f"Unknown pair strategy {strategy!r}.")
 
 
-def _is_pair_of(anchors, partners, pairs):
-    """Whether each ``(anchor, partner)`` is one of ``pairs`` (same direction)."""
-    n_samples = max(int(np.max(anchors, initial=0)), int(np.max(partners, initial=0)),
-                    int(np.max(pairs.first, initial=0)),
-                    int(np.max(pairs.second, initial=0))) + 1
-    known = np.sort(pairs.first.astype(np.int64) * n_samples + pairs.second)
-    keys = anchors.astype(np.int64) * n_samples + partners
-    if not known.size:
-        return np.zeros(keys.shape, dtype=bool)
-    position = np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)
-    return known[position] == keys
+def _nearest_rows(X, y_index, n_same, n_other, blocks):
+    """Each sample's nearest same-class and other-class samples in its block.
+
+    Returns two arrays of shape ``(n_samples, n_same)`` and ``(n_samples,
+    n_other)``, nearest first, ``-1`` where there are too few.
+    """
+    n_samples = X.shape[0]
+    same = np.full((n_samples, n_same), -1, dtype=np.intp)
+    other = np.full((n_samples, n_other), -1, dtype=np.intp)
+    for block in [np.arange(n_samples)] if blocks is None else blocks:
+        _nearest_in_block(X[block], y_index[block], same, other, block)
+    return same, other
 
 
-def _concat(arrays):
-    if not arrays:
-        return np.empty(0, dtype=np.intp)
-    return np.concatenate(arrays).astype(np.intp, copy=False)
+def _nearest_in_block(X, y_index, same, other, block):
+    """Exact nearest same-class and other-class samples within one block,
+    written into the rows ``block`` of ``same`` and ``other``.
+
+    Samples are taken class by class, so that a class's own columns form one
+    contiguous range. Rows are ranked by ``||x_j||**2 - 2 x_i . x_j`` (the
+    distance up to a per-row constant): one GEMM per chunk of rows, at most
+    ``_DISTANCE_ENTRIES`` entries at once, then the compiled selection.
+    """
+    n_samples = X.shape[0]
+    order = np.argsort(y_index, kind="stable")
+    X = np.ascontiguousarray(X[order])
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    labels = y_index[order]
+    class_start = np.searchsorted(labels, labels, side="left").astype(np.intp)
+    class_stop = np.searchsorted(labels, labels, side="right").astype(np.intp)
+    squared_norms = np.einsum("ij,ij->i", X, X)
+    rows_per_chunk = max(1, _DISTANCE_ENTRIES // n_samples)
+    n_same, n_other = same.shape[1], other.shape[1]
+    for start in range(0, n_samples, rows_per_chunk):
+        rows = np.arange(start, min(start + rows_per_chunk, n_samples))
+        found_same = np.empty((rows.shape[0], n_same), dtype=np.intp)
+        found_other = np.empty((rows.shape[0], n_other), dtype=np.intp)
+        nearest_by_class(X[rows] @ X.T, squared_norms, rows, class_start[rows],
+                         class_stop[rows], found_same, found_other)
+        anchors = block[order[rows]]
+        same[anchors] = np.where(found_same >= 0, block[order[found_same]], -1)
+        other[anchors] = np.where(found_other >= 0, block[order[found_other]], -1)
 
 
-def _assemble(parts):
-    """One :class:`Pairs`, sorted by anchor, from ``(anchors, partners, similar)``
-    parts; ``similar`` is a flag for the whole part or one per pair."""
-    first = _concat([anchors for anchors, _, _ in parts])
-    second = _concat([partners for _, partners, _ in parts])
-    similar = np.concatenate(
-        [np.broadcast_to(flag, anchors.shape) for anchors, _, flag in parts]
-    ).astype(bool)
-    order = np.argsort(first, kind="stable")
-    return Pairs(first[order], second[order], similar[order])
+def _random_rows(groups, n_partners, rng, *, same):
+    """Partners drawn uniformly from each sample's own class or from the others.
+
+    Returns an ``(n_samples, n_partners)`` array, ``-1`` for a sample with no
+    eligible partner. Works on positions in ``groups.order``: a draw from the
+    eligible positions is shifted past the excluded block (the anchor itself,
+    or its whole class), so no rejection loop is needed.
+    """
+    rows = np.full((groups.n_samples, n_partners), -1, dtype=np.intp)
+    if n_partners < 1:
+        return rows
+    labels = groups.y_index
+    class_size = groups.counts[labels]
+    class_start = groups.starts[labels]
+    if same:
+        position = np.empty(groups.n_samples, dtype=np.intp)
+        position[groups.order] = np.arange(groups.n_samples)
+        n_eligible, skip_from, skip_size = class_size - 1, position, np.ones_like(labels)
+    else:
+        n_eligible = groups.n_samples - class_size
+        skip_from, skip_size = class_start, class_size
+    anchors = np.flatnonzero(n_eligible > 0)
+    draws = rng.random_sample((anchors.shape[0], n_partners))
+    offset = np.floor(draws * n_eligible[anchors, None]).astype(np.intp)
+    if same:
+        offset += class_start[anchors, None]
+    offset += skip_size[anchors, None] * (offset >= skip_from[anchors, None])
+    rows[anchors] = groups.order[offset]
+    return rows
+
+
+def _without(rows, excluded):
+    """``rows`` with each entry that is also in the same row of ``excluded``
+    set to ``-1`` (a random partner that happens to be a neighbour is no
+    dissimilar pair)."""
+    clash = (rows[:, :, None] == excluded[:, None, :]) & (rows[:, :, None] >= 0)
+    return np.where(clash.any(axis=2), -1, rows)
+
+
+def _pairs_from_rows(parts):
+    """One :class:`Pairs` from ``[(rows, similar), ...]``, anchor by anchor.
+
+    Reading the partner arrays row by row gives the pairs in anchor order,
+    so the pair list needs no sort; ``-1`` entries are left out.
+    """
+    partners = np.hstack([rows for rows, _ in parts]).ravel()
+    width = sum(rows.shape[1] for rows, _ in parts)
+    flags = np.concatenate([np.full(rows.shape[1], similar) for rows, similar in parts])
+    kept = np.flatnonzero(partners >= 0)
+    anchors = kept // max(width, 1)
+    return Pairs(anchors, partners[kept], flags.astype(bool)[kept - anchors * width])
