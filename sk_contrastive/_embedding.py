@@ -33,6 +33,8 @@ SCORE_N_NEIGHBORS = 5
 SCORE_REFERENCE_SIZE = 100_000
 # Dimension of the space where neighbours of sparse data are first searched.
 SPARSE_MINING_COMPONENTS = 64
+# What n_random_negatives="auto" means for each map.
+LINEAR_RANDOM_NEGATIVES, MLP_RANDOM_NEGATIVES = 2, 20
 
 
 class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseContrastive):
@@ -117,16 +119,25 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     n_negatives : int, default=10
         Nearest dissimilar partners per sample (random ones without labels).
 
-    n_random_negatives : int, default=2
-        Uniformly drawn dissimilar partners per sample.
+    n_random_negatives : int or "auto", default="auto"
+        Uniformly drawn dissimilar partners per sample. ``"auto"`` means 2 for
+        the linear map and 20 for an MLP: over 10 splits, 20 random partners
+        instead of 2 raised the MLP's kNN accuracy on every nonlinear and
+        make_classification set of the quality benchmark (digits in 2-D +1.9
+        points, radial +2.6, make_classification 5 classes +15.7) and let its
+        rounds converge within ``max_iter``, while for the linear map they
+        were neutral to -0.5 points.
 
-    n_mining_rounds : int, default=2
+    n_mining_rounds : int, default=3
         Rounds of pair mining and optimisation. The first round mines
         neighbours in the input space; each later round mines the label pairs
         again in the embedding learned so far and continues the optimisation
         from it, as LMNN updates its impostors. Neighbours of unlabelled
         samples stay those of the input space; their random partners are
-        drawn anew. Each round runs up to ``max_iter`` iterations.
+        drawn anew. Each round runs up to ``max_iter`` iterations. Over 10
+        splits, 3 rounds instead of 2 raised the make_classification sets of
+        the quality benchmark by 1.4 and 1.5 points (a fourth added 0.2 to 0.4
+        and 25 % to a fit at a million samples); none lost.
 
     mining_block_size : int or None, default=2048
         Neighbour mining is exact for up to this many samples. Beyond, the
@@ -296,8 +307,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         pair_strategy="neighbors",
         n_positives=5,
         n_negatives=10,
-        n_random_negatives=2,
-        n_mining_rounds=2,
+        n_random_negatives="auto",
+        n_mining_rounds=3,
         mining_block_size=2048,
         mining_components=None,
         alpha="auto",
@@ -401,7 +412,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         settings = dict(
             n_positives=self.n_positives,
             n_negatives=self.n_negatives,
-            n_random_negatives=self.n_random_negatives,
+            n_random_negatives=self._n_random_negatives(),
             n_rounds=self.n_mining_rounds,
             block_size=self.mining_block_size,
             mining_components=self.mining_components,
@@ -465,9 +476,12 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 "(pair_strategy='neighbors')."
             )
         check_scalar(self.n_positives, "n_positives", numbers.Integral, min_val=1)
-        for name in ("n_negatives", "n_random_negatives"):
-            check_scalar(getattr(self, name), name, numbers.Integral, min_val=0)
-        if self.n_negatives + self.n_random_negatives < 1:
+        check_scalar(self.n_negatives, "n_negatives", numbers.Integral, min_val=0)
+        if not (isinstance(self.n_random_negatives, str) and self.n_random_negatives == "auto"):
+            check_scalar(
+                self.n_random_negatives, "n_random_negatives", numbers.Integral, min_val=0
+            )
+        if self.n_negatives + self._n_random_negatives() < 1:
             raise ValueError(
                 "n_negatives + n_random_negatives must be at least 1: without "
                 "dissimilar pairs the loss collapses the embedding to a point."
@@ -481,6 +495,12 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             check_scalar(
                 self.mining_block_size, "mining_block_size", numbers.Integral, min_val=2
             )
+
+    def _n_random_negatives(self):
+        """``n_random_negatives`` with ``"auto"`` resolved for this map."""
+        if isinstance(self.n_random_negatives, str):
+            return MLP_RANDOM_NEGATIVES if self.hidden_layer_sizes else LINEAR_RANDOM_NEGATIVES
+        return self.n_random_negatives
 
     def _keep_score_reference(self, X, y):
         """Keep (a seeded subset of) the training samples, embedded, for score."""

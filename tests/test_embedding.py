@@ -134,7 +134,7 @@ def test_verbose_log_marks_rounds_times_and_closes_with_a_summary(iris, capsys):
     model = ContrastiveEmbedding(2, verbose=1, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert all(line.startswith("[ContrastiveEmbedding] ") for line in lines)
-    assert re.search(r"Round 1/2: 2,550 pairs \(17.0 per sample\) in \d+\.\d\d s", lines[0])
+    assert re.search(r"Round 1/3: 2,550 pairs \(17.0 per sample\) in \d+\.\d\d s", lines[0])
     assert "Iteration" in lines[1] and "Loss" in lines[1] and "Time (s)" in lines[1]
     rows = [line for line in lines if re.match(r"\[ContrastiveEmbedding\]\s+\d+\s", line)]
     assert len(rows) == model.n_iter_
@@ -143,9 +143,9 @@ def test_verbose_log_marks_rounds_times_and_closes_with_a_summary(iris, capsys):
     seconds = [float(n[3]) for n in numbers]
     assert seconds == sorted(seconds)  # one clock for the whole fit, across rounds
     assert float(numbers[-1][1]) == pytest.approx(model.loss_, rel=1e-5)
-    round_ends = [line for line in lines if re.search(r"Round \d/2: converged after \d+", line)]
-    assert len(round_ends) == 2
-    assert any("Round 2/2: 2,550 pairs" in line for line in lines)
+    round_ends = [line for line in lines if re.search(r"Round \d/3: converged after \d+", line)]
+    assert len(round_ends) == 3
+    assert any("Round 2/3: 2,550 pairs" in line for line in lines)
     assert re.search(
         rf"Done in \d+\.\d\d s \(pairs \d+\.\d\d s, optimisation \d+\.\d\d s\): "
         rf"{model.n_iter_} iterations, 2,550 pairs, final loss", lines[-1]
@@ -161,7 +161,7 @@ def test_iteration_limit_warns_once_naming_the_rounds(iris, verbose):
         model = ContrastiveEmbedding(2, max_iter=2, verbose=verbose, random_state=0).fit(X, y)
     limit = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert len(limit) == 1
-    assert "max_iter=2 in mining rounds 1 and 2 of 2" in str(limit[0].message)
+    assert "max_iter=2 in mining rounds 1, 2 and 3 of 3" in str(limit[0].message)
     assert model.n_iter_ == 2 * model.n_mining_rounds
 
 

@@ -172,7 +172,7 @@ def test_callback_verbose_and_convergence_warning(moons, capsys):
     assert seen == [(n_params, i) for i in range(1, model.n_iter_ + 1)]
     rows = [line for line in capsys.readouterr().out.splitlines()
             if re.match(r"\[ContrastiveEmbedding\]\s+\d+\s", line)]
-    assert len(rows) == model.n_iter_ == 6
+    assert len(rows) == model.n_iter_ == 3 * model.n_mining_rounds
 
 
 def test_float32_and_pandas_output(moons):

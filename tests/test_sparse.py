@@ -63,7 +63,7 @@ def test_sparse_and_dense_forms_give_the_same_embedding(centred_sparse, params):
     assert sparse_model.n_iter_ == dense_model.n_iter_
     # the products run in another order on sparse data: the same iterations,
     # agreeing to rounding amplified over them
-    assert np.abs(Z_sparse - Z_dense).max() < 1e-5 * np.abs(Z_dense).max()
+    assert np.abs(Z_sparse - Z_dense).max() < 1e-4 * np.abs(Z_dense).max()
 
 
 def test_sparse_unlabelled_partly_labelled_and_pair_fits(centred_sparse):
