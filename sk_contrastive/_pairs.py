@@ -32,9 +32,9 @@ class Pairs(NamedTuple):
 
     Attributes
     ----------
-    first : ndarray of shape (n_pairs,), dtype intp
+    first : ndarray of shape (n_pairs,) of int
         Anchor sample of each pair, in ascending order.
-    second : ndarray of shape (n_pairs,), dtype intp
+    second : ndarray of shape (n_pairs,) of int
         Partner sample of each pair.
     similar : ndarray of shape (n_pairs,), dtype bool
         ``True`` for a similar pair (``s = 1`` in the loss), ``False`` for a
@@ -104,8 +104,10 @@ def pairs_from_labels(
     >>> X = np.array([[0.0], [0.1], [5.0], [5.2]])
     >>> pairs = pairs_from_labels(X, [0, 0, 1, 1], n_positives=1,
     ...                           n_negatives=1, n_random_negatives=0)
-    >>> pairs.first, pairs.second, pairs.similar
-    (array([0, 0, 1, 1, 2, 2, 3, 3]), array([1, 2, 0, 2, 3, 1, 2, 1]), array([ True, False,  True, False,  True, False,  True, False]))
+    >>> pairs.first.tolist(), pairs.second.tolist()
+    ([0, 0, 1, 1, 2, 2, 3, 3], [1, 2, 0, 2, 3, 1, 2, 1])
+    >>> pairs.similar.tolist()
+    [True, False, True, False, True, False, True, False]
     """
     _, y_index = np.unique(np.asarray(y), return_inverse=True)
     return _pairs_from_rows(_label_rows(
@@ -162,8 +164,8 @@ def pairs_from_neighbors(
     >>> from sk_contrastive._pairs import pairs_from_neighbors
     >>> X = np.array([[0.0], [0.1], [0.3], [5.0]])
     >>> pairs = pairs_from_neighbors(X, n_positives=1, n_random_negatives=0)
-    >>> pairs.first, pairs.second
-    (array([0, 1, 2, 3]), array([1, 0, 1, 2]))
+    >>> pairs.first.tolist(), pairs.second.tolist()
+    ([0, 1, 2, 3], [1, 0, 1, 2])
     """
     if positives is None:
         positives = neighbor_rows(X, n_positives, blocks)
@@ -224,8 +226,8 @@ def pairs_from_partial_labels(
     >>> pairs = pairs_from_partial_labels(X, np.array([0, 0, 1, 1, -1]),
     ...     n_positives=1, n_negatives=1, n_random_negatives=1, random_state=0)
     >>> unlabelled = pairs.first == 4  # similar to its neighbour, not to a random sample
-    >>> pairs.second[unlabelled], pairs.similar[unlabelled]
-    (array([1, 3]), array([ True, False]))
+    >>> pairs.second[unlabelled].tolist(), pairs.similar[unlabelled].tolist()
+    ([1, 3], [True, False])
     """
     rng = check_random_state(random_state)
     labelled = np.flatnonzero(y_index >= 0)
@@ -380,11 +382,15 @@ def _pairs_from_rows(parts):
     """One :class:`Pairs` from ``[(rows, similar), ...]``, anchor by anchor.
 
     Reading the partner arrays row by row gives the pairs in anchor order,
-    so the pair list needs no sort; ``-1`` entries are left out.
+    so the pair list needs no sort; ``-1`` entries are left out. Indices are
+    int32 when the number of samples allows.
     """
     partners = np.hstack([rows for rows, _ in parts]).ravel()
     width = sum(rows.shape[1] for rows, _ in parts)
     flags = np.concatenate([np.full(rows.shape[1], similar) for rows, similar in parts])
     kept = np.flatnonzero(partners >= 0)
     anchors = kept // max(width, 1)
-    return Pairs(anchors, partners[kept], flags.astype(bool)[kept - anchors * width])
+    similar = flags.astype(bool)[kept - anchors * width]
+    # int32 where the samples allow: half the memory of the largest arrays
+    index = np.int32 if partners.shape[0] < 2**31 else np.intp
+    return Pairs(anchors.astype(index), partners[kept].astype(index), similar)
