@@ -9,6 +9,7 @@ import time
 
 import sk_contrastive._base as base_module
 import sk_contrastive._embedding as embedding_module
+import sk_contrastive._training_data as data_module
 
 
 @contextlib.contextmanager
@@ -18,7 +19,7 @@ def fit_phases():
     originals = {
         "pairs": embedding_module.pairs_from_labels,
         "optimize": base_module.minimize_lbfgs,
-        "loss_and_gradient": base_module.loss_and_gradient,
+        "loss_and_gradient": data_module.loss_and_gradient,
     }
 
     def timed(phase):
@@ -36,10 +37,10 @@ def fit_phases():
 
     embedding_module.pairs_from_labels = timed("pairs")
     base_module.minimize_lbfgs = timed("optimize")
-    base_module.loss_and_gradient = counted
+    data_module.loss_and_gradient = counted
     try:
         yield seconds
     finally:
         embedding_module.pairs_from_labels = originals["pairs"]
         base_module.minimize_lbfgs = originals["optimize"]
-        base_module.loss_and_gradient = originals["loss_and_gradient"]
+        data_module.loss_and_gradient = originals["loss_and_gradient"]

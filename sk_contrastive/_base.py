@@ -43,11 +43,11 @@ from ._linear import INIT_OPTIONS, LinearProjection
 from ._loss import ContrastiveLoss
 from ._memory import check_fit_memory, fit_memory_parts
 from ._mlp import ACTIVATIONS, MLP_INIT_OPTIONS, MLPProjection
-from ._objective import loss_and_gradient
 from ._optimize import minimize_lbfgs
 from ._progress import FitLog
 from ._scaling import InputScaling
 from ._threadpool import blas_single_threaded
+from ._training_data import InMemoryData
 from ._warnings import warn
 
 MLP_DEFAULT_ALPHA = 1e-3
@@ -185,16 +185,29 @@ class BaseContrastive(BaseEstimator):
 
     def _fit_engine_single_threaded(self, X, source, n_components, sample_weight):
         random_state = check_random_state(self.random_state)
-        name = type(self).__name__
+        n_features = X.shape[1]
+        if _is_dask_collection(X):
+            from ._dask import DaskData
+
+            data = DaskData(X, source, sample_weight, self.margin, self.pos_margin,
+                            random_state)
+        else:
+            self._check_memory(X, source, n_components)
+            data = InMemoryData(
+                X, source, InputScaling.from_data(X, sample_weight), sample_weight,
+                self.margin, self.pos_margin, random_state,
+            )
+        self._fit_data(data, n_features, n_components, random_state)
+
+    def _check_memory(self, X, source, n_components):
         n_samples, n_features = X.shape
-        n_pairs_bound = source.n_pairs_bound(n_samples)
         check_fit_memory(
             fit_memory_parts(
                 n_samples=n_samples,
                 n_features=n_features,
                 n_components=n_components,
                 hidden_layer_sizes=tuple(self.hidden_layer_sizes),
-                n_pairs=n_pairs_bound,
+                n_pairs=source.n_pairs_bound(n_samples),
                 itemsize=X.dtype.itemsize,
                 data_bytes=_data_bytes(X),
                 pair_bytes_per_pair=ContrastiveLoss.bytes_per_pair(
@@ -203,18 +216,13 @@ class BaseContrastive(BaseEstimator):
                 mining_block=source.mining_block(n_samples),
                 reduced_space=source.reduced_dimension(X),
             ),
-            name,
+            type(self).__name__,
         )
-        log = FitLog(self.verbose, name)
-        scaling = InputScaling.from_data(X, sample_weight)
-        X, space, blocks, order = self._internal_data(X, scaling, source, random_state)
-        if order is not None:
-            source = source.reorder(order)
-            if sample_weight is not None:
-                sample_weight = sample_weight[order]
-        source.prepare(space, blocks, random_state)
 
-        projection = self._make_projection(n_features, n_components, scaling)
+    def _fit_data(self, data, n_features, n_components, random_state):
+        """Initialise the map, run the rounds, set the fitted attributes."""
+        log = FitLog(self.verbose, type(self).__name__)
+        projection = self._make_projection(n_features, n_components, data.scaling)
         previous = getattr(self, "_projection", None)
         warm = self.warm_start and previous is not None and (
             previous.architecture == projection.architecture
@@ -222,106 +230,64 @@ class BaseContrastive(BaseEstimator):
         if warm:
             params = projection.params_from(self)
         else:
-            params = projection.initial_params(
-                self.init, X, source.init_labels, random_state
-            )
+            params = projection.initial_params(self.init, *data.init_sample(), random_state)
         alpha = self.alpha
         if isinstance(alpha, str):
             alpha = MLP_DEFAULT_ALPHA if self.hidden_layer_sizes else 0.0
 
         self._clear_fitted_state(keep_input_attributes=True)
         try:
-            params, rounds, loss = self._fit_rounds(
-                X, space, source, projection, params, blocks, alpha, warm, random_state,
-                log, sample_weight,
+            params, rounds, n_pairs = self._fit_rounds(
+                data, projection, params, alpha, warm, random_state, log
             )
         except BaseException:  # an interrupt before the first iteration, or an error
             self._clear_fitted_state(keep_input_attributes=False)
             raise
         last = rounds[-1]
         n_iter = sum(result.n_iter for result in rounds)
-        self._warn_about_the_optimisation(rounds, loss, projection.forward(params, X)[0])
-        log.summary(n_iter, loss.pairs.n_pairs, last.loss)
+        self._warn_about_the_optimisation(
+            rounds, data.largest_dissimilar_distance(projection, params)
+        )
+        log.summary(n_iter, n_pairs, last.loss)
 
-        for attribute, value in projection.fitted_attributes(params, X.dtype).items():
+        for attribute, value in projection.fitted_attributes(params, data.dtype).items():
             setattr(self, attribute, value)
         self._projection = self._make_projection(n_features, n_components)
-        self._fitted_scaling = scaling
+        self._fitted_scaling = data.scaling
         self.n_iter_ = n_iter
         self.loss_ = last.loss
-        self.n_pairs_ = loss.pairs.n_pairs
+        self.n_pairs_ = n_pairs
 
-    def _internal_data(self, X, scaling, source, random_state):
-        """``X`` in internal units, its first mining space, blocks and order.
+    def _fit_rounds(self, data, projection, params, alpha, warm, random_state, log):
+        """Build pairs and optimise, ``data.source.n_rounds`` times.
 
-        Returns ``(X, space, blocks, order)``: ``space`` is where the first
-        round searches neighbours (``X`` itself, or the reduced space of a
-        source that reduces; ``None`` for a source that does not search);
-        for data larger than one mining block, the samples are taken block by
-        block (``order``: the permutation; ``blocks``: ranges of the new
-        order), which puts neighbours on shared cache lines and makes the
-        pair pass about twice as fast on large data.
-        """
-        if source.mines and not source.reduced_dimension(X):
-            # Search the input space: split the caller's X in internal units
-            # without a copy, then make the one internal copy in block order.
-            blocks = source.blocks(X, random_state, feature_scale=scaling.scale)
-            order = None if blocks is None else np.concatenate(blocks)
-            X = scaling.apply(X, rows=order)
-            return X, X, _contiguous(blocks), order
-        X = scaling.apply(X)
-        if not source.mines:
-            return X, None, None, None
-        space = source.mining_space(X, random_state)
-        blocks = source.blocks(space, random_state)
-        if blocks is None:
-            return X, space, None, None
-        order = np.concatenate(blocks)
-        return X[order], space[order], _contiguous(blocks), order
-
-    def _fit_rounds(self, X, first_space, source, projection, params, blocks, alpha,
-                    warm, random_state, log, sample_weight=None):
-        """Build pairs and optimise, ``source.n_rounds`` times.
-
-        ``first_space`` is where the first round searches (see
-        :meth:`_internal_data`). Returns ``(params, results, loss)``: the final parameters, the
-        optimiser's result of each round that ran, and the last round's loss.
-        A ``KeyboardInterrupt`` after the first completed iteration ends the
-        rounds (the last result's ``stop`` is then ``"interrupted"``); before
-        it, it propagates.
+        Returns ``(params, results, n_pairs)``: the final parameters, the
+        optimiser's result of each round that ran, and the last round's
+        number of pairs. A ``KeyboardInterrupt`` after the first completed
+        iteration ends the rounds (the last result's ``stop`` is then
+        ``"interrupted"``); before it, it propagates.
         """
         callback = None
         if self.callback is not None:
             def callback(flat_params, n_iter):
                 self.callback(projection.to_input_units(flat_params), n_iter)
 
-        results, loss, n_iter = [], None, 0
-        for mining_round in range(source.n_rounds):
-            log.round_started(mining_round, source.n_rounds)
-            space, round_blocks = first_space, blocks
-            first_space = None  # the first round's space is not needed again
-            if source.mines and (mining_round or warm):
-                # Later rounds (and a warm start) mine in the learned embedding.
-                space = projection.forward(params, X)[0]
-                round_blocks = source.blocks(space, random_state)
+        n_rounds, mines = data.source.n_rounds, data.source.mines
+        results, n_pairs, n_iter = [], 0, 0
+        for mining_round in range(n_rounds):
+            log.round_started(mining_round, n_rounds)
             try:
-                pairs = source.build(space, round_blocks, random_state)
+                n_pairs = data.build_pairs(projection, params, mining_round, warm, random_state)
             except KeyboardInterrupt:
                 if not results:
                     raise
                 results[-1] = results[-1]._replace(stop="interrupted")
                 break
-            del space
-            if sample_weight is not None:
-                pairs = pairs._replace(
-                    weight=sample_weight[pairs.first] * sample_weight[pairs.second]
-                )
-            log.pairs_built(pairs.n_pairs, X.shape[0], mined=source.mines)
-            loss = ContrastiveLoss(pairs, X.shape[0], self.margin, self.pos_margin)
+            log.pairs_built(n_pairs, data.n_samples, mined=mines)
             if mining_round == 0 and not warm:
-                params = self._starting_point(params, projection, loss, X, random_state)
+                params = self._starting_point(params, projection, data, random_state)
             result = minimize_lbfgs(
-                lambda p: loss_and_gradient(p, X, projection, loss, alpha),
+                lambda p: data.objective(projection, p, alpha),
                 params,
                 max_iter=self.max_iter,
                 tol=self.tol,
@@ -337,9 +303,9 @@ class BaseContrastive(BaseEstimator):
             n_iter += result.n_iter
             if result.stop in ("callback", "interrupted"):
                 break
-        return params, results, loss
+        return params, results, n_pairs
 
-    def _starting_point(self, params, projection, loss, X, random_state):
+    def _starting_point(self, params, projection, data, random_state):
         """Scale a named init to the margin; move a collapsed start off its peak.
 
         Where every dissimilar pair starts at distance 0 (an all-zero init, a
@@ -347,24 +313,21 @@ class BaseContrastive(BaseEstimator):
         fit would stop at once at the worst point of the dissimilar term. A
         random start replaces it, with a warning.
         """
-        distances = loss.dissimilar_distances(projection.forward(params, X)[0])
-        if distances.size and np.all(distances <= _COLLAPSE_TOLERANCE * self.margin):
+        largest = data.largest_dissimilar_distance(projection, params)
+        if largest is not None and largest <= _COLLAPSE_TOLERANCE * self.margin:
             warn(
                 f"{type(self).__name__}: init={_describe(self.init)} maps every "
                 "dissimilar training pair to the same point, where the loss has no "
                 "direction to improve; starting from init='random' instead."
             )
+            X, _ = data.init_sample()
             params = projection.initial_params("random", X, None, random_state)
-            return projection.scale_output(
-                params, loss.scale_to_margin(projection.forward(params, X)[0])
-            )
+            return projection.scale_output(params, data.scale_to_margin(projection, params))
         if isinstance(self.init, str):
-            return projection.scale_output(
-                params, loss.scale_to_margin(projection.forward(params, X)[0])
-            )
+            return projection.scale_output(params, data.scale_to_margin(projection, params))
         return params
 
-    def _warn_about_the_optimisation(self, rounds, loss, Z):
+    def _warn_about_the_optimisation(self, rounds, largest_dissimilar):
         """One warning per fit: interrupted, stopped at max_iter, or collapsed."""
         name = type(self).__name__
         n_rounds = len(rounds)
@@ -377,8 +340,9 @@ class BaseContrastive(BaseEstimator):
                 f"{last.loss:.6g})."
             )
             return
-        distances = loss.dissimilar_distances(Z)
-        if distances.size and np.all(distances <= _COLLAPSE_TOLERANCE * self.margin):
+        if largest_dissimilar is not None and (
+            largest_dissimilar <= _COLLAPSE_TOLERANCE * self.margin
+        ):
             warn(
                 f"{name}: the embedding collapsed: every dissimilar training pair ends "
                 f"at distance 0 after {n_iter} iterations (loss {last.loss:.6g}), the "
@@ -438,12 +402,9 @@ def check_option(value, name, options):
         raise ValueError(f"{name} must be one of {options}; got {value!r}.")
 
 
-def _contiguous(blocks):
-    """The ranges that ``blocks`` occupy once samples are taken block by block."""
-    if blocks is None:
-        return None
-    starts = np.cumsum([0] + [block.shape[0] for block in blocks])
-    return [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:])]
+def _is_dask_collection(X):
+    """Whether ``X`` is a Dask collection, without importing Dask."""
+    return type(X).__module__.partition(".")[0] == "dask"
 
 
 def _data_bytes(X):

@@ -14,7 +14,7 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import StandardScaler
 
-import sk_contrastive._base as base_module
+import sk_contrastive._training_data as data_module
 import sk_contrastive._memory as memory_module
 from sk_contrastive import ContrastiveEmbedding
 from sk_contrastive._optimize import minimize_lbfgs
@@ -307,7 +307,7 @@ def test_non_finite_loss_stops_with_advice():
 
 
 def test_non_finite_loss_never_leaves_nan_components(make, iris, monkeypatch):
-    real = base_module.loss_and_gradient
+    real = data_module.loss_and_gradient
 
     def nan_after_a_while(params, *args, **kwargs):
         value, gradient = real(params, *args, **kwargs)
@@ -315,7 +315,7 @@ def test_non_finite_loss_never_leaves_nan_components(make, iris, monkeypatch):
         return (np.nan if nan_after_a_while.calls > 5 else value), gradient
 
     nan_after_a_while.calls = 0
-    monkeypatch.setattr(base_module, "loss_and_gradient", nan_after_a_while)
+    monkeypatch.setattr(data_module, "loss_and_gradient", nan_after_a_while)
     model = make()
     with pytest.raises(ValueError, match="non-finite"):
         model.fit(*iris)
@@ -358,7 +358,7 @@ def test_interrupt_before_the_first_iteration_leaves_the_estimator_unfitted(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(base_module, "loss_and_gradient", interrupted)
+    monkeypatch.setattr(data_module, "loss_and_gradient", interrupted)
     with pytest.raises(KeyboardInterrupt):
         model.fit(X, y)
     with pytest.raises(NotFittedError):
