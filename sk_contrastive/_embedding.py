@@ -1,6 +1,7 @@
 """ContrastiveEmbedding: metric learning from class labels, as a transformer."""
 
 import copy
+import functools
 import numbers
 
 import numpy as np
@@ -12,10 +13,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
+    check_is_fitted,
     validate_data,
 )
 
-from ._base import BaseContrastive, check_option
+from ._base import BaseContrastive, _is_dask_collection, check_option
 from ._blocks import spatial_blocks
 from ._pairs import (
     neighbor_rows,
@@ -378,6 +380,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             or a single labelled class with ``unlabeled_label``, negative
             weights), and when the fit would not fit in memory.
         """
+        if _is_dask_collection(X):
+            return self._fit_on_cluster(X, y, sample_weight)
         dtypes = [np.float64, np.float32]
         if y is None:
             X = validate_data(
@@ -407,8 +411,20 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         n_components = self._check_engine_params(
             *X.shape, n_classes=n_classes, sparse=sp.issparse(X)
         )
-        self._check_pair_params(unlabelled=labels is None or np.any(labels < 0))
+        unlabelled = labels is None or bool(np.any(labels < 0))
+        self._check_pair_params(unlabelled=unlabelled)
         self._warn_about_ineffective_margin()
+        source = self._pair_source_maker(labels is None, unlabelled)(labels)
+        self._fit_engine(X, source, n_components, sample_weight)
+        if labels is None:
+            self._fitted_reference = (None, None)
+        else:
+            labelled = labels >= 0
+            self._keep_score_reference(X[labelled], y[labelled])
+        return self
+
+    def _pair_source_maker(self, no_labels, unlabelled):
+        """``make(labels)``: this fit's pair source for a set of samples' labels."""
         settings = dict(
             n_positives=self.n_positives,
             n_negatives=self.n_negatives,
@@ -417,18 +433,55 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             block_size=self.mining_block_size,
             mining_components=self.mining_components,
         )
-        if labels is None:
-            source = _NeighborPairSource(None, **settings)
-        elif np.any(labels < 0):
-            source = _PartialLabelPairSource(labels, **settings)
-        else:
-            source = _LabelPairSource(labels, strategy=self.pair_strategy, **settings)
-        self._fit_engine(X, source, n_components, sample_weight)
-        if labels is None:
-            self._fitted_reference = (None, None)
-        else:
-            labelled = labels >= 0
-            self._keep_score_reference(X[labelled], y[labelled])
+        if no_labels:
+            return functools.partial(_NeighborPairSource, **settings)
+        if unlabelled:
+            return functools.partial(_PartialLabelPairSource, **settings)
+        return functools.partial(_LabelPairSource, strategy=self.pair_strategy, **settings)
+
+    def _fit_on_cluster(self, X, y, sample_weight):
+        """``fit`` on a Dask array: the chunks stay on the workers (see ``_dask``)."""
+        import dask.array as da
+
+        from ._dask import ChunkedPairSource, cluster_client, embed_blocks
+
+        cluster_client()  # a clear error first, when no cluster is connected
+        X = _check_dask_array(X)
+        self.n_features_in_ = X.shape[1]
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        n_samples = X.shape[0]
+        rows = X.chunks[0]
+        labels = classes = None
+        if y is not None:
+            y = da.asarray(y).rechunk((rows,))
+            classes = da.unique(y).compute()  # only the distinct labels reach here
+            codes = self._encode_labels(classes)
+            labels = y.map_blocks(_encode_chunk, classes, codes, dtype=np.intp)
+        if sample_weight is not None:
+            sample_weight = da.asarray(sample_weight).astype(np.float64).rechunk((rows,))
+            if bool((sample_weight < 0).any().compute()):
+                raise ValueError("Negative values in data passed to `sample_weight`.")
+        unlabelled = labels is None or bool(np.any(codes < 0))
+        n_classes = None if labels is None else int(codes.max()) + 1
+        n_components = self._check_engine_params(n_samples, X.shape[1], n_classes=n_classes)
+        self._check_pair_params(unlabelled=unlabelled)
+        self._warn_about_ineffective_margin()
+        make = self._pair_source_maker(labels is None, unlabelled)
+        self._fit_engine(
+            X, ChunkedPairSource(make, labels, self.n_mining_rounds), n_components,
+            sample_weight,
+        )
+        self._fitted_reference = (None, None)
+        if labels is not None:
+            # the score's reference: a seeded sample, embedded on the workers
+            rng = check_random_state(self.random_state)
+            chosen = np.sort(rng.choice(n_samples, min(n_samples, SCORE_REFERENCE_SIZE),
+                                        replace=False))
+            embedded = embed_blocks(X, self._projection, self._projection.params_from(self))
+            kept = labels[chosen].compute() >= 0
+            self._fitted_reference = (embedded[chosen].compute()[kept],
+                                      y[chosen].compute()[kept])
         return self
 
     def _encode_labels(self, y):
@@ -527,6 +580,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             ``activation``, the output layer is linear). float32 for float32
             input, else float64.
 
+            For a Dask array, a Dask array of the embedding, computed where
+            its chunks are.
+
         Raises
         ------
         NotFittedError
@@ -535,6 +591,17 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             If ``X`` has another number of features than in ``fit``, no
             sample, NaN or infinity.
         """
+        if _is_dask_collection(X):
+            from ._dask import embed_blocks
+
+            check_is_fitted(self)
+            X = _check_dask_array(X)
+            if X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input."
+                )
+            return embed_blocks(X, self._projection, self._projection.params_from(self))
         return self._embed(X)
 
     def score(self, X, y=None, sample_weight=None):
@@ -730,3 +797,26 @@ class _PartialLabelPairSource(_MiningPairSource):
             labelled_blocks=self.blocks(space[labelled], random_state),
             random_state=random_state,
         )
+
+
+def _check_dask_array(X):
+    """A two-dimensional float Dask array, chunked by rows only."""
+    import dask.array as da
+
+    if not isinstance(X, da.Array) or X.ndim != 2:
+        raise ValueError(
+            "A Dask X must be a two-dimensional dask.array chunked by rows; got "
+            f"{type(X).__name__} with shape {getattr(X, 'shape', None)}."
+        )
+    if any(np.isnan(size) for size in X.shape):
+        raise ValueError("The Dask array's shape must be known; call X.compute_chunk_sizes().")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if X.shape[0] < 2:
+        raise ValueError(f"Found array with {X.shape[0]} sample(s); a minimum of 2 is required.")
+    return X.rechunk({1: -1})
+
+
+def _encode_chunk(y, classes, codes):
+    """The class codes of a chunk of labels (``codes`` indexed like ``classes``)."""
+    return codes[np.searchsorted(classes, y)]

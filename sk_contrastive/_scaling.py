@@ -77,22 +77,31 @@ class InputScaling:
         """
         # Powers of two near each feature's largest entry: statistics are
         # taken in those units, so no square can overflow.
-        if sp.issparse(X):
-            largest = np.asarray(abs(X).max(axis=0).todense()).ravel()
-        elif X.shape[0]:
-            largest = np.maximum(X.max(axis=0), -X.min(axis=0))
-        else:
-            largest = np.zeros(X.shape[1])
-        bound = _power_of_two_below(largest.astype(np.float64))
+        bound = power_of_two_below(largest_magnitude(X))
         if sp.issparse(X):
             bounded = sp.csr_array(X) @ sp.diags_array(1.0 / bound)
             mean, variance = mean_variance_axis(
                 bounded.astype(np.float64), axis=0, weights=sample_weight
             )
-            offset = None
         else:
             mean, variance = _weighted_mean_variance(X, 1.0 / bound, sample_weight)
-            offset = mean * bound
+        return cls.from_statistics(bound, mean, variance, centre=not sp.issparse(X))
+
+    @classmethod
+    def from_statistics(cls, bound, mean, variance, centre=True):
+        """The internal units from each feature's statistics in units of ``bound``.
+
+        Parameters
+        ----------
+        bound : ndarray of shape (n_features,)
+            Powers of two near each feature's largest magnitude
+            (:func:`power_of_two_below` of it).
+        mean, variance : ndarray of shape (n_features,)
+            Weighted mean and variance of each feature divided by ``bound``.
+        centre : bool, default=True
+            Whether the internal units are centred (not for sparse data).
+        """
+        offset = mean * bound if centre else None
         std = np.sqrt(np.maximum(variance, 0.0))
         exponent = np.zeros_like(std)
         spread = std > 0
@@ -121,7 +130,16 @@ class InputScaling:
         return internal
 
 
-def _power_of_two_below(values):
+def largest_magnitude(X):
+    """Each feature's largest absolute value (float64), without a copy of ``|X|``."""
+    if sp.issparse(X):
+        return np.asarray(abs(X).max(axis=0).todense()).ravel().astype(np.float64)
+    if X.shape[0]:
+        return np.maximum(X.max(axis=0), -X.min(axis=0)).astype(np.float64)
+    return np.zeros(X.shape[1])
+
+
+def power_of_two_below(values):
     """The power of two ``p`` with ``p <= |v| < 2 p`` for each value (1 for 0)."""
     _, exponent = np.frexp(values)
     powers = np.exp2(exponent.astype(np.float64) - 1)
@@ -129,22 +147,26 @@ def _power_of_two_below(values):
     return powers
 
 
-def _weighted_mean_variance(X, column_factor, sample_weight):
-    """Mean and variance of ``X * column_factor`` per column, in float64,
-    chunk by chunk (no full-size temporary)."""
+def weighted_moments(X, column_factor, sample_weight=None, mean=None):
+    """Total weight and, per feature of ``X * column_factor``, the weighted sum
+    (or, given ``mean``, the weighted sum of squared deviations from it), in
+    float64 and chunk by chunk: statistics of one part of the data that add
+    up over parts."""
     n_samples = X.shape[0]
     if sample_weight is None:
         sample_weight = np.ones(n_samples)
-    total_weight = float(np.sum(sample_weight))
     total = np.zeros(X.shape[1])
     for start in range(0, n_samples, _ROWS_PER_CHUNK):
         chunk = X[start : start + _ROWS_PER_CHUNK].astype(np.float64) * column_factor
+        if mean is not None:
+            chunk -= mean
+            chunk *= chunk
         total += sample_weight[start : start + _ROWS_PER_CHUNK] @ chunk
-    mean = total / total_weight
-    squares = np.zeros(X.shape[1])
-    for start in range(0, n_samples, _ROWS_PER_CHUNK):
-        chunk = X[start : start + _ROWS_PER_CHUNK].astype(np.float64) * column_factor
-        chunk -= mean
-        chunk *= chunk
-        squares += sample_weight[start : start + _ROWS_PER_CHUNK] @ chunk
-    return mean, squares / total_weight
+    return float(np.sum(sample_weight)), total
+
+
+def _weighted_mean_variance(X, column_factor, sample_weight):
+    """Mean and variance of ``X * column_factor`` per column, in float64."""
+    weight, total = weighted_moments(X, column_factor, sample_weight)
+    mean = total / weight
+    return mean, weighted_moments(X, column_factor, sample_weight, mean)[1] / weight

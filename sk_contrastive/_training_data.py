@@ -10,7 +10,7 @@ maps.
 
 import numpy as np
 
-from ._loss import ContrastiveLoss
+from ._loss import ContrastiveLoss, pair_distances
 from ._objective import loss_and_gradient
 
 
@@ -93,6 +93,23 @@ class InMemoryData:
     def scale_to_margin(self, projection, params):
         """The factor that brings the median dissimilar distance to the margin."""
         return self.loss.scale_to_margin(projection.forward(params, self.X)[0])
+
+    def pair_weight(self):
+        """The total weight of the current pairs (their number, unweighted)."""
+        weight = self.loss.pairs.weight
+        return float(self.loss.pairs.n_pairs if weight is None else np.sum(weight))
+
+    def dissimilar_distance_sample(self, projection, params, size, random_state):
+        """At most ``size`` dissimilar distances drawn at random, and their
+        pair weights (or None)."""
+        pairs = self.loss.pairs
+        dissimilar = np.flatnonzero(~pairs.similar)
+        if dissimilar.shape[0] > size:
+            dissimilar = np.sort(random_state.choice(dissimilar, size, replace=False))
+        Z = projection.forward(params, self.X)[0]
+        distances = pair_distances(Z, pairs.first[dissimilar], pairs.second[dissimilar])
+        weight = None if pairs.weight is None else np.asarray(pairs.weight)[dissimilar]
+        return distances, weight
 
     def largest_dissimilar_distance(self, projection, params):
         """The largest distance of a dissimilar pair in the embedding (or 0)."""

@@ -1,0 +1,257 @@
+"""Fits on data that live on a Dask cluster.
+
+``fit`` accepts a ``dask.array`` chunked by rows. Each chunk stays on the
+worker that holds it, where it becomes a :class:`~sk_contrastive._training_data.InMemoryData`
+of its own: the chunk in internal units, its spatial blocks, its pair
+source and, each round, its pairs and its loss. Nothing of ``X`` reaches the
+client. What crosses the network per step is small:
+
+- the internal units: each chunk's largest magnitudes, then its weighted
+  sums, then its sums of squared deviations (three vectors of
+  ``n_features``);
+- the initialisation: a seeded sample of at most 20,000 rows drawn across
+  the chunks, from which the client computes the starting map;
+- each round: the parameters go out, each chunk mines its own pairs (in its
+  chunk of the input space, then in its embedding) and returns their count;
+- each loss-and-gradient evaluation: the parameters go out, each chunk
+  returns its loss, gradient and total pair weight, and the client sums them
+  and runs L-BFGS, the pattern of dask-glm, on the same loss code as a fit
+  in memory.
+
+Pairs never cross chunks: a chunk's neighbours are searched among its own
+samples, as in-memory fits search within spatial blocks. Chunks that are
+random samples of the data hold neighbours that are a little farther than
+the true ones; the README gives the measured effect.
+
+Dask is an optional dependency: this module is imported only when ``fit``
+receives a Dask array.
+"""
+
+import numpy as np
+
+from ._loss import _median
+from ._scaling import InputScaling, largest_magnitude, power_of_two_below, weighted_moments
+from ._training_data import InMemoryData
+
+# Rows of the sample the initial map is computed from, and dissimilar
+# distances per chunk for the initial scale.
+INIT_SAMPLE_SIZE = 20_000
+DISTANCE_SAMPLE_SIZE = 100_000
+
+
+def cluster_client():
+    """The current ``dask.distributed`` client, or a clear error."""
+    try:
+        from distributed import get_client
+    except ImportError as error:  # pragma: no cover - dask without distributed
+        raise ValueError(
+            "Fitting on a Dask array needs dask.distributed: "
+            "pip install 'sk-contrastive[dask]'."
+        ) from error
+    try:
+        return get_client()
+    except ValueError as error:
+        raise ValueError(
+            "Fitting on a Dask array needs a dask.distributed Client: connect one "
+            "first, Client('tcp://scheduler:8786') or Client(LocalCluster()); or fit "
+            "in memory on X.compute()."
+        ) from error
+
+
+class ChunkedPairSource:
+    """The pairs of a fit on a Dask array: each chunk gets ``make(labels)``.
+
+    Parameters
+    ----------
+    make : callable
+        ``make(labels_of_the_chunk)`` returns the chunk's pair source (see
+        ``_base``); it must pickle.
+    labels : dask array of shape (n_samples,) or None
+        Class codes (``-1``: unlabelled), chunked as ``X``'s rows.
+    n_rounds : int
+    mines : bool
+    """
+
+    def __init__(self, make, labels, n_rounds, mines=True):
+        self.make = make
+        self.labels = labels
+        self.n_rounds = n_rounds
+        self.mines = mines
+
+
+class DaskData:
+    """The training samples of one fit, chunk by chunk on the workers.
+
+    Offers the training-data interface of ``InMemoryData`` (see ``_base``):
+    the same answers, computed where the chunks are and summed on the
+    client.
+    """
+
+    def __init__(self, X, source, sample_weight, margin, pos_margin, random_state):
+        from distributed import wait
+
+        self.client = client = cluster_client()
+        chunks = client.compute(list(X.to_delayed().ravel()))
+        labels = [None] * len(chunks) if source.labels is None else client.compute(
+            list(source.labels.to_delayed().ravel())
+        )
+        weights = [None] * len(chunks) if sample_weight is None else client.compute(
+            list(sample_weight.to_delayed().ravel())
+        )
+        self.scaling = self._internal_units(chunks, weights)
+        seeds = random_state.randint(np.iinfo(np.int32).max, size=len(chunks))
+        states = [
+            client.submit(_chunk_state, chunk, label, weight, source.make, self.scaling,
+                          margin, pos_margin, seed, pure=False)
+            for chunk, label, weight, seed in zip(chunks, labels, weights, seeds)
+        ]
+        wait(states)
+        del chunks, labels, weights  # the states hold what the fit needs
+        homes = client.who_has(states)
+        self._states = [(state, list(homes[state.key])) for state in states]
+        self._sizes = np.array(self._on_chunks(_n_samples))
+        self.n_samples = int(self._sizes.sum())
+        self.dtype = np.dtype(X.dtype)
+        self.source = source
+        self.margin = margin
+        self._random_state = random_state
+        self._pair_weights = None
+
+    def _internal_units(self, chunks, weights):
+        """The fit's internal units from statistics that add up over chunks."""
+        client = self.client
+        largest = np.max(client.gather([client.submit(largest_magnitude, c) for c in chunks]),
+                         axis=0)
+        bound = power_of_two_below(largest)
+        factor = 1.0 / bound
+        sums = client.gather([client.submit(weighted_moments, c, factor, w)
+                              for c, w in zip(chunks, weights)])
+        weight = sum(total for total, _ in sums)
+        mean = sum(part for _, part in sums) / weight
+        squares = client.gather([client.submit(weighted_moments, c, factor, w, mean)
+                                 for c, w in zip(chunks, weights)])
+        return InputScaling.from_statistics(bound, mean, sum(p for _, p in squares) / weight)
+
+    def _on_chunks(self, function, *args, each=None):
+        """``function(state, *args)`` (and ``each[i]`` for chunk ``i``) on every
+        chunk, on the worker that holds it; the results, in chunk order."""
+        # a new key each time (hash=False): a repeated key could be released
+        # by the previous step's cleanup while this step still needs it
+        scattered = [self.client.scatter(arg, broadcast=True, hash=False)
+                     if isinstance(arg, np.ndarray) else arg for arg in args]
+        futures = [
+            self.client.submit(function, state, *scattered,
+                               *(() if each is None else (each[index],)),
+                               workers=home, allow_other_workers=False, pure=False)
+            for index, (state, home) in enumerate(self._states)
+        ]
+        return self.client.gather(futures)
+
+    def init_sample(self):
+        """A seeded sample of rows across the chunks (internal units) and their labels."""
+        share = np.minimum(
+            self._sizes,
+            np.ceil(INIT_SAMPLE_SIZE * self._sizes / max(self.n_samples, 1)).astype(int),
+        )
+        seeds = self._random_state.randint(np.iinfo(np.int32).max, size=len(self._states))
+        parts = self._on_chunks(_sample_rows, each=list(zip(share, seeds)))
+        X = np.concatenate([rows for rows, _ in parts])
+        labels = None if parts[0][1] is None else np.concatenate([lab for _, lab in parts])
+        return X, labels
+
+    def build_pairs(self, projection, params, mining_round, warm, random_state):
+        seeds = random_state.randint(np.iinfo(np.int32).max, size=len(self._states))
+        counts = self._on_chunks(_build_pairs, projection, params, mining_round, warm,
+                                 each=seeds)
+        self._pair_weights = np.array([weight for _, weight in counts])
+        return int(sum(n_pairs for n_pairs, _ in counts))
+
+    def objective(self, projection, params, alpha):
+        """The mean loss over every chunk's pairs, plus the penalty, and its gradient."""
+        parts = self._on_chunks(_objective, projection, params)
+        total = self._pair_weights.sum()
+        if not total:
+            value, gradient = 0.0, np.zeros_like(params)
+        else:
+            value = sum(w * v for w, (v, _) in zip(self._pair_weights, parts)) / total
+            gradient = sum(w * g for w, (_, g) in zip(self._pair_weights, parts)) / total
+        if alpha:
+            norm, norm_gradient = projection.penalty(params)
+            value += alpha * norm
+            gradient = gradient + alpha * norm_gradient
+        return value, gradient
+
+    def scale_to_margin(self, projection, params):
+        """As in memory, from a sample of each chunk's dissimilar distances."""
+        seeds = self._random_state.randint(np.iinfo(np.int32).max, size=len(self._states))
+        parts = self._on_chunks(_dissimilar_sample, projection, params, each=seeds)
+        distances = np.concatenate([d for d, _ in parts]).astype(np.float64)
+        weights = [w for _, w in parts]
+        weight = None if any(w is None for w in weights) else np.concatenate(weights)
+        positive = distances > 0
+        if not np.any(positive):
+            return 1.0
+        median = _median(distances[positive], None if weight is None else weight[positive])
+        return self.margin / median if median > 0 else 1.0
+
+    def largest_dissimilar_distance(self, projection, params):
+        found = [d for d in self._on_chunks(_largest, projection, params) if d is not None]
+        return max(found) if found else None
+
+
+def embed_blocks(X, projection, params):
+    """The embedding of a Dask array, computed where its chunks are.
+
+    Returns a Dask array of shape ``(n_samples, n_components)``, chunked as
+    ``X``'s rows.
+    """
+    return X.map_blocks(
+        _embed_block, projection, params,
+        dtype=X.dtype, chunks=(X.chunks[0], (projection.n_components,)),
+    )
+
+
+def _embed_block(block, projection, params):
+    return projection.forward(params, block)[0]
+
+
+# ---- tasks run on the workers, each on the chunk it was given ----------------
+
+
+def _chunk_state(X, labels, weight, make, scaling, margin, pos_margin, seed):
+    source = make(None if labels is None else np.asarray(labels))
+    if weight is not None:
+        weight = np.asarray(weight, dtype=np.float64)
+    return InMemoryData(np.asarray(X), source, scaling, weight, margin, pos_margin,
+                        np.random.RandomState(seed))
+
+
+def _n_samples(state):
+    return state.n_samples
+
+
+def _sample_rows(state, share_and_seed):
+    share, seed = share_and_seed
+    rows = np.sort(np.random.RandomState(seed).choice(state.n_samples, share, replace=False))
+    X, labels = state.init_sample()
+    return X[rows], None if labels is None else labels[rows]
+
+
+def _build_pairs(state, projection, params, mining_round, warm, seed):
+    n_pairs = state.build_pairs(projection, params, mining_round, warm,
+                                np.random.RandomState(seed))
+    return n_pairs, state.pair_weight()
+
+
+def _objective(state, projection, params):
+    return state.objective(projection, params, 0.0)
+
+
+def _dissimilar_sample(state, projection, params, seed):
+    return state.dissimilar_distance_sample(projection, params, DISTANCE_SAMPLE_SIZE,
+                                            np.random.RandomState(seed))
+
+
+def _largest(state, projection, params):
+    return state.largest_dissimilar_distance(projection, params)
+

@@ -1,0 +1,188 @@
+"""Fits and searches on a Dask cluster (a LocalCluster of worker processes)."""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+
+da = pytest.importorskip("dask.array", reason="the tests extra installs dask")
+distributed = pytest.importorskip("distributed")
+
+from joblib import parallel_config  # noqa: E402
+
+from sk_contrastive import ContrastiveEmbedding, ContrastivePairClassifier  # noqa: E402
+import sk_contrastive._dask as dask_module  # noqa: E402
+from sk_contrastive._dask import ChunkedPairSource, DaskData  # noqa: E402
+from sk_contrastive._linear import LinearProjection  # noqa: E402
+from sk_contrastive._loss import ContrastiveLoss  # noqa: E402
+from sk_contrastive._optimize import minimize_lbfgs  # noqa: E402
+from sk_contrastive._pairs import Pairs  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as connected:
+            yield connected
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(n_samples=3000, n_features=12, n_informative=6,
+                               n_classes=3, random_state=0)
+    return X.astype(np.float32), y
+
+
+def quietly(function, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return function(*args, **kwargs)
+
+
+def test_fit_on_a_dask_array_never_gathers_it(client, data, monkeypatch):
+    X, y = data
+    X_dask = da.from_array(X, chunks=(1000, 12))
+    y_dask = da.from_array(y, chunks=1000)
+    gathered = []
+    real_gather = client.gather
+
+    def recording_gather(futures, *args, **kwargs):
+        result = real_gather(futures, *args, **kwargs)
+        for item in result if isinstance(result, list) else [result]:
+            gathered.extend(part.shape for part in _arrays(item))
+        return result
+
+    monkeypatch.setattr(client, "gather", recording_gather)
+    monkeypatch.setattr(dask_module, "INIT_SAMPLE_SIZE", 300)
+    model = quietly(ContrastiveEmbedding(4, random_state=0).fit, X_dask, y_dask)
+    monkeypatch.setattr(client, "gather", real_gather)
+    # what reached the client: statistics, parameters, losses, gradients, the
+    # init sample (about 100 rows a chunk) and the score's embedded sample
+    # (4 columns); never more rows of X's 12 features than the init sample
+    rows_of_X = [shape[0] for shape in gathered if len(shape) == 2 and shape[1] == 12]
+    assert gathered and rows_of_X and max(rows_of_X) <= 100
+    Z = model.transform(X_dask)
+    assert isinstance(Z, da.Array) and Z.chunks[0] == X_dask.chunks[0]
+    np.testing.assert_array_equal(Z.compute(), model.transform(X))
+    in_memory = quietly(ContrastiveEmbedding(4, random_state=0).fit, X, y)
+    assert model.score(X, y) > in_memory.score(X, y) - 0.05
+
+
+def _arrays(item):
+    if isinstance(item, np.ndarray):
+        return [item]
+    if isinstance(item, (tuple, list)):
+        return [part for element in item for part in _arrays(element)]
+    return []
+
+
+def test_given_the_same_pairs_the_distributed_fit_equals_the_in_memory_fit(client, data):
+    X, y = data
+    X_dask = da.from_array(X.astype(np.float64), chunks=(1000, 12))
+    labels = da.from_array(y.astype(np.intp), chunks=1000)
+    make = ContrastiveEmbedding(3)._pair_source_maker(False, False)
+    distributed_data = DaskData(X_dask, ChunkedPairSource(make, labels, 1), None, 1.0, 0.0,
+                                np.random.RandomState(0))
+    projection = LinearProjection(12, 3, distributed_data.scaling)
+    start = np.random.default_rng(0).standard_normal(projection.n_params) * 0.3
+    n_pairs = distributed_data.build_pairs(projection, start, 0, False,
+                                           np.random.RandomState(1))
+    # the same pairs, in memory: every chunk's internal rows and pairs, stacked
+    states = client.gather([state for state, _ in distributed_data._states])
+    offsets = np.cumsum([0] + [state.n_samples for state in states])
+    X_all = np.vstack([state.X for state in states])
+    pairs = Pairs(
+        np.concatenate([s.loss.pairs.first + o for s, o in zip(states, offsets)]),
+        np.concatenate([s.loss.pairs.second + o for s, o in zip(states, offsets)]),
+        np.concatenate([s.loss.pairs.similar for s in states]),
+    )
+    assert pairs.n_pairs == n_pairs
+    loss = ContrastiveLoss(pairs, X_all.shape[0])
+    from sk_contrastive._objective import loss_and_gradient
+
+    for params in (start, start * 2 + 0.1):
+        value, gradient = distributed_data.objective(projection, params, alpha=0.01)
+        expected_value, expected_gradient = loss_and_gradient(params, X_all, projection, loss,
+                                                              alpha=0.01)
+        assert value == pytest.approx(expected_value, rel=1e-12)
+        np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-10, atol=1e-14)
+    # and L-BFGS from the same start goes the same way
+    on_cluster = minimize_lbfgs(lambda p: distributed_data.objective(projection, p, 0.0),
+                                start, max_iter=30, tol=1e-9)
+    in_memory = minimize_lbfgs(lambda p: loss_and_gradient(p, X_all, projection, loss),
+                               start, max_iter=30, tol=1e-9)
+    assert on_cluster.n_iter == in_memory.n_iter
+    np.testing.assert_allclose(on_cluster.params, in_memory.params, rtol=1e-8, atol=1e-10)
+
+
+def test_unlabelled_mlp_and_weighted_fits_on_the_cluster(client, data):
+    X, y = data
+    X_dask = da.from_array(X, chunks=(1500, 12))
+    model = quietly(ContrastiveEmbedding(2, hidden_layer_sizes=(8,), max_iter=20,
+                                         random_state=0).fit, X_dask)
+    assert model.transform(X_dask).compute().shape == (3000, 2)
+    weights = da.from_array(np.linspace(0.5, 2.0, 3000), chunks=1500)
+    weighted = quietly(ContrastiveEmbedding(2, max_iter=20, random_state=0).fit,
+                       X_dask, da.from_array(y, chunks=1500), sample_weight=weights)
+    assert np.all(np.isfinite(weighted.components_))
+
+
+def test_searches_on_the_cluster_equal_local_searches(client, data):
+    X, y = data
+    X, y = X[:900], y[:900]
+    search = GridSearchCV(
+        make_pipeline(ContrastiveEmbedding(2, max_iter=20, random_state=0),
+                      KNeighborsClassifier()),
+        {"contrastiveembedding__n_components": [2, 4]}, cv=3, n_jobs=-1,
+    )
+    local = quietly(search.fit, X, y).cv_results_["mean_test_score"]
+    with parallel_config(backend="dask", scatter=[X, y]):
+        on_cluster = quietly(search.fit, X, y).cv_results_["mean_test_score"]
+    np.testing.assert_array_equal(on_cluster, local)
+    # the data were scattered once, to the cluster, not sent with every task
+    assert any(key.startswith("ndarray-") for key in client.who_has())
+    rng = np.random.default_rng(0)
+    pairs = rng.integers(0, 900, (600, 2))
+    same = (y[pairs[:, 0]] == y[pairs[:, 1]]).astype(int)
+    classifier = ContrastivePairClassifier(2, preprocessor=X, max_iter=20, random_state=0)
+    local = quietly(cross_validate, classifier, pairs, same, cv=3, scoring="roc_auc")
+    with parallel_config(backend="dask", scatter=[pairs, same]):
+        remote = quietly(cross_validate, classifier, pairs, same, cv=3, scoring="roc_auc",
+                         n_jobs=-1)
+    np.testing.assert_array_equal(remote["test_score"], local["test_score"])
+
+
+def test_a_dask_array_without_a_cluster_is_a_clear_error():
+    code = (
+        "import numpy as np, dask.array as da\n"
+        "from sk_contrastive import ContrastiveEmbedding\n"
+        "X = da.from_array(np.random.default_rng(0).standard_normal((50, 4)), chunks=25)\n"
+        "try:\n"
+        "    ContrastiveEmbedding(2).fit(X, np.arange(50) % 2)\n"
+        "except ValueError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "needs a dask.distributed Client" in result.stdout, result.stderr
+
+
+def test_the_library_imports_and_fits_without_dask():
+    code = (
+        "import sys\n"
+        "sys.modules['dask'] = None\n"
+        "sys.modules['distributed'] = None\n"
+        "import numpy as np\n"
+        "from sk_contrastive import ContrastiveEmbedding\n"
+        "X = np.random.default_rng(0).standard_normal((50, 4))\n"
+        "print(ContrastiveEmbedding(2).fit(X, np.arange(50) % 2).transform(X).shape)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "(50, 2)", result.stderr
