@@ -27,6 +27,8 @@ Dask is an optional dependency: this module is imported only when ``fit``
 receives a Dask array.
 """
 
+import copy
+
 import numpy as np
 
 from ._loss import _median
@@ -160,9 +162,21 @@ class DaskData:
         return X, labels
 
     def build_pairs(self, projection, params, mining_round, warm, random_state):
+        """Each chunk's pairs of this round, mined where the chunk is.
+
+        A round makes new chunk states (sharing the chunks' arrays) rather
+        than changing the old ones: a worker that spills a state to disk may
+        keep the copy it wrote, so a state must not change once made.
+        """
         seeds = random_state.randint(np.iinfo(np.int32).max, size=len(self._states))
-        counts = self._on_chunks(_build_pairs, projection, params, mining_round, warm,
-                                 each=seeds)
+        params = self.client.scatter(params, broadcast=True, hash=False)
+        self._states = [
+            (self.client.submit(_next_round, state, projection, params, mining_round, warm,
+                                seed, workers=home, allow_other_workers=False, pure=False),
+             home)
+            for (state, home), seed in zip(self._states, seeds)
+        ]
+        counts = self._on_chunks(_pair_counts)
         self._pair_weights = np.array([weight for _, weight in counts])
         return int(sum(n_pairs for n_pairs, _ in counts))
 
@@ -237,10 +251,14 @@ def _sample_rows(state, share_and_seed):
     return X[rows], None if labels is None else labels[rows]
 
 
-def _build_pairs(state, projection, params, mining_round, warm, seed):
-    n_pairs = state.build_pairs(projection, params, mining_round, warm,
-                                np.random.RandomState(seed))
-    return n_pairs, state.pair_weight()
+def _next_round(state, projection, params, mining_round, warm, seed):
+    state = copy.copy(state)
+    state.build_pairs(projection, params, mining_round, warm, np.random.RandomState(seed))
+    return state
+
+
+def _pair_counts(state):
+    return state.loss.pairs.n_pairs, state.pair_weight()
 
 
 def _objective(state, projection, params):

@@ -111,6 +111,13 @@ class ContrastiveLoss:
         )
         return loss, gradient
 
+    def __getstate__(self):
+        # The buffers are scratch, rebuilt on the next call: a loss that is
+        # pickled (a Dask worker spilling a chunk to disk) leaves them out.
+        state = self.__dict__.copy()
+        state.update(_gradient=None, _embedding=None, _weights={})
+        return state
+
     def embedding_buffer(self, shape, dtype):
         """An aligned array for the embedding the next call will take.
 

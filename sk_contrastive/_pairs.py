@@ -236,7 +236,7 @@ def pairs_from_partial_labels(
         X[labelled], y_index[labelled], "neighbors", n_positives, n_negatives,
         n_random_negatives, labelled_blocks, rng,
     ):
-        everywhere = np.full((X.shape[0], rows.shape[1]), -1, dtype=np.intp)
+        everywhere = np.full((X.shape[0], rows.shape[1]), -1, dtype=rows.dtype)
         everywhere[labelled] = np.where(rows >= 0, labelled[rows], -1)
         parts.append((everywhere, similar))
     if neighbor_positives is None:
@@ -301,8 +301,8 @@ def _nearest_rows(X, y_index, n_same, n_other, blocks):
     n_other)``, nearest first, ``-1`` where there are too few.
     """
     n_samples = X.shape[0]
-    same = np.full((n_samples, n_same), -1, dtype=np.intp)
-    other = np.full((n_samples, n_other), -1, dtype=np.intp)
+    same = np.full((n_samples, n_same), -1, dtype=_row_dtype(n_samples))
+    other = np.full((n_samples, n_other), -1, dtype=_row_dtype(n_samples))
     for block in [np.arange(n_samples)] if blocks is None else blocks:
         _nearest_in_block(X[block], y_index[block], same, other, block)
     return same, other
@@ -347,7 +347,7 @@ def _random_rows(groups, n_partners, rng, *, same):
     eligible positions is shifted past the excluded block (the anchor itself,
     or its whole class), so no rejection loop is needed.
     """
-    rows = np.full((groups.n_samples, n_partners), -1, dtype=np.intp)
+    rows = np.full((groups.n_samples, n_partners), -1, dtype=_row_dtype(groups.n_samples))
     if n_partners < 1:
         return rows
     labels = groups.y_index
@@ -383,14 +383,23 @@ def _pairs_from_rows(parts):
 
     Reading the partner arrays row by row gives the pairs in anchor order,
     so the pair list needs no sort; ``-1`` entries are left out. Indices are
-    int32 when the number of samples allows.
+    int32 when the number of samples allows, and no temporary is wider.
     """
-    partners = np.hstack([rows for rows, _ in parts]).ravel()
+    n_samples = parts[0][0].shape[0]
     width = sum(rows.shape[1] for rows, _ in parts)
-    flags = np.concatenate([np.full(rows.shape[1], similar) for rows, similar in parts])
-    kept = np.flatnonzero(partners >= 0)
-    anchors = kept // max(width, 1)
-    similar = flags.astype(bool)[kept - anchors * width]
-    # int32 where the samples allow: half the memory of the largest arrays
-    index = np.int32 if partners.shape[0] < 2**31 else np.intp
-    return Pairs(anchors.astype(index), partners[kept].astype(index), similar)
+    partners = np.empty((n_samples, width), dtype=_row_dtype(n_samples))
+    flags = np.empty(width, dtype=bool)
+    column = 0
+    for rows, similar in parts:
+        partners[:, column : column + rows.shape[1]] = rows
+        flags[column : column + rows.shape[1]] = similar
+        column += rows.shape[1]
+    valid = partners >= 0
+    anchors = np.repeat(np.arange(n_samples, dtype=partners.dtype), valid.sum(axis=1))
+    similar = np.broadcast_to(flags, partners.shape)[valid]
+    return Pairs(anchors, partners[valid], similar)
+
+
+def _row_dtype(n_samples):
+    """int32 sample indices where the number of samples allows."""
+    return np.int32 if n_samples < 2**31 else np.intp

@@ -75,6 +75,7 @@ class InMemoryData:
         source = self.source
         space, blocks = self._first_space, self._blocks
         self._first_space = None  # the first round's space is not needed again
+        self.loss = None  # the last round's pairs: freed before the new ones exist
         if source.mines and (mining_round or warm):
             space = projection.forward(params, self.X)[0]
             blocks = source.blocks(space, random_state)
