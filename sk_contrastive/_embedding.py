@@ -460,8 +460,15 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             labels = y.map_blocks(_encode_chunk, classes, codes, dtype=np.intp)
         if sample_weight is not None:
             sample_weight = da.asarray(sample_weight).astype(np.float64).rechunk((rows,))
-            if bool((sample_weight < 0).any().compute()):
+            negative, positive = da.compute((sample_weight < 0).any(),
+                                            (sample_weight > 0).sum())
+            if negative:
                 raise ValueError("Negative values in data passed to `sample_weight`.")
+            if positive < 2:
+                raise ValueError(
+                    f"sample_weight leaves {int(positive)} sample(s) of positive weight; "
+                    "at least 2 are required."
+                )
         unlabelled = labels is None or bool(np.any(codes < 0))
         n_classes = None if labels is None else int(codes.max()) + 1
         n_components = self._check_engine_params(n_samples, X.shape[1], n_classes=n_classes)
