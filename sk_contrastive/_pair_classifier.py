@@ -112,7 +112,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         Number of training pairs.
     n_features_in_ : int
         Number of features of one sample.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a ``preprocessor`` DataFrame.
 
     See Also
