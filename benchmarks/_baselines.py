@@ -1,7 +1,9 @@
-"""Optional comparison methods: metric-learn and a PyTorch contrastive model.
+"""Optional comparison methods: metric-learn, supervised UMAP and a PyTorch
+contrastive model.
 
-Neither package is a dependency of sk_contrastive; each factory returns None
-when its package is missing, and the benchmark leaves that column empty.
+None of these packages is a dependency of sk_contrastive; each factory
+returns {} when its package is missing, and the benchmark leaves that column
+out.
 """
 
 import numpy as np
@@ -60,6 +62,17 @@ def _patch_metric_learn_for_new_sklearn(metric_learn):
     _util._keyword_patched = True
 
 
+def umap_estimators(n_components, random_state=0):
+    """Supervised UMAP (``fit(X, y)``, umap-learn's defaults), or {} without
+    umap-learn."""
+    try:
+        import umap
+    except ImportError:
+        return {}
+    return {"supervised UMAP": umap.UMAP(n_components=n_components,
+                                         random_state=random_state)}
+
+
 class TorchContrastive(TransformerMixin, BaseEstimator):
     """pytorch-metric-learning's ContrastiveLoss on a linear layer or a small MLP.
 
@@ -109,7 +122,7 @@ class TorchContrastive(TransformerMixin, BaseEstimator):
             return self.model_(torch.as_tensor(np.asarray(X, dtype=np.float32))).numpy()
 
 
-def torch_estimators(n_components):
+def torch_estimators(n_components, random_state=0):
     """Linear and MLP PyTorch contrastive baselines, or {} without torch/PML."""
     try:
         import pytorch_metric_learning  # noqa: F401
@@ -117,6 +130,8 @@ def torch_estimators(n_components):
     except ImportError:
         return {}
     return {
-        "PyTorch linear": TorchContrastive(n_components=n_components),
-        "PyTorch MLP (64,)": TorchContrastive(n_components=n_components, hidden=64),
+        "PyTorch linear": TorchContrastive(n_components=n_components,
+                                           random_state=random_state),
+        "PyTorch MLP (64,)": TorchContrastive(n_components=n_components, hidden=64,
+                                              random_state=random_state),
     }

@@ -28,6 +28,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from bench_evaluation import median_time
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -35,8 +36,6 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
-
-from bench_evaluation import median_time
 
 
 def blobs_chunk(block_info=None, n_features=64, n_classes=10, seed=0):

@@ -33,6 +33,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _baselines import metric_learn_pair_learners
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -42,7 +43,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from _baselines import metric_learn_pair_learners
 from sk_contrastive import ContrastiveEmbedding, ContrastivePairClassifier
 from sk_contrastive._threshold import calibrate_distance_threshold
 

@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from bench_evaluation import measure as measure_evaluation
 
 SIZES = [1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000,
@@ -60,6 +59,7 @@ def fit_once(method, path):
         result = {"fit_seconds": time.perf_counter() - start}
     else:
         from _timing import fit_phases
+
         from sk_contrastive import ContrastiveEmbedding
 
         with fit_phases() as phases:

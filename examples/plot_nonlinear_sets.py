@@ -86,7 +86,7 @@ print("\ncells: kNN(5) test accuracy (embedding fit time)")
 
 # %%
 # The 2-D sets in each embedding, held-out samples coloured by class.
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 two_d = {name: results for name, results in all_results.items() if DATASETS[name][2] == 2}
 methods = ["NCA", "linear", "MLP (64,)"]

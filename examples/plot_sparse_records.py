@@ -110,7 +110,7 @@ for name, pipeline in pipelines.items():
 
 # %%
 # Accuracy and fit time side by side.
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 names = list(results)
 colours = ["tab:gray", "tab:orange", "tab:blue", "tab:purple"][: len(names)]

@@ -32,7 +32,12 @@ import copy
 import numpy as np
 
 from ._loss import _median
-from ._scaling import InputScaling, largest_magnitude, power_of_two_below, weighted_moments
+from ._scaling import (
+    InputScaling,
+    largest_magnitude,
+    power_of_two_below,
+    weighted_moments,
+)
 from ._training_data import InMemoryData
 
 # Rows of the sample the initial map is computed from, and dissimilar

@@ -15,15 +15,15 @@ from sklearn.pipeline import make_pipeline
 da = pytest.importorskip("dask.array", reason="the tests extra installs dask")
 distributed = pytest.importorskip("distributed")
 
-from joblib import parallel_config  # noqa: E402
+from joblib import parallel_config
 
-from sk_contrastive import ContrastiveEmbedding, ContrastivePairClassifier  # noqa: E402
-import sk_contrastive._dask as dask_module  # noqa: E402
-from sk_contrastive._dask import ChunkedPairSource, DaskData  # noqa: E402
-from sk_contrastive._linear import LinearProjection  # noqa: E402
-from sk_contrastive._loss import ContrastiveLoss  # noqa: E402
-from sk_contrastive._optimize import minimize_lbfgs  # noqa: E402
-from sk_contrastive._pairs import Pairs  # noqa: E402
+import sk_contrastive._dask as dask_module
+from sk_contrastive import ContrastiveEmbedding, ContrastivePairClassifier
+from sk_contrastive._dask import ChunkedPairSource, DaskData
+from sk_contrastive._linear import LinearProjection
+from sk_contrastive._loss import ContrastiveLoss
+from sk_contrastive._optimize import minimize_lbfgs
+from sk_contrastive._pairs import Pairs
 
 
 @pytest.fixture(scope="module")

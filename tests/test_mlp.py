@@ -6,12 +6,12 @@ import warnings
 
 import numpy as np
 import pytest
+from gradients import objective_gradient_error
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neighbors import KNeighborsClassifier, NeighborhoodComponentsAnalysis
 from sklearn.preprocessing import StandardScaler
 
-from gradients import objective_gradient_error
 from sk_contrastive import ContrastiveEmbedding
 from sk_contrastive._loss import ContrastiveLoss
 from sk_contrastive._mlp import ACTIVATIONS, MLPProjection

@@ -3,11 +3,11 @@
 import warnings
 
 import numpy as np
+from gradients import objective_gradient_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
-from gradients import objective_gradient_error
 from sk_contrastive import ContrastiveEmbedding
 from sk_contrastive._linear import LinearProjection
 from sk_contrastive._loss import ContrastiveLoss

@@ -14,8 +14,8 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import StandardScaler
 
-import sk_contrastive._training_data as data_module
 import sk_contrastive._memory as memory_module
+import sk_contrastive._training_data as data_module
 from sk_contrastive import ContrastiveEmbedding
 from sk_contrastive._optimize import minimize_lbfgs
 
