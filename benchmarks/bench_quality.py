@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from _baselines import metric_learn_estimators, torch_estimators, umap_estimators
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import (
     load_breast_cancer,
     load_digits,
@@ -35,7 +36,6 @@ from sklearn.datasets import (
 from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neighbors import KNeighborsClassifier, NeighborhoodComponentsAnalysis
 from sklearn.pipeline import Pipeline
@@ -50,6 +50,10 @@ from sk_contrastive.datasets import make_nonlinear
 # minutes without finishing on 3,500; ITML 82 s on digits; NCA 724 s on the
 # 14,000-sample set (0.710 there, ours 0.782).
 MAX_TRAIN = {"metric-learn LMNN": 1300, "metric-learn ITML": 2000, "sklearn NCA": 5000}
+# Left out where they add nothing: on split 0, LMNN took 196 s to reach 0.696 on
+# digits in 2-D; ITML learns a full-rank metric (no n_components), so its 2-D
+# row would repeat its digits row.
+SKIP = {("digits → 2-D", "metric-learn LMNN"), ("digits → 2-D", "metric-learn ITML")}
 OURS = ("ours linear", "ours MLP (64,)")
 # On the digits sets, also what a user's own search finds: 3-fold CV on the
 # training part over options that the exploration for issue 12 found to help
@@ -128,7 +132,7 @@ def methods(dataset, n_components, n_classes, n_train, quick, seed):
     if not quick:
         found.update(metric_learn_estimators(n_components, random_state=seed))
     return {name: method for name, method in found.items()
-            if n_train <= MAX_TRAIN.get(name, np.inf)}
+            if n_train <= MAX_TRAIN.get(name, np.inf) and (dataset, name) not in SKIP}
 
 
 def evaluate(method, X_train, X_test, y_train, y_test):
