@@ -2,7 +2,7 @@
 A search and a fit on a Dask cluster
 ====================================
 
-With ``pip install "sk-contrastive[dask]"`` the library runs on an existing
+With ``pip install ".[dask]"`` (from a clone) the library runs on an existing
 Dask cluster; here a ``LocalCluster`` of two worker processes stands in for
 one (connect ``Client("tcp://scheduler-address:8786")`` instead).
 

@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._linear import INIT_OPTIONS, LinearProjection
@@ -48,7 +48,11 @@ from ._progress import FitLog
 from ._scaling import InputScaling
 from ._threadpool import blas_single_threaded
 from ._training_data import InMemoryData
+from ._validation import check_bool, check_integer, check_option, check_real
 from ._warnings import warn
+
+# Bounds of the margin: its square must stay a normal float.
+MIN_MARGIN = 1e-150
 
 MLP_DEFAULT_ALPHA = 1e-3
 # A dissimilar pair this much closer than the margin counts as collapsed.
@@ -82,17 +86,16 @@ class BaseContrastive(BaseEstimator):
                 np.shape(self.init)[0] if array_init else min(n_features, n_samples)
             )
         else:
-            n_components = check_scalar(
-                self.n_components, "n_components", numbers.Integral, min_val=1
-            )
+            n_components = check_integer(self.n_components, "n_components", min_val=1)
         check_option(self.activation, "activation", tuple(ACTIVATIONS))
         if n_components > n_features and not hidden:
             raise ValueError(
                 f"n_components={n_components} must be at most n_features="
                 f"{n_features} for a linear map."
             )
-        check_scalar(self.margin, "margin", numbers.Real, min_val=0, include_boundaries="neither")
-        check_scalar(self.pos_margin, "pos_margin", numbers.Real, min_val=0)
+        # the optimiser works in units of the margin, and squares it
+        check_real(self.margin, "margin", min_val=MIN_MARGIN, max_val=1 / MIN_MARGIN)
+        check_real(self.pos_margin, "pos_margin", min_val=0)
         if self.pos_margin >= self.margin:
             raise ValueError(
                 f"pos_margin={self.pos_margin} must be smaller than margin={self.margin}: "
@@ -100,10 +103,11 @@ class BaseContrastive(BaseEstimator):
                 "are pushed, and the two terms of the loss would fight."
             )
         if not (isinstance(self.alpha, str) and self.alpha == "auto"):
-            check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
-        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        check_scalar(self.tol, "tol", numbers.Real, min_val=0)
-        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
+            check_real(self.alpha, "alpha", min_val=0)
+        check_integer(self.max_iter, "max_iter", min_val=1)
+        check_real(self.tol, "tol", min_val=0)
+        check_integer(self.verbose, "verbose", min_val=0)
+        check_bool(self.warm_start, "warm_start")
         if self.callback is not None and not callable(self.callback):
             raise ValueError(f"callback must be callable or None, got {self.callback!r}.")
         self._check_init(n_components, n_samples, n_features, n_classes, sparse)
@@ -146,14 +150,12 @@ class BaseContrastive(BaseEstimator):
                         f"{n_components}. Use init='pca' or 'identity'."
                     )
             return
-        init = np.asarray(self.init)
+        init = check_array(self.init, dtype=np.float64, input_name="init")
         if init.shape != (n_components, n_features):
             raise ValueError(
                 f"init array has shape {init.shape}; expected (n_components, "
                 f"n_features) = ({n_components}, {n_features})."
             )
-        if not np.all(np.isfinite(init)):
-            raise ValueError("init array contains NaN or infinity.")
 
     def _warn_about_ineffective_margin(self):
         """The margin of a plain linear map only rescales it: say so where it is set."""
@@ -193,9 +195,11 @@ class BaseContrastive(BaseEstimator):
                             random_state)
         else:
             self._check_memory(X, source, n_components)
+            scaling = InputScaling.from_data(X, sample_weight)
+            scaling.check_representable(self.margin, X.dtype)
             data = InMemoryData(
-                X, source, InputScaling.from_data(X, sample_weight), sample_weight,
-                self.margin, self.pos_margin, random_state,
+                X, source, scaling, sample_weight, self.margin, self.pos_margin,
+                random_state,
             )
         self._fit_data(data, n_features, n_components, random_state)
 
@@ -394,12 +398,6 @@ class BaseContrastive(BaseEstimator):
     @property
     def _n_features_out(self):
         return self._projection.n_components
-
-
-def check_option(value, name, options):
-    """Raise ValueError unless ``value`` is one of the strings ``options``."""
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{name} must be one of {options}; got {value!r}.")
 
 
 def _is_dask_collection(X):

@@ -53,7 +53,8 @@ def cluster_client():
     except ImportError as error:  # pragma: no cover - dask without distributed
         raise ValueError(
             "Fitting on a Dask array needs dask.distributed: "
-            "pip install 'sk-contrastive[dask]'."
+            "install the dask extra (pip install '.[dask]' from a clone of "
+            "sk_contrastive), or pip install 'dask[array]' distributed."
         ) from error
     try:
         return get_client()
@@ -106,6 +107,7 @@ class DaskData:
             list(sample_weight.to_delayed().ravel())
         )
         self.scaling = self._internal_units(chunks, weights)
+        self.scaling.check_representable(margin, X.dtype)
         seeds = random_state.randint(np.iinfo(np.int32).max, size=len(chunks))
         states = [
             client.submit(_chunk_state, chunk, label, weight, source.make, self.scaling,

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.decomposition import TruncatedSVD
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -17,7 +17,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseContrastive, _is_dask_collection, check_option
+from ._base import BaseContrastive, _is_dask_collection
 from ._blocks import spatial_blocks
 from ._pairs import (
     neighbor_rows,
@@ -27,6 +27,7 @@ from ._pairs import (
     unlabelled_neighbor_rows,
 )
 from ._scoring import neighbor_label_agreement, trustworthiness
+from ._validation import MAX_NEIGHBORS, check_integer, check_option
 
 PAIR_STRATEGIES = ("neighbors", "random")
 SCORE_N_NEIGHBORS = 5
@@ -116,10 +117,12 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     n_positives : int, default=5
         Similar partners per sample (fewer in classes that are too small); at
         least 1, since without similar pairs the loss only pushes samples
-        apart.
+        apart, and at most 64 (the compiled neighbour selection keeps that
+        many).
 
     n_negatives : int, default=10
-        Nearest dissimilar partners per sample (random ones without labels).
+        Nearest dissimilar partners per sample (random ones without labels);
+        at most 64.
 
     n_random_negatives : int or "auto", default="auto"
         Uniformly drawn dissimilar partners per sample. ``"auto"`` means 2 for
@@ -493,6 +496,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     def _encode_labels(self, y):
         """Class codes ``0 .. n_classes - 1``, and ``-1`` for ``unlabeled_label``."""
+        _check_label_types(y)
         check_classification_targets(y)
         unlabelled = np.zeros(y.shape[0], dtype=bool)
         if self.unlabeled_label is not None:
@@ -535,26 +539,20 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 "unlabelled samples take their pairs from the neighbourhood graph "
                 "(pair_strategy='neighbors')."
             )
-        check_scalar(self.n_positives, "n_positives", numbers.Integral, min_val=1)
-        check_scalar(self.n_negatives, "n_negatives", numbers.Integral, min_val=0)
+        check_integer(self.n_positives, "n_positives", min_val=1, max_val=MAX_NEIGHBORS)
+        check_integer(self.n_negatives, "n_negatives", min_val=0, max_val=MAX_NEIGHBORS)
         if not (isinstance(self.n_random_negatives, str) and self.n_random_negatives == "auto"):
-            check_scalar(
-                self.n_random_negatives, "n_random_negatives", numbers.Integral, min_val=0
-            )
+            check_integer(self.n_random_negatives, "n_random_negatives", min_val=0)
         if self.n_negatives + self._n_random_negatives() < 1:
             raise ValueError(
                 "n_negatives + n_random_negatives must be at least 1: without "
                 "dissimilar pairs the loss collapses the embedding to a point."
             )
-        check_scalar(self.n_mining_rounds, "n_mining_rounds", numbers.Integral, min_val=1)
+        check_integer(self.n_mining_rounds, "n_mining_rounds", min_val=1)
         if self.mining_components is not None:
-            check_scalar(
-                self.mining_components, "mining_components", numbers.Integral, min_val=1
-            )
+            check_integer(self.mining_components, "mining_components", min_val=1)
         if self.mining_block_size is not None:
-            check_scalar(
-                self.mining_block_size, "mining_block_size", numbers.Integral, min_val=2
-            )
+            check_integer(self.mining_block_size, "mining_block_size", min_val=2)
 
     def _n_random_negatives(self):
         """``n_random_negatives`` with ``"auto"`` resolved for this map."""
@@ -662,11 +660,14 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse="csr"
             )
             return trustworthiness(self._fitted_scaling.apply(X), Z, SCORE_N_NEIGHBORS)
-        y = np.asarray(y)
+        y = column_or_1d(y)
         check_consistent_length(Z, y)
+        _check_label_types(y)
         check_classification_targets(y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, Z)
+            sample_weight = _check_sample_weight(sample_weight, Z, ensure_non_negative=True)
+            if not sample_weight.sum() > 0:
+                raise ValueError("sample_weight sums to 0: no sample to score.")
         reference, reference_labels = self._fitted_reference
         return neighbor_label_agreement(
             Z, y, reference, reference_labels, SCORE_N_NEIGHBORS, sample_weight
@@ -827,3 +828,19 @@ def _check_dask_array(X):
 def _encode_chunk(y, classes, codes):
     """The class codes of a chunk of labels (``codes`` indexed like ``classes``)."""
     return codes[np.searchsorted(classes, y)]
+
+
+def _check_label_types(y):
+    """Raise ValueError for labels of several types that cannot be ordered
+    (numpy and scikit-learn would fail sorting them with a TypeError)."""
+    if y.dtype.kind != "O":
+        return
+    kinds = {type(label) for label in y.tolist()}
+    if len(kinds) > 1 and not all(
+        issubclass(kind, numbers.Real) and not issubclass(kind, bool) for kind in kinds
+    ):
+        names = sorted(kind.__name__ for kind in kinds)
+        raise ValueError(
+            f"y mixes labels of types {names}, which cannot be ordered: give labels of "
+            "one type (all strings or all numbers)."
+        )

@@ -92,14 +92,19 @@ class LinearProjection:
         """Flat starting point for ``X`` in internal units.
 
         See :func:`initial_components`. ``"pca"``, ``"lda"`` and ``"random"``
-        are computed in the internal units; ``"identity"`` and an array are
-        in the caller's units (``"identity"`` starts from the caller's ``X``
-        itself).
+        are computed in the internal units; an array is in the caller's units,
+        and ``"identity"`` keeps the caller's relative feature scales (it
+        starts from the caller's ``X`` itself, up to one factor).
         """
         components = initial_components(init, X, y, self.n_components, random_state)
         chosen = auto_init(self.n_components, X, y) if _is_auto(init) else init
-        if not isinstance(chosen, str) or chosen == "identity":
+        if not isinstance(chosen, str):
             components = components * self.scaling.scale
+        elif chosen == "identity":
+            # the caller's feature scales, brought near 1 by one power of two
+            # (exact; the fit rescales a named init to the margin anyway), so
+            # that data of magnitude 1e300 do not overflow the start
+            components = components * (self.scaling.scale / np.max(self.scaling.scale))
         return components.ravel()
 
     def to_input_units(self, params):

@@ -76,10 +76,12 @@ def minimize_lbfgs(
         if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
             raise ValueError(
                 f"[{name}] The loss or its gradient became non-finite after "
-                f"{first_iteration + n_iter} iterations. Scale the features (for "
-                "example with StandardScaler), lower the margin, or raise alpha."
+                f"{first_iteration + n_iter} iterations. A very large alpha or init "
+                "array (an init array applies to X in its own units) overflows it; "
+                "lower them."
             )
-        latest["gradient_norm"] = float(np.linalg.norm(gradient))
+        with np.errstate(over="ignore"):  # a huge but finite gradient: norm inf
+            latest["gradient_norm"] = float(np.linalg.norm(gradient))
         return value / scale**2, gradient / scale
 
     def after_iteration(intermediate_result):

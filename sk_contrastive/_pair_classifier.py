@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
-from sklearn.utils import check_array, check_scalar, column_or_1d
+from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -16,7 +16,9 @@ from sklearn.utils.validation import (
 from ._base import BaseContrastive
 from ._loss import pair_distances
 from ._pairs import Pairs
+from ._scoring import distance_factor
 from ._threshold import calibrate_distance_threshold
+from ._validation import check_real
 
 _CONVENTIONS = (
     "1 = similar and 0 = dissimilar (the source text's and tensorflow's convention), "
@@ -274,7 +276,10 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         check_is_fitted(self)
         X, first, second = self._samples_and_pairs(pairs, reset=False)
         Z = self._projection.forward(self._projection.params_from(self), X)[0]
-        return pair_distances(Z, first, second)
+        # in units that keep squared distances finite, for embeddings near the
+        # largest float
+        factor = distance_factor(Z)
+        return pair_distances(Z * Z.dtype.type(factor), first, second) / factor
 
     def decision_function(self, pairs):
         """Minus the embedded distance of each pair: higher means more similar.
@@ -385,13 +390,14 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         Parameters
         ----------
         threshold : float
+            A distance, finite (below 0, every pair is predicted dissimilar).
 
         Returns
         -------
         self : object
         """
         check_is_fitted(self)
-        self.threshold_ = float(check_scalar(threshold, "threshold", numbers.Real))
+        self.threshold_ = float(check_real(threshold, "threshold"))
         return self
 
     def _samples_and_pairs(self, pairs, reset):
@@ -406,6 +412,17 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
                 raise ValueError(
                     f"pairs of samples must have shape (n_pairs, 2, n_features); "
                     f"got {pairs.shape}."
+                )
+            if pairs.shape[2] == 0:
+                raise ValueError(
+                    "pairs of samples have 0 features; at least 1 is required."
+                )
+            n_features = _preprocessor_features(self.preprocessor)
+            if reset and n_features not in (None, pairs.shape[2]):
+                raise ValueError(
+                    f"pairs of samples have {pairs.shape[2]} features, but preprocessor "
+                    f"has {n_features}: pairs of row indices into it would not fit "
+                    "this model."
                 )
             pairs = check_array(
                 pairs, allow_nd=True, dtype=[np.float64, np.float32], ensure_min_samples=1,
@@ -436,10 +453,18 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             )
         if pairs.shape[0] == 0:
             raise ValueError("Found 0 pairs; at least 1 is required.")
-        preprocessor = validate_data(
-            self, self.preprocessor, reset=reset, dtype=[np.float64, np.float32],
-            accept_sparse="csr",
-        )
+        if callable(self.preprocessor) or isinstance(self.preprocessor, str):
+            raise TypeError(
+                "preprocessor must be an array of samples (n_samples, n_features) "
+                f"that pairs index; got {type(self.preprocessor).__name__}."
+            )
+        try:
+            preprocessor = validate_data(
+                self, self.preprocessor, reset=reset, dtype=[np.float64, np.float32],
+                accept_sparse="csr",
+            )
+        except ValueError as error:
+            raise ValueError(f"preprocessor: {error}") from error
         n_samples = preprocessor.shape[0]
         if pairs.min() < 0 or pairs.max() >= n_samples:
             raise ValueError(
@@ -491,12 +516,18 @@ class _FixedPairSource:
 
 def _check_pair_labels(y):
     """The two labels of ``y`` if they follow a known convention."""
-    values = np.unique(y)
     try:
+        values = np.unique(y)
         numeric = values.astype(np.float64)
     except (TypeError, ValueError):
-        numeric = None
-    if numeric is None or np.any(np.isnan(numeric)) or values.dtype.kind not in "biuf":
+        values, numeric = np.asarray(list(dict.fromkeys(y.tolist())), dtype=object), None
+    # numbers (not bools or strings) held in an object array count as numbers
+    numbers_only = values.dtype.kind in "biuf" or all(
+        isinstance(value, numbers.Real) and not isinstance(value, bool) for value in values
+    )
+    if values.dtype.kind == "O" and numbers_only and numeric is not None:
+        values = numeric.astype(np.int64) if np.all(numeric == np.round(numeric)) else numeric
+    if numeric is None or np.any(np.isnan(numeric)) or not numbers_only:
         raise ValueError(
             f"Pair labels must be {_CONVENTIONS}; got labels {values.tolist()}."
         )
@@ -511,3 +542,11 @@ def _check_pair_labels(y):
     raise ValueError(
         f"Pair labels must be {_CONVENTIONS}; got labels {values.tolist()}."
     )
+
+
+def _preprocessor_features(preprocessor):
+    """The number of columns of an array-like ``preprocessor`` (None if unset)."""
+    if preprocessor is None or callable(preprocessor) or isinstance(preprocessor, str):
+        return None
+    shape = getattr(preprocessor, "shape", None) or np.shape(preprocessor)
+    return shape[1] if len(shape) == 2 else None

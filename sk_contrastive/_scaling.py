@@ -106,9 +106,26 @@ class InputScaling:
         exponent = np.zeros_like(std)
         spread = std > 0
         exponent[spread] = np.round(np.log2(std[spread]))
-        # the largest finite power of two, for data that spans the float range
-        exponent = np.minimum(exponent, np.finfo(np.float64).maxexp - 1 - np.log2(bound))
+        # finite powers of two whose reciprocals are finite too, for data that
+        # span the float range (largest or subnormal entries)
+        log_bound = np.log2(bound)
+        largest = np.finfo(np.float64).maxexp - 1
+        exponent = np.clip(exponent, -largest - log_bound, largest - log_bound)
         return cls(offset, bound * np.exp2(exponent), bound)
+
+    def check_representable(self, margin, dtype):
+        """Raise ValueError if a map that sets samples ``margin`` apart would
+        need coefficients beyond the largest float of ``dtype`` in the
+        caller's units (features whose spread is near the smallest float)."""
+        needed = margin / np.max(self.scale, initial=0.0)
+        if not needed < np.finfo(dtype).max / 2**16:
+            raise ValueError(
+                f"The features of X spread over at most {np.max(self.scale):.3g}: a map "
+                f"that sets dissimilar samples margin={margin:g} apart would need "
+                f"coefficients near {needed:.3g}, beyond the largest {np.dtype(dtype)} "
+                "value. Multiply X by a constant (for example with StandardScaler) "
+                "or lower the margin."
+            )
 
     def apply(self, X, rows=None):
         """A copy of ``X`` (or of its ``rows``) in internal units, in ``X``'s dtype."""
@@ -140,11 +157,13 @@ def largest_magnitude(X):
 
 
 def power_of_two_below(values):
-    """The power of two ``p`` with ``p <= |v| < 2 p`` for each value (1 for 0)."""
+    """The power of two ``p`` with ``p <= |v| < 2 p`` for each value (1 for 0;
+    the smallest normal float for subnormal values)."""
     _, exponent = np.frexp(values)
     powers = np.exp2(exponent.astype(np.float64) - 1)
     powers[values == 0] = 1.0
-    return powers
+    # not below the smallest normal float, whose reciprocal is finite
+    return np.maximum(powers, np.finfo(np.float64).tiny)
 
 
 def weighted_moments(X, column_factor, sample_weight=None, mean=None):

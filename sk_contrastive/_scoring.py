@@ -1,8 +1,44 @@
 """Scores of an embedding: how well neighbours in it agree on labels."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.metrics import pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
+
+
+def scaled_for_distances(*arrays):
+    """The arrays divided by one power of two that brings their largest
+    entry to at most 1 (exactly: neighbours and ranks do not change), so that
+    squared distances neither overflow nor lose their smallest differences.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._scoring import scaled_for_distances
+    >>> (Z,) = scaled_for_distances(np.array([[3e200], [-1e200]]))
+    >>> bool(np.abs(Z).max() <= 1)
+    True
+    """
+    factor = distance_factor(*arrays)
+    if factor == 1.0:
+        return arrays
+    return tuple(None if array is None else array * factor for array in arrays)
+
+
+def distance_factor(*arrays):
+    """The power of two that brings the largest entry of the arrays (``None``
+    skipped) to at most 1; 1 for arrays of zeros."""
+    largest = max((_largest_magnitude(array) for array in arrays if array is not None),
+                  default=0.0)
+    if not 0 < largest < np.inf:
+        return 1.0
+    return float(np.ldexp(1.0, -int(np.frexp(largest)[1])))
+
+
+def _largest_magnitude(array):
+    if sp.issparse(array):
+        return float(abs(array).max()) if array.nnz else 0.0
+    return float(np.max(np.abs(array), initial=0.0))
 
 
 def neighbor_label_agreement(
@@ -58,6 +94,7 @@ def neighbor_label_agreement(
     0.0
     """
     y = np.asarray(y)
+    Z, reference = scaled_for_distances(Z, reference)
     n_samples = Z.shape[0]
     n_reference = 0 if reference is None else reference.shape[0]
     k = min(n_neighbors, n_reference + n_samples - 1)
@@ -128,6 +165,7 @@ def trustworthiness(X, Z, n_neighbors=5):
     >>> trustworthiness(X, 3 * X, n_neighbors=2)
     1.0
     """
+    (X,), (Z,) = scaled_for_distances(X), scaled_for_distances(Z)
     n_samples = X.shape[0]
     k = min(n_neighbors, (n_samples - 1) // 2)
     if k < 1:

@@ -1,10 +1,10 @@
 """Choosing the distance below which a pair is predicted similar."""
 
-import numbers
 
 import numpy as np
 from sklearn.metrics import roc_curve
-from sklearn.utils import check_scalar
+
+from ._validation import check_real
 
 THRESHOLD_STRATEGIES = ("accuracy", "f_beta", "max_tpr", "max_tnr")
 
@@ -69,14 +69,26 @@ def calibrate_distance_threshold(
     if strategy in ("max_tpr", "max_tnr"):
         if min_rate is None:
             raise ValueError(f"strategy={strategy!r} needs min_rate, a rate in [0, 1].")
-        check_scalar(min_rate, "min_rate", numbers.Real, min_val=0, max_val=1)
+        check_real(min_rate, "min_rate", min_val=0, max_val=1)
     if strategy == "f_beta":
-        check_scalar(beta, "beta", numbers.Real, min_val=0, include_boundaries="neither")
+        # beta**2 must stay finite
+        check_real(beta, "beta", min_val=0, max_val=1e150, include_boundaries="right")
     similar = np.asarray(similar, dtype=bool)
-    if similar.all() or not similar.any():
+    if sample_weight is not None:
+        # in units of the largest weight, so that sums cannot overflow
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        largest = np.max(sample_weight, initial=0.0)
+        if not largest > 0:
+            raise ValueError("sample_weight is 0 for every pair: nothing to calibrate on.")
+        sample_weight = sample_weight / largest
+        counted = sample_weight > 0
+    else:
+        counted = np.ones(similar.shape[0], dtype=bool)
+    if similar[counted].all() or not similar[counted].any():
+        kind = "similar" if similar[counted].all() else "dissimilar"
         raise ValueError(
-            "Calibrating a threshold needs both similar and dissimilar pairs; these "
-            f"pairs are all {'similar' if similar.all() else 'dissimilar'}."
+            "Calibrating a threshold needs both similar and dissimilar pairs of "
+            f"positive weight; these pairs are all {kind}."
         )
     false_positive_rate, true_positive_rate, thresholds = roc_curve(
         similar, -np.asarray(distances), sample_weight=sample_weight,

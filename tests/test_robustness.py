@@ -213,7 +213,7 @@ def test_repeated_fits_are_identical(make, iris):
         # the case: a 5000 x 5000 map, whose L-BFGS history alone is 6 GB
         ((60, 5000), {"n_components": 5000}, "n_components"),
         ((20000, 10), {"n_components": 2, "hidden_layer_sizes": (4000,)}, "hidden_layer_sizes"),
-        ((20000, 10), {"n_components": 2, "n_positives": 4000}, "n_positives"),
+        ((20000, 10), {"n_components": 2, "n_random_negatives": 4000}, "n_random_negatives"),
     ],
 )
 def test_memory_of_the_whole_fit_is_checked_before_allocating(
@@ -302,7 +302,7 @@ def test_non_finite_loss_stops_with_advice():
     def explodes(x):
         return (np.inf if x[0] > 0.5 else float(x @ x)), 2 * x - 10
 
-    with pytest.raises(ValueError, match="non-finite.*StandardScaler"):
+    with pytest.raises(ValueError, match="non-finite.*alpha or init"):
         minimize_lbfgs(explodes, np.zeros(2), max_iter=50, tol=1e-9)
 
 

@@ -1,0 +1,54 @@
+"""Checks of scalar parameters that name the parameter in their ValueError.
+
+scikit-learn's ``check_scalar`` lets NaN through a range (every comparison
+with NaN is false) and takes ``True`` for an integer; these add both checks.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.utils import check_scalar
+
+# The compiled neighbour selection keeps at most this many partners of each
+# kind per sample (fixed-size buffers in _neighbors.pyx).
+MAX_NEIGHBORS = 64
+
+
+def check_option(value, name, options):
+    """Raise ValueError unless ``value`` is one of the strings ``options``."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {options}; got {value!r}.")
+
+
+def check_real(value, name, *, min_val=None, max_val=None, include_boundaries="both"):
+    """A finite real number within the bounds; return it.
+
+    Examples
+    --------
+    >>> from sk_contrastive._validation import check_real
+    >>> check_real(float("nan"), "margin", min_val=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: margin must be a finite number; got nan.
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, not a bool; got {value!r}.")
+    check_scalar(value, name, numbers.Real, min_val=min_val, max_val=max_val,
+                 include_boundaries=include_boundaries)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number; got {value!r}.")
+    return value
+
+
+def check_integer(value, name, *, min_val=None, max_val=None):
+    """An integer (not a bool) within the bounds; return it."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, not a bool; got {value!r}.")
+    return check_scalar(value, name, numbers.Integral, min_val=min_val, max_val=max_val)
+
+
+def check_bool(value, name):
+    """``True`` or ``False`` (numpy's bools too); return it as a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}.")
+    return bool(value)

@@ -1,0 +1,212 @@
+"""Edge and bad input found by a new user's review: each case failed before
+its fix (a collapsed fit, a raw numpy error, NaN accepted, a score outside
+[0, 1]) and must now give the right value or a named error."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_wine
+from sklearn.preprocessing import StandardScaler
+
+from sk_contrastive import ContrastiveEmbedding, ContrastivePairClassifier
+
+
+@pytest.fixture(scope="module")
+def wine():
+    X, y = load_wine(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def small():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 5))
+    y = np.repeat([0, 1, 2], 20)
+    pairs = rng.integers(0, 60, (200, 2))
+    return X, y, pairs, (y[pairs[:, 0]] == y[pairs[:, 1]]).astype(int)
+
+
+def fit_without_warnings(model, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return model.fit(*args)
+
+
+# ---- magnitudes ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("factor,dtype", [(1e160, np.float64), (1e300, np.float64),
+                                          (1e-160, np.float64), (1e20, np.float32)])
+def test_default_init_fits_data_of_any_magnitude(wine, factor, dtype):
+    X, y = wine
+    reference = ContrastiveEmbedding(random_state=0).fit(X, y)
+    scaled = (X * factor).astype(dtype)
+    model = fit_without_warnings(ContrastiveEmbedding(random_state=0), scaled, y)
+    assert model.n_iter_ > 5
+    Z = model.transform(scaled)
+    assert np.all(np.isfinite(Z))
+    assert np.unique(Z, axis=0).shape[0] == X.shape[0]  # not collapsed
+    assert model.score(scaled, y) == pytest.approx(reference.score(X, y), abs=0.01)
+
+
+@pytest.mark.parametrize("X,dtype", [(1e-310, np.float64), (1e-40, np.float32)])
+def test_features_too_small_for_any_map_are_named(wine, X, dtype):
+    data, y = wine
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="Multiply X by a constant"):
+            ContrastiveEmbedding(random_state=0).fit((data * X).astype(dtype), y)
+
+
+def test_score_of_large_inputs_is_that_of_the_same_inputs_scaled_down(small):
+    X, y, _, _ = small
+    model = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y)
+    assert model.score(X[:10] * 1e154) == pytest.approx(model.score(X[:10]))
+    far = np.full((3, 5), 1e308) * np.array([[1.0], [-1.0], [0.5]])
+    for labels in (None, [0, 1, 2]):
+        assert 0.0 <= model.score(far, labels) <= 1.0
+
+
+def test_pair_distance_of_finite_pairs_near_the_largest_float_is_finite(small):
+    X, y, pairs, labels = small
+    model = ContrastivePairClassifier(n_components=2, random_state=0).fit(X[pairs], labels)
+    far = np.stack([np.full((1, 5), 1e200), np.full((1, 5), -1e200)], axis=1)
+    near = far / 1e200
+    assert model.pair_distance(far)[0] == pytest.approx(1e200 * model.pair_distance(near)[0])
+
+
+# ---- parameters --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"margin": 1e-300}, "margin"),
+    ({"margin": np.nan}, "margin must be a finite"),
+    ({"margin": np.inf}, "margin"),
+    ({"pos_margin": np.nan}, "pos_margin must be a finite"),
+    ({"alpha": np.nan}, "alpha must be a finite"),
+    ({"alpha": np.inf}, "alpha must be a finite"),
+    ({"tol": np.nan}, "tol must be a finite"),
+    ({"n_positives": 65}, "n_positives"),
+    ({"n_negatives": 65}, "n_negatives"),
+])
+def test_out_of_range_parameters_are_named(small, params, message):
+    X, y, _, _ = small
+    with pytest.raises(ValueError, match=message):
+        ContrastiveEmbedding(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"n_components": True}, "n_components must be an integer, not a bool"),
+    ({"max_iter": True}, "max_iter must be an integer, not a bool"),
+    ({"warm_start": "yes"}, "warm_start must be True or False"),
+])
+def test_parameters_of_the_wrong_type_are_named(small, params, message):
+    X, y, _, _ = small
+    with pytest.raises(TypeError, match=message):
+        ContrastiveEmbedding(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("init,error", [
+    (np.array([["a"] * 5] * 2), ValueError),
+    (np.eye(2, 5) * (1 + 1j), ValueError),
+    (sp.csr_matrix(np.eye(2, 5)), TypeError),
+])
+def test_bad_init_arrays_are_named(small, init, error):
+    X, y, _, _ = small
+    with pytest.raises(error, match="init|Complex|convert"):
+        ContrastiveEmbedding(n_components=2, init=init).fit(X, y)
+
+
+def test_a_huge_alpha_stops_with_a_named_error_and_no_numpy_warning(small):
+    X, y, _, _ = small
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="non-finite.*alpha"):
+            ContrastiveEmbedding(alpha=1e300).fit(X, y)
+
+
+def test_constant_data_leaks_no_numpy_warning():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for X in (np.ones((30, 4)), sp.csr_matrix((30, 4))):
+            ContrastiveEmbedding(random_state=0).fit(X, np.arange(30) % 2)
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+
+
+# ---- labels and weights --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("labels", [["a", 1, 2.0], ["a", "b", None]])
+def test_labels_of_mixed_types_are_named(small, labels):
+    X, _, _, _ = small
+    y = np.array(labels * 20, dtype=object)
+    with pytest.raises(ValueError, match="mixes labels of types"):
+        ContrastiveEmbedding().fit(X, y)
+
+
+def test_score_rejects_negative_or_all_zero_weights_and_2d_labels(small):
+    X, y, _, _ = small
+    model = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="Negative values"):
+        model.score(X[:3], y[:3], sample_weight=[1, -0.9, 0])
+    with pytest.raises(ValueError, match="non-zero|sums to 0"):
+        model.score(X[:3], y[:3], sample_weight=[0, 0, 0])
+    with pytest.raises(ValueError, match="1d array"):
+        model.score(X, np.c_[y, y])
+
+
+# ---- the pair classifier ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pair_model(small):
+    X, _, pairs, labels = small
+    return ContrastivePairClassifier(n_components=2, preprocessor=X, random_state=0).fit(
+        pairs, labels)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"strategy": "max_tpr", "min_rate": np.nan}, "min_rate must be a finite"),
+    ({"strategy": "f_beta", "beta": np.nan}, "beta must be a finite"),
+    ({"strategy": "f_beta", "beta": np.inf}, "beta"),
+    ({"strategy": "f_beta", "beta": 1e200}, "beta"),
+])
+def test_calibration_parameters_are_checked(small, pair_model, kwargs, message):
+    _, _, pairs, labels = small
+    with pytest.raises(ValueError, match=message):
+        pair_model.calibrate_threshold(pairs, labels, **kwargs)
+
+
+def test_calibration_weights_are_scale_free_and_need_both_kinds(small, pair_model):
+    _, _, pairs, labels = small
+    model = pair_model
+    plain = model.calibrate_threshold(pairs, labels).threshold_
+    huge = model.calibrate_threshold(pairs, labels, sample_weight=np.full(200, 1e308))
+    assert huge.threshold_ == pytest.approx(plain)
+    with pytest.raises(ValueError, match="positive weight; these pairs are all dissimilar"):
+        model.calibrate_threshold(pairs, labels, sample_weight=(labels == 0) * 1.0)
+    with pytest.raises(ValueError, match="threshold must be a finite"):
+        model.set_threshold(np.nan)
+
+
+def test_numbers_in_an_object_array_are_pair_labels(small):
+    X, _, pairs, labels = small
+    model = ContrastivePairClassifier(preprocessor=X, random_state=0)
+    predicted = model.fit(pairs, labels.astype(object)).predict(pairs)
+    assert model.classes_.tolist() == [0, 1]
+    assert set(predicted.tolist()) <= {0, 1}
+    assert np.mean(predicted == labels) > 0.5
+
+
+def test_bad_pair_inputs_are_named(small):
+    X, _, pairs, labels = small
+    with pytest.raises(ValueError, match="0 features"):
+        ContrastivePairClassifier().fit(np.zeros((4, 2, 0)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="4 features, but preprocessor has 5"):
+        ContrastivePairClassifier(preprocessor=X).fit(X[pairs][..., :4], labels)
+    with pytest.raises(TypeError, match="preprocessor must be an array"):
+        ContrastivePairClassifier(preprocessor=lambda rows: X[rows]).fit(pairs, labels)
+    with pytest.raises(ValueError, match="preprocessor: .*NaN"):
+        ContrastivePairClassifier(preprocessor=np.where(X > 2, np.nan, X)).fit(pairs, labels)
