@@ -87,3 +87,27 @@ def test_quickstart_demo_runs_without_matplotlib(tmp_path):
     rows = dict(re.findall(r"^(raw features|ContrastiveEmbedding)\s+([\d.]+)",
                            completed.stdout, flags=re.MULTILINE))
     assert float(rows["ContrastiveEmbedding"]) > float(rows["raw features"])
+
+
+NUMBER = re.compile(r"-?\d+\.\d+|-?\d+")
+
+
+def readme_blocks():
+    """Each ```python block of the README that the README says ``prints``, with that output."""
+    readme = (ROOT / "README.md").read_text()
+    return re.findall(r"```python\n(.*?)```\s*\nprints\s*\n\s*```\n(.*?)```", readme, flags=re.S)
+
+
+def test_readme_code_prints_what_the_readme_says(capsys):
+    """Run the README's blocks in order, in one namespace, as a reader pastes them."""
+    blocks = readme_blocks()
+    assert len(blocks) >= 2
+    namespace = {}
+    for code, expected in blocks:
+        exec(compile(code, "README.md", "exec"), namespace)
+        printed = capsys.readouterr().out
+        # the same words, and every figure within half a point of the README's
+        assert NUMBER.sub("#", printed).split() == NUMBER.sub("#", expected).split(), printed
+        got = [float(value) for value in NUMBER.findall(printed)]
+        stated = [float(value) for value in NUMBER.findall(expected)]
+        assert got == pytest.approx(stated, abs=0.005), printed
