@@ -81,7 +81,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         README for the measurements).
 
     margin : float, default=1.0
-        Dissimilar pairs closer than ``margin`` are pushed apart. For the
+        Dissimilar pairs closer than ``margin`` are pushed apart; between
+        1e-150 and 1e150, so that its square is a normal float. For the
         linear map with the default ``pos_margin=0`` the margin only sets the
         scale of the solution: the optimum for ``c * margin`` is exactly ``c`` times the
         optimum for ``margin`` (the loss and the penalty are both quadratic

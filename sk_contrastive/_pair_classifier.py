@@ -57,8 +57,8 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
     activation : {"relu", "tanh", "softplus", "logistic"}, default="relu"
         Activation of an MLP's hidden layers.
     margin : float, default=1.0
-        Dissimilar pairs closer than ``margin`` are pushed apart. For the
-        linear map with ``pos_margin=0`` it only sets the scale (the fitted
+        Dissimilar pairs closer than ``margin`` are pushed apart (between
+        1e-150 and 1e150). For the linear map with ``pos_margin=0`` it only sets the scale (the fitted
         threshold scales with it, so predictions do not change).
     pos_margin : float, default=0.0
         Similar pairs closer than ``pos_margin`` stop pulling; ``0`` is the
