@@ -144,8 +144,8 @@ def main():
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--worker-memory", type=float, default=0.5,
-                        help="each worker's memory limit in GB (default 0.5)")
+    parser.add_argument("--worker-memory", type=float, default=0.75,
+                        help="each worker's memory limit in GB (default 0.75)")
     parser.add_argument("--output", default="benchmarks/results")
     args = parser.parse_args()
     results = {}
@@ -159,9 +159,12 @@ def main():
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       memory_limit=memory, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        n_samples = 1_000_000 if args.quick else 6_000_000
+        n_samples = 1_000_000 if args.quick else 12_000_000
+        # chunks of 100,000 rows (24 MB): a worker holds about 300 MB before
+        # any data (Python, numpy, scipy, scikit-learn, distributed), and with
+        # 250,000-row chunks under a 512 MB limit the nanny restarted workers
         results["larger_than_a_worker"] = larger_than_a_worker(
-            client, n_samples, 250_000, memory)
+            client, n_samples, 100_000, memory)
         print(json.dumps(results["larger_than_a_worker"]), flush=True)
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
