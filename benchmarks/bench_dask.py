@@ -15,6 +15,10 @@ On a LocalCluster of 2 worker processes (one thread each):
 3. **Searches**: a GridSearchCV over ``n_components`` of a pipeline ending in
    kNN, under ``joblib.parallel_config(backend="dask", scatter=[X, y])``,
    against the same search run locally: both tables of scores.
+4. **Pairs within chunks**: held-out kNN accuracy of a fit in memory against
+   fits on the same rows in 2, 8 and 32 chunks, in random order and sorted by
+   their first principal component (a spatial partition): what mining within
+   chunks costs, and what a partition would gain.
 
 Usage: python benchmarks/bench_dask.py [--quick] [--output DIR]
        (--quick: 200,000 samples and a smaller array)
@@ -139,6 +143,45 @@ def searches(client):
             "local_seconds": local_seconds, "cluster_seconds": time.perf_counter() - start}
 
 
+def pairs_within_chunks(n_samples):
+    """Held-out kNN accuracy and fit time: in memory, and in chunks of random
+    or spatially sorted rows."""
+    import dask.array as da
+    from sklearn.datasets import make_classification
+    from sklearn.decomposition import PCA
+
+    from sk_contrastive import ContrastiveEmbedding
+
+    X, y = make_classification(n_samples=n_samples + 20_000, n_features=64, n_informative=16,
+                               n_classes=10, n_clusters_per_class=2, random_state=0)
+    X = X.astype(np.float32)
+    X, y, X_test, y_test = X[:n_samples], y[:n_samples], X[n_samples:], y[n_samples:]
+    reference = np.random.default_rng(0).permutation(n_samples)[:100_000]
+
+    def fit_and_score(X_fit, y_fit):
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = ContrastiveEmbedding(16, random_state=0).fit(X_fit, y_fit)
+        seconds = time.perf_counter() - start
+        knn = KNeighborsClassifier().fit(model.transform(X[reference]), y[reference])
+        embedded = model.transform(X_test)
+        embedded = embedded.compute() if hasattr(embedded, "compute") else embedded
+        return {"knn_accuracy": knn.score(embedded, y_test), "fit_seconds": seconds}
+
+    found = {"in memory": fit_and_score(X, y)}
+    by_first_component = np.argsort(PCA(1, random_state=0).fit_transform(X).ravel(),
+                                    kind="stable")
+    for n_chunks in (2, 8, 32):
+        rows = n_samples // n_chunks
+        for order_name, order in (("random rows", np.arange(n_samples)),
+                                  ("sorted by PC 1", by_first_component)):
+            found[f"{n_chunks} chunks, {order_name}"] = fit_and_score(
+                da.from_array(X[order], chunks=(rows, X.shape[1])),
+                da.from_array(y[order], chunks=rows))
+    return found
+
+
 def main():
     from distributed import Client, LocalCluster
 
@@ -155,6 +198,9 @@ def main():
         print(json.dumps(results["overhead"]), flush=True)
         results["searches"] = searches(client)
         print(json.dumps(results["searches"]), flush=True)
+        results["pairs_within_chunks"] = pairs_within_chunks(
+            40_000 if args.quick else 400_000)
+        print(json.dumps(results["pairs_within_chunks"]), flush=True)
     memory = int(args.worker_memory * 2**30)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       memory_limit=memory, dashboard_address=None) as cluster, \
