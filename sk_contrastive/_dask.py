@@ -122,7 +122,7 @@ class DaskData:
         self.n_samples = int(self._sizes.sum())
         self.dtype = np.dtype(X.dtype)
         self.source = source
-        self.margin = margin
+        self.margin = float(margin)
         self._random_state = random_state
         self._pair_weights = None
 

@@ -82,7 +82,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     margin : float, default=1.0
         Dissimilar pairs closer than ``margin`` are pushed apart; between
-        1e-150 and 1e150, so that its square is a normal float. For the
+        1e-150 and 1e150 (so that its square is a normal float) for the
+        linear map, between 0.1 and 1000 for an MLP. For the
         linear map with the default ``pos_margin=0`` the margin only sets the
         scale of the solution: the optimum for ``c * margin`` is exactly ``c`` times the
         optimum for ``margin`` (the loss and the penalty are both quadratic
@@ -399,6 +400,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
+            # in units of the largest weight (the loss is normalised by the
+            # total pair weight), so that products and sums cannot overflow
+            sample_weight = sample_weight / np.max(sample_weight, initial=0.0)
             kept = sample_weight > 0
             if kept.sum() < 2:
                 raise ValueError(
@@ -655,7 +659,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             or there are too few samples to compare (2 with labels after an
             unlabelled fit, 3 without labels).
         """
-        Z = self.transform(X)
+        Z = np.asarray(self.transform(X))  # an ndarray, whatever set_output says
         if y is None:
             X = validate_data(
                 self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse="csr"

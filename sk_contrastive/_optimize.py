@@ -67,6 +67,7 @@ def minimize_lbfgs(
     ValueError
         If ``fun`` returns a non-finite value or gradient.
     """
+    scale = float(scale)
     latest = {}
     accepted = {}
     n_iter = 0

@@ -1,6 +1,5 @@
 """ContrastivePairClassifier: metric learning from pairs labelled similar or dissimilar."""
 
-import numbers
 
 import numpy as np
 import scipy.sparse as sp
@@ -58,7 +57,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         Activation of an MLP's hidden layers.
     margin : float, default=1.0
         Dissimilar pairs closer than ``margin`` are pushed apart (between
-        1e-150 and 1e150). For the linear map with ``pos_margin=0`` it only sets the scale (the fitted
+        1e-150 and 1e150 for the linear map, 0.1 and 1000 for an MLP). For the linear map with ``pos_margin=0`` it only sets the scale (the fitted
         threshold scales with it, so predictions do not change).
     pos_margin : float, default=0.0
         Similar pairs closer than ``pos_margin`` stop pulling; ``0`` is the
@@ -206,10 +205,14 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             memory.
         """
         y = column_or_1d(y, warn=True)
+        check_consistent_length(np.asarray(pairs), y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, y, dtype=np.float64, ensure_non_negative=True
             )
+            # in units of the largest weight (the loss is normalised by the
+            # total weight), so that sums cannot overflow
+            sample_weight = sample_weight / np.max(sample_weight, initial=0.0)
             kept = sample_weight > 0
             pairs, y, sample_weight = np.asarray(pairs)[kept], y[kept], sample_weight[kept]
             if np.all(sample_weight == sample_weight[:1]):
@@ -516,18 +519,18 @@ class _FixedPairSource:
 
 def _check_pair_labels(y):
     """The two labels of ``y`` if they follow a known convention."""
+    if y.dtype.kind == "O":
+        # scikit-learn's metrics cannot score object labels either
+        raise ValueError(
+            f"Pair labels must be numbers, not an array of dtype object: convert them "
+            f"(for example y.astype(int)). Pair labels are {_CONVENTIONS}."
+        )
+    values = np.unique(y)
     try:
-        values = np.unique(y)
         numeric = values.astype(np.float64)
     except (TypeError, ValueError):
-        values, numeric = np.asarray(list(dict.fromkeys(y.tolist())), dtype=object), None
-    # numbers (not bools or strings) held in an object array count as numbers
-    numbers_only = values.dtype.kind in "biuf" or all(
-        isinstance(value, numbers.Real) and not isinstance(value, bool) for value in values
-    )
-    if values.dtype.kind == "O" and numbers_only and numeric is not None:
-        values = numeric.astype(np.int64) if np.all(numeric == np.round(numeric)) else numeric
-    if numeric is None or np.any(np.isnan(numeric)) or not numbers_only:
+        numeric = None
+    if numeric is None or np.any(np.isnan(numeric)) or values.dtype.kind not in "biuf":
         raise ValueError(
             f"Pair labels must be {_CONVENTIONS}; got labels {values.tolist()}."
         )

@@ -38,7 +38,14 @@ def distance_factor(*arrays):
 def _largest_magnitude(array):
     if sp.issparse(array):
         return float(abs(array).max()) if array.nnz else 0.0
-    return float(np.max(np.abs(array), initial=0.0))
+    return float(np.max(np.abs(np.asarray(array)), initial=0.0))
+
+
+def _is_text(labels):
+    labels = np.asarray(labels)
+    return labels.dtype.kind in "US" or (
+        labels.dtype.kind == "O" and all(isinstance(label, str) for label in labels.tolist())
+    )
 
 
 def neighbor_label_agreement(
@@ -94,6 +101,14 @@ def neighbor_label_agreement(
     0.0
     """
     y = np.asarray(y)
+    if reference_labels is not None and _is_text(y) != _is_text(reference_labels):
+        kinds = ("strings", "numbers")
+        raise ValueError(
+            f"The labels given to score are {kinds[not _is_text(y)]}, but those seen in "
+            f"fit are {kinds[not _is_text(reference_labels)]}: they cannot be compared."
+        )
+    if sample_weight is not None:  # in units of the largest, so that sums cannot overflow
+        sample_weight = sample_weight / np.max(sample_weight)
     Z, reference = scaled_for_distances(Z, reference)
     n_samples = Z.shape[0]
     n_reference = 0 if reference is None else reference.shape[0]

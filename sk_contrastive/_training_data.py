@@ -48,8 +48,8 @@ class InMemoryData:
         self.scaling = scaling
         self.source = source
         self.sample_weight = sample_weight
-        self.margin = margin
-        self.pos_margin = pos_margin
+        self.margin = float(margin)
+        self.pos_margin = float(pos_margin)
         self._first_space = space
         self._blocks = blocks
         self.loss = None

@@ -33,11 +33,18 @@ def check_real(value, name, *, min_val=None, max_val=None, include_boundaries="b
     """
     if isinstance(value, bool):
         raise TypeError(f"{name} must be a number, not a bool; got {value!r}.")
-    check_scalar(value, name, numbers.Real, min_val=min_val, max_val=max_val,
-                 include_boundaries=include_boundaries)
-    if not np.isfinite(value):
+    check_scalar(value, name, numbers.Real)
+    try:
+        # a Python float: numpy's float32 or float16 would bring their range
+        # and precision into the fit, and fractions or huge ints numpy's errors
+        number = float(value)
+    except OverflowError:
+        number = float("inf")
+    if not np.isfinite(number):
         raise ValueError(f"{name} must be a finite number; got {value!r}.")
-    return value
+    check_scalar(number, name, numbers.Real, min_val=min_val, max_val=max_val,
+                 include_boundaries=include_boundaries)
+    return number
 
 
 def check_integer(value, name, *, min_val=None, max_val=None):

@@ -70,7 +70,7 @@ def test_score_of_large_inputs_is_that_of_the_same_inputs_scaled_down(small):
 
 
 def test_pair_distance_of_finite_pairs_near_the_largest_float_is_finite(small):
-    X, y, pairs, labels = small
+    X, _, pairs, labels = small
     model = ContrastivePairClassifier(n_components=2, random_state=0).fit(X[pairs], labels)
     far = np.stack([np.full((1, 5), 1e200), np.full((1, 5), -1e200)], axis=1)
     near = far / 1e200
@@ -191,13 +191,10 @@ def test_calibration_weights_are_scale_free_and_need_both_kinds(small, pair_mode
         model.set_threshold(np.nan)
 
 
-def test_numbers_in_an_object_array_are_pair_labels(small):
+def test_object_pair_labels_are_refused_with_a_clear_message(small):
     X, _, pairs, labels = small
-    model = ContrastivePairClassifier(preprocessor=X, random_state=0)
-    predicted = model.fit(pairs, labels.astype(object)).predict(pairs)
-    assert model.classes_.tolist() == [0, 1]
-    assert set(predicted.tolist()) <= {0, 1}
-    assert np.mean(predicted == labels) > 0.5
+    with pytest.raises(ValueError, match="not an array of dtype object.*astype"):
+        ContrastivePairClassifier(preprocessor=X).fit(pairs, labels.astype(object))
 
 
 def test_bad_pair_inputs_are_named(small):
@@ -210,3 +207,46 @@ def test_bad_pair_inputs_are_named(small):
         ContrastivePairClassifier(preprocessor=lambda rows: X[rows]).fit(pairs, labels)
     with pytest.raises(ValueError, match="preprocessor: .*NaN"):
         ContrastivePairClassifier(preprocessor=np.where(X > 2, np.nan, X)).fit(pairs, labels)
+
+
+def test_float32_and_odd_real_parameters_work_as_python_floats(small):
+    X, y, _, _ = small
+    plain = ContrastiveEmbedding(n_components=2, margin=1e20, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        single = ContrastiveEmbedding(n_components=2, margin=np.float32(1e20),
+                                      random_state=0).fit(X, y)
+    assert np.isfinite(single.loss_) and single.n_iter_ == plain.n_iter_
+    with pytest.raises(ValueError, match="margin must be a finite"):
+        ContrastiveEmbedding(pos_margin=10**400).fit(X, y)
+    from fractions import Fraction
+    assert ContrastiveEmbedding(n_components=2, margin=Fraction(1, 2)).fit(X, y).n_iter_ > 0
+
+
+def test_an_mlp_margin_outside_its_range_is_named(small):
+    X, y, _, _ = small
+    for margin in (0.01, 1e4):
+        with pytest.raises(ValueError, match="outside .* for an MLP"):
+            ContrastiveEmbedding(hidden_layer_sizes=(8,), margin=margin).fit(X, y)
+
+
+def test_score_with_pandas_output_and_mismatched_label_types(small):
+    X, y, _, _ = small
+    model = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y)
+    expected = model.score(X, y), model.score(X)
+    model.set_output(transform="pandas")
+    assert (model.score(X, y), model.score(X)) == expected
+    with pytest.raises(ValueError, match="are strings, but those seen in fit are numbers"):
+        model.score(X, y.astype(str))
+
+
+def test_huge_weights_are_taken_relative_to_the_largest(small):
+    X, y, pairs, labels = small
+    weights = np.r_[np.full(30, 2.0), np.ones(30)]
+    reference = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y, weights)
+    huge = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y, weights * 1e154)
+    np.testing.assert_allclose(huge.components_, reference.components_, rtol=1e-8)
+    assert huge.score(X, y, sample_weight=np.full(60, 1e307)) == pytest.approx(huge.score(X, y))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        ContrastivePairClassifier(preprocessor=X).fit(pairs[:199], labels,
+                                                      sample_weight=np.ones(200))
