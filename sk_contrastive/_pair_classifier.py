@@ -57,7 +57,8 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         Activation of an MLP's hidden layers.
     margin : float, default=1.0
         Dissimilar pairs closer than ``margin`` are pushed apart (between
-        1e-150 and 1e150 for the linear map, 0.1 and 1000 for an MLP). For the linear map with ``pos_margin=0`` it only sets the scale (the fitted
+        1e-150 and 1e150 for the linear map, 0.1 and 1000 for an MLP). For
+        the linear map with ``pos_margin=0`` it only sets the scale (the fitted
         threshold scales with it, so predictions do not change).
     pos_margin : float, default=0.0
         Similar pairs closer than ``pos_margin`` stop pulling; ``0`` is the

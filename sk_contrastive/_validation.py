@@ -21,7 +21,7 @@ def check_option(value, name, options):
 
 
 def check_real(value, name, *, min_val=None, max_val=None, include_boundaries="both"):
-    """A finite real number within the bounds; return it.
+    """A finite real number within the bounds; return it as a Python float.
 
     Examples
     --------
