@@ -29,9 +29,9 @@ import json
 import resource
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
+from _results import write_json
 from bench_evaluation import median_time
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -212,10 +212,7 @@ def main():
         results["larger_than_a_worker"] = larger_than_a_worker(
             client, n_samples, 100_000, memory)
         print(json.dumps(results["larger_than_a_worker"]), flush=True)
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    suffix = "quick" if args.quick else "full"
-    (output / f"dask_{suffix}.json").write_text(json.dumps(results, indent=1))
+    write_json(args.output, "dask", args.quick, results)
 
 
 if __name__ == "__main__":

@@ -27,13 +27,12 @@ Usage: python benchmarks/bench_pairs.py [--quick] [--output DIR]
 """
 
 import argparse
-import json
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from _baselines import metric_learn_pair_learners
+from _results import result_path, write_json
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -260,14 +259,10 @@ def main():
     verification = verification_rows(args.quick)
     unlabelled = unlabelled_rows()
     partial = partly_labelled_rows(args.quick)
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    suffix = "quick" if args.quick else "full"
-    (output / f"pairs_{suffix}.json").write_text(json.dumps(
-        {"verification": verification, "unlabelled": unlabelled, "partly_labelled": partial},
-        indent=1))
+    write_json(args.output, "pairs", args.quick, {
+        "verification": verification, "unlabelled": unlabelled, "partly_labelled": partial})
     table = markdown(verification, unlabelled, partial)
-    (output / f"pairs_{suffix}.md").write_text(table + "\n")
+    result_path(args.output, "pairs", args.quick, "md").write_text(table + "\n")
     print("\n" + table)
 
 

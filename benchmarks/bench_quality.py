@@ -18,13 +18,12 @@ Usage: python benchmarks/bench_quality.py [--quick] [--splits N] [--output DIR]
 """
 
 import argparse
-import json
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from _baselines import metric_learn_estimators, torch_estimators, umap_estimators
+from _results import result_path, write_json
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import (
     load_breast_cancer,
@@ -258,14 +257,11 @@ def main():
     args = parser.parse_args()
     splits = args.splits or (3 if args.quick else 10)
     rows = run(args.quick, splits)
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    suffix = "quick" if args.quick else "full"
-    (output / f"quality_{suffix}.json").write_text(json.dumps(rows, indent=1))
+    write_json(args.output, "quality", args.quick, rows)
     table = (f"kNN(5) test accuracy, mean ± standard deviation over {splits} splits "
              f"(median fit time)\n\n{markdown_table(rows)}\n\n{comparison_table(rows)}\n\n"
              f"What the search chose:\n\n{search_choices(rows)}\n")
-    (output / f"quality_{suffix}.md").write_text(table)
+    result_path(args.output, "quality", args.quick, "md").write_text(table)
     print("\n" + table)
 
 

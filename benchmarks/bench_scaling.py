@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _results import result_path, write_json
 from bench_evaluation import measure as measure_evaluation
 
 SIZES = [1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000,
@@ -144,13 +145,9 @@ def main():
     for floor in floors:
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
                           for k, v in floor.items()}), flush=True)
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    suffix = "quick" if args.quick else "full"
-    (output / f"scaling_{suffix}.json").write_text(
-        json.dumps({"fits": rows, "evaluation_floor": floors}, indent=1))
+    write_json(args.output, "scaling", args.quick, {"fits": rows, "evaluation_floor": floors})
     try:
-        plot(rows, output / f"scaling_{suffix}.png")
+        plot(rows, result_path(args.output, "scaling", args.quick, "png"))
     except ImportError:
         print("install matplotlib for the plot")
 

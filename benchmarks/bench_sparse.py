@@ -23,10 +23,10 @@ import subprocess
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from _results import write_json
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -138,10 +138,7 @@ def main():
                "same_space": same_space_difference(),
                "defaults": defaults_both_ways()}
     print(json.dumps(results, indent=1))
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    suffix = "quick" if args.quick else "full"
-    (output / f"sparse_{suffix}.json").write_text(json.dumps(results, indent=1))
+    write_json(args.output, "sparse", args.quick, results)
 
 
 if __name__ == "__main__":
