@@ -19,6 +19,7 @@ module prepares its inputs once per set of pairs and keeps its buffers.
 import numpy as np
 
 from . import _pair_kernel
+from ._scaling import distance_factor
 
 # 64-byte aligned rows: numpy's large arrays start 16 bytes into a cache
 # line, so a 64-byte row (16 float32) would straddle two lines (146 -> 127 ms
@@ -210,9 +211,18 @@ def pair_distances(Z, first, second):
     first = np.ascontiguousarray(first, dtype=index)
     second = np.ascontiguousarray(second, dtype=index)
     out = np.zeros(first.shape[0], dtype=Z.dtype)
-    if first.shape[0] and Z.shape[1]:
-        _pair_kernel.distances(Z, first, second, out, _pair_kernel.PREFETCH_PAIRS)
-    return out
+    if not (first.shape[0] and Z.shape[1]):
+        return out
+    # embeddings near the largest (or smallest) float: squares would overflow
+    # (or vanish), so compute in units of a power of two near the largest entry
+    factor = distance_factor(Z)
+    safe = 2.0 ** (np.finfo(Z.dtype).maxexp // 4)
+    if 1 / safe <= factor <= safe:
+        factor = 1.0
+    else:
+        Z = Z * Z.dtype.type(factor)
+    _pair_kernel.distances(Z, first, second, out, _pair_kernel.PREFETCH_PAIRS)
+    return out if factor == 1.0 else out / factor
 
 
 def aligned_empty(shape, dtype, alignment=_ALIGNMENT):

@@ -15,7 +15,6 @@ from sklearn.utils.validation import (
 from ._base import BaseContrastive
 from ._loss import pair_distances
 from ._pairs import Pairs
-from ._scoring import distance_factor
 from ._threshold import calibrate_distance_threshold
 from ._validation import check_real
 
@@ -280,10 +279,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         check_is_fitted(self)
         X, first, second = self._samples_and_pairs(pairs, reset=False)
         Z = self._projection.forward(self._projection.params_from(self), X)[0]
-        # in units that keep squared distances finite, for embeddings near the
-        # largest float
-        factor = distance_factor(Z)
-        return pair_distances(Z * Z.dtype.type(factor), first, second) / factor
+        return pair_distances(Z, first, second)
 
     def decision_function(self, pairs):
         """Minus the embedded distance of each pair: higher means more similar.

@@ -189,3 +189,18 @@ def _weighted_mean_variance(X, column_factor, sample_weight):
     weight, total = weighted_moments(X, column_factor, sample_weight)
     mean = total / weight
     return mean, weighted_moments(X, column_factor, sample_weight, mean)[1] / weight
+
+
+def distance_factor(*arrays):
+    """The power of two that brings the largest entry of the arrays (``None``
+    skipped) to at most 1; 1 for arrays of zeros."""
+    largest = max((_largest_entry(array) for array in arrays if array is not None),
+                  default=0.0)
+    if not 0 < largest < np.inf:
+        return 1.0
+    return float(np.ldexp(1.0, -int(np.frexp(largest)[1])))
+
+
+def _largest_entry(array):
+    array = array if sp.issparse(array) else np.asarray(array)
+    return float(np.max(largest_magnitude(array), initial=0.0))

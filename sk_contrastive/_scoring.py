@@ -1,9 +1,10 @@
 """Scores of an embedding: how well neighbours in it agree on labels."""
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.metrics import pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
+
+from ._scaling import distance_factor
 
 
 def scaled_for_distances(*arrays):
@@ -23,22 +24,6 @@ def scaled_for_distances(*arrays):
     if factor == 1.0:
         return arrays
     return tuple(None if array is None else array * factor for array in arrays)
-
-
-def distance_factor(*arrays):
-    """The power of two that brings the largest entry of the arrays (``None``
-    skipped) to at most 1; 1 for arrays of zeros."""
-    largest = max((_largest_magnitude(array) for array in arrays if array is not None),
-                  default=0.0)
-    if not 0 < largest < np.inf:
-        return 1.0
-    return float(np.ldexp(1.0, -int(np.frexp(largest)[1])))
-
-
-def _largest_magnitude(array):
-    if sp.issparse(array):
-        return float(abs(array).max()) if array.nnz else 0.0
-    return float(np.max(np.abs(np.asarray(array)), initial=0.0))
 
 
 def _is_text(labels):
