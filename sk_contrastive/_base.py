@@ -40,7 +40,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._linear import INIT_OPTIONS, LinearProjection
-from ._loss import ContrastiveLoss
+from ._loss import ContrastiveLoss, auto_pos_margin
 from ._memory import check_fit_memory, fit_memory_parts
 from ._mlp import ACTIVATIONS, MLP_INIT_OPTIONS, MLPProjection
 from ._optimize import minimize_lbfgs
@@ -104,14 +104,19 @@ class BaseContrastive(BaseEstimator):
                 "weight penalty and tolerance are set for margins near 1 (at 0.01 kNN "
                 "accuracy fell by 19 points on wine). Rescale the margin into that range."
             )
-        check_real(self.pos_margin, "pos_margin", min_val=0)
-        if self.pos_margin >= self.margin:
+        if _is_auto(self.pos_margin):
+            pass
+        elif isinstance(self.pos_margin, str):
+            raise ValueError(
+                f"pos_margin must be a float in [0, margin) or 'auto'; got {self.pos_margin!r}."
+            )
+        elif check_real(self.pos_margin, "pos_margin", min_val=0) >= self.margin:
             raise ValueError(
                 f"pos_margin={self.pos_margin} must be smaller than margin={self.margin}: "
                 "similar pairs would be allowed farther apart than dissimilar pairs "
                 "are pushed, and the two terms of the loss would fight."
             )
-        if not (isinstance(self.alpha, str) and self.alpha == "auto"):
+        if not _is_auto(self.alpha):
             check_real(self.alpha, "alpha", min_val=0)
         check_integer(self.max_iter, "max_iter", min_val=1)
         check_real(self.tol, "tol", min_val=0)
@@ -168,9 +173,12 @@ class BaseContrastive(BaseEstimator):
 
     def _warn_about_ineffective_margin(self):
         """The margin of a plain linear map only rescales it: say so where it is set."""
-        if not self.hidden_layer_sizes and self.pos_margin == 0 and self.margin != 1.0:
+        if not self.hidden_layer_sizes and self.margin != 1.0 and (
+            _is_auto(self.pos_margin) or self.pos_margin == 0
+        ):
             warn(
-                f"{type(self).__name__}: with the linear map and pos_margin=0, margin="
+                f"{type(self).__name__}: with the linear map and pos_margin="
+                f"{self.pos_margin!r}, margin="
                 f"{self.margin} only rescales the embedding (the loss and the penalty "
                 "are both quadratic in the map), so neighbours, kNN accuracy and "
                 "score are the same for every margin. Set pos_margin > 0 (for "
@@ -197,18 +205,18 @@ class BaseContrastive(BaseEstimator):
     def _fit_engine_single_threaded(self, X, source, n_components, sample_weight):
         random_state = check_random_state(self.random_state)
         n_features = X.shape[1]
+        # "auto" is decided each round, once the round's pairs exist
+        pos_margin = 0.0 if _is_auto(self.pos_margin) else self.pos_margin
         if _is_dask_collection(X):
             from ._dask import DaskData
 
-            data = DaskData(X, source, sample_weight, self.margin, self.pos_margin,
-                            random_state)
+            data = DaskData(X, source, sample_weight, self.margin, pos_margin, random_state)
         else:
             self._check_memory(X, source, n_components)
             scaling = InputScaling.from_data(X, sample_weight)
             scaling.check_representable(self.margin, X.dtype)
             data = InMemoryData(
-                X, source, scaling, sample_weight, self.margin, self.pos_margin,
-                random_state,
+                X, source, scaling, sample_weight, self.margin, pos_margin, random_state,
             )
         self._fit_data(data, n_features, n_components, random_state)
 
@@ -270,6 +278,7 @@ class BaseContrastive(BaseEstimator):
         self.n_iter_ = n_iter
         self.loss_ = last.loss
         self.n_pairs_ = n_pairs
+        self.pos_margin_ = data.pos_margin
 
     def _fit_rounds(self, data, projection, params, alpha, warm, random_state, log):
         """Build pairs and optimise, ``data.source.n_rounds`` times.
@@ -299,6 +308,12 @@ class BaseContrastive(BaseEstimator):
             log.pairs_built(n_pairs, data.n_samples, mined=mines)
             if mining_round == 0 and not warm:
                 params = self._starting_point(params, projection, data, random_state)
+            if _is_auto(self.pos_margin):
+                pos_margin = auto_pos_margin(
+                    *data.impostor_free_anchors(projection, params), self.margin
+                )
+                data.set_pos_margin(pos_margin)
+                log.pos_margin_chosen(pos_margin)
             result = minimize_lbfgs(
                 lambda p: data.objective(projection, p, alpha),
                 params,
@@ -407,6 +422,10 @@ class BaseContrastive(BaseEstimator):
     @property
     def _n_features_out(self):
         return self._projection.n_components
+
+
+def _is_auto(value):
+    return isinstance(value, str) and value == "auto"
 
 
 def _is_dask_collection(X):

@@ -123,6 +123,7 @@ class DaskData:
         self.dtype = np.dtype(X.dtype)
         self.source = source
         self.margin = float(margin)
+        self.pos_margin = float(pos_margin)
         self._random_state = random_state
         self._pair_weights = None
 
@@ -186,6 +187,20 @@ class DaskData:
         counts = self._on_chunks(_pair_counts)
         self._pair_weights = np.array([weight for _, weight in counts])
         return int(sum(n_pairs for n_pairs, _ in counts))
+
+    def impostor_free_anchors(self, projection, params):
+        """The counts of every chunk, summed (each anchor's pairs are in its chunk)."""
+        counts = self._on_chunks(_impostor_free_anchors, projection, params)
+        return sum(free for free, _ in counts), sum(anchors for _, anchors in counts)
+
+    def set_pos_margin(self, pos_margin):
+        """Every chunk's loss uses ``pos_margin`` (new states, as in ``build_pairs``)."""
+        self.pos_margin = float(pos_margin)
+        self._states = [
+            (self.client.submit(_with_pos_margin, state, pos_margin, workers=home,
+                                allow_other_workers=False, pure=False), home)
+            for state, home in self._states
+        ]
 
     def objective(self, projection, params, alpha):
         """The mean loss over every chunk's pairs, plus the penalty, and its gradient."""
@@ -261,6 +276,17 @@ def _sample_rows(state, share_and_seed):
 def _next_round(state, projection, params, mining_round, warm, seed):
     state = copy.copy(state)
     state.build_pairs(projection, params, mining_round, warm, np.random.RandomState(seed))
+    return state
+
+
+def _impostor_free_anchors(state, projection, params):
+    return state.impostor_free_anchors(projection, params)
+
+
+def _with_pos_margin(state, pos_margin):
+    state = copy.copy(state)
+    state.loss = copy.copy(state.loss)
+    state.set_pos_margin(pos_margin)
     return state
 
 

@@ -91,13 +91,23 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         same for every margin; setting it then warns. Set ``pos_margin > 0``
         to make the margin select between genuinely different embeddings.
 
-    pos_margin : float, default=0.0
+    pos_margin : float or "auto", default=0.0
         Similar pairs closer than ``pos_margin`` stop pulling: their term
         becomes ``s_p * max(d_p - pos_margin, 0)**2``. ``0`` gives the source
         formula exactly. A positive value fixes the scale of the embedding,
         so that ``margin / pos_margin`` decides how far classes are pushed
         apart relative to how tightly they are gathered, and a search over
         ``margin`` compares different models. Must be smaller than ``margin``.
+        ``"auto"`` chooses it each mining round from the share of anchors
+        without an impostor (every similar partner closer than every
+        dissimilar one, in the embedding the round starts from): ``0`` up
+        to a share of one half, then ``0.6 * margin * (share - 0.5) / 0.5``;
+        the value of the last round is ``pos_margin_``. Clean
+        neighbourhoods then stop being pulled tighter, which fits the
+        training pairs less closely: over ten splits of the quality
+        benchmark it raised the linear map on digits from 0.978 to 0.984
+        and changed no other set by more than its spread; it lowered MLPs
+        on digits (see the user guide, "Which option when").
 
     pair_strategy : {"neighbors", "random"}, default="neighbors"
         How training pairs are chosen from ``y``. ``"neighbors"``: each sample
@@ -260,6 +270,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     n_pairs_ : int
         Number of training pairs in the last mining round.
+
+    pos_margin_ : float
+        The ``pos_margin`` of the last mining round: the one chosen with
+        ``pos_margin="auto"``, else ``pos_margin``.
 
     n_features_in_ : int
         Number of features seen during ``fit``.

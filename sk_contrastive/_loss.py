@@ -26,6 +26,12 @@ from ._scaling import distance_factor
 # a pass at one million samples when aligned).
 _ALIGNMENT = 64
 
+# pos_margin="auto": the share of impostor-free anchors above which similar
+# pairs stop being pulled all the way together, and the largest pos_margin
+# it gives, in units of the margin.
+AUTO_POS_MARGIN_SHARE = 0.5
+AUTO_POS_MARGIN_LARGEST = 0.6
+
 
 class ContrastiveLoss:
     """Contrastive loss and its gradient with respect to the embedding.
@@ -223,6 +229,80 @@ def pair_distances(Z, first, second):
         Z = Z * Z.dtype.type(factor)
     _pair_kernel.distances(Z, first, second, out, _pair_kernel.PREFETCH_PAIRS)
     return out if factor == 1.0 else out / factor
+
+
+def impostor_free_anchors(Z, pairs):
+    """How many anchors have no impostor among their pairs, out of how many.
+
+    An anchor counts if it has a similar pair; it is *impostor-free* if every
+    one of its similar partners is closer to it in ``Z`` than every one of
+    its dissimilar partners (an impostor, in LMNN's term, is a dissimilar
+    partner at least as close as a similar one).
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_components), float32 or float64
+        The embedding.
+    pairs : Pairs
+        Pairs sorted by anchor (as every builder returns them).
+
+    Returns
+    -------
+    n_free, n_anchors : int
+        The two counts; they add up over disjoint sets of anchors (the
+        chunks of a Dask fit).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._pairs import Pairs
+    >>> from sk_contrastive._loss import impostor_free_anchors
+    >>> Z = np.array([[0.0], [1.0], [3.0], [0.5]])
+    >>> pairs = Pairs(np.array([0, 0, 1, 1]), np.array([1, 2, 0, 3]),
+    ...               np.array([True, False, True, False]))
+    >>> impostor_free_anchors(Z, pairs)  # anchor 0: 1 < 3; anchor 1: 1 > 0.5
+    (1, 2)
+    """
+    first = np.asarray(pairs.first)
+    if first.shape[0] == 0:
+        return 0, 0
+    distance = pair_distances(Z, first, pairs.second).astype(np.float64)
+    similar = np.asarray(pairs.similar, dtype=bool)
+    starts = np.flatnonzero(np.r_[True, first[1:] != first[:-1]])
+    farthest_similar = np.maximum.reduceat(np.where(similar, distance, -np.inf), starts)
+    nearest_dissimilar = np.minimum.reduceat(np.where(similar, np.inf, distance), starts)
+    anchors = np.isfinite(farthest_similar)
+    free = anchors & (farthest_similar < nearest_dissimilar)
+    return int(np.count_nonzero(free)), int(np.count_nonzero(anchors))
+
+
+def auto_pos_margin(n_free, n_anchors, margin):
+    """The similar term's margin chosen by ``pos_margin="auto"``.
+
+    ``0`` (the source formula) until half the anchors are impostor-free,
+    then growing linearly with their share to ``0.6 * margin`` when all are::
+
+        pos_margin = 0.6 * margin * clip((share - 0.5) / 0.5, 0, 1)
+
+    Where most neighbourhoods are already clean, pulling similar pairs all
+    the way together only fits the training pairs more tightly; where many
+    anchors still have impostors the full pull is what separates the
+    classes. The two constants were chosen on the quality benchmark's ten
+    sets (see ``doc/benchmarks.md``), not on one of them.
+
+    Examples
+    --------
+    >>> from sk_contrastive._loss import auto_pos_margin
+    >>> auto_pos_margin(40, 100, margin=1.0)
+    0.0
+    >>> round(auto_pos_margin(90, 100, margin=2.0), 6)  # 0.6 * 2 * 0.8
+    0.96
+    """
+    if not n_anchors:
+        return 0.0
+    share = n_free / n_anchors
+    relaxed = (share - AUTO_POS_MARGIN_SHARE) / (1.0 - AUTO_POS_MARGIN_SHARE)
+    return AUTO_POS_MARGIN_LARGEST * margin * min(max(relaxed, 0.0), 1.0)
 
 
 def aligned_empty(shape, dtype, alignment=_ALIGNMENT):

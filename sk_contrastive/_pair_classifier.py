@@ -59,9 +59,12 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         1e-150 and 1e150 for the linear map, 0.1 and 1000 for an MLP). For
         the linear map with ``pos_margin=0`` it only sets the scale (the fitted
         threshold scales with it, so predictions do not change).
-    pos_margin : float, default=0.0
+    pos_margin : float or "auto", default=0.0
         Similar pairs closer than ``pos_margin`` stop pulling; ``0`` is the
-        source formula exactly. Smaller than ``margin``.
+        source formula exactly. Smaller than ``margin``. ``"auto"``: chosen
+        from the share of anchors (first samples of pairs) that have no
+        impostor among their pairs, as in
+        :class:`~sk_contrastive.ContrastiveEmbedding`.
     alpha : float or "auto", default="auto"
         L2 penalty on the weights; ``"auto"``: 0 for the linear map, 1e-3
         for an MLP.
@@ -111,6 +114,9 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         Final value of the objective.
     n_pairs_ : int
         Number of training pairs.
+    pos_margin_ : float
+        The ``pos_margin`` used: the one chosen with ``pos_margin="auto"``,
+        else ``pos_margin``.
     n_features_in_ : int
         Number of features of one sample.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

@@ -65,6 +65,9 @@ class FitLog:
             f"({n_pairs / max(n_samples, 1):.1f} per sample) in {seconds:.2f} s"
         )
 
+    def pos_margin_chosen(self, pos_margin):
+        self._print(f"Round {self._mining_round + 1}/{self._n_rounds}: pos_margin={pos_margin:.4g}")
+
     def iteration(self, n_iter, loss, gradient_norm):
         if not self._header_printed:
             header = f"{'Iteration':>9} {'Loss':>14} {'Gradient norm':>14} {'Time (s)':>9}"

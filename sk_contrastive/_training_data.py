@@ -10,7 +10,7 @@ maps.
 
 import numpy as np
 
-from ._loss import ContrastiveLoss, pair_distances
+from ._loss import ContrastiveLoss, impostor_free_anchors, pair_distances
 from ._objective import loss_and_gradient
 
 
@@ -86,6 +86,16 @@ class InMemoryData:
             )
         self.loss = ContrastiveLoss(pairs, self.n_samples, self.margin, self.pos_margin)
         return pairs.n_pairs
+
+    def impostor_free_anchors(self, projection, params):
+        """``(n_free, n_anchors)`` of the current pairs in the embedding of
+        ``params`` (see ``_loss.impostor_free_anchors``)."""
+        return impostor_free_anchors(projection.forward(params, self.X)[0], self.loss.pairs)
+
+    def set_pos_margin(self, pos_margin):
+        """Use ``pos_margin`` for the current pairs (until the next round's)."""
+        self.pos_margin = float(pos_margin)
+        self.loss.pos_margin = self.pos_margin
 
     def objective(self, projection, params, alpha):
         """The loss (plus ``alpha`` times the penalty) and its gradient."""

@@ -123,6 +123,35 @@ def test_given_the_same_pairs_the_distributed_fit_equals_the_in_memory_fit(clien
     np.testing.assert_allclose(on_cluster.params, in_memory.params, rtol=1e-8, atol=1e-10)
 
 
+def test_auto_pos_margin_on_the_cluster_counts_and_applies_as_in_memory(client, data):
+    X, y = data
+    X_dask = da.from_array(X.astype(np.float64), chunks=(1000, 12))
+    labels = da.from_array(y.astype(np.intp), chunks=1000)
+    make = ContrastiveEmbedding(3)._pair_source_maker(False, False)
+    distributed_data = DaskData(X_dask, ChunkedPairSource(make, labels, 1), None, 1.0, 0.0,
+                                np.random.RandomState(0))
+    projection = LinearProjection(12, 3, distributed_data.scaling)
+    params = np.random.default_rng(0).standard_normal(projection.n_params)
+    distributed_data.build_pairs(projection, params, 0, False, np.random.RandomState(1))
+    states = client.gather([state for state, _ in distributed_data._states])
+    expected = [state.impostor_free_anchors(projection, params) for state in states]
+    assert distributed_data.impostor_free_anchors(projection, params) == (
+        sum(free for free, _ in expected), sum(anchors for _, anchors in expected)
+    )
+    distributed_data.set_pos_margin(0.4)
+    value, _ = distributed_data.objective(projection, params, alpha=0.0)
+    for state in states:
+        state.set_pos_margin(0.4)
+    weights = np.array([state.pair_weight() for state in states])
+    parts = [state.objective(projection, params, 0.0)[0] for state in states]
+    assert value == pytest.approx(weights @ parts / weights.sum(), rel=1e-12)
+    # and a whole fit picks a margin from the chunks' counts
+    model = quietly(ContrastiveEmbedding(3, pos_margin="auto", max_iter=20, random_state=0).fit,
+                    X_dask, labels)
+    assert 0.0 <= model.pos_margin_ <= 0.6
+    assert np.all(np.isfinite(model.components_))
+
+
 def test_unlabelled_mlp_and_weighted_fits_on_the_cluster(client, data):
     X, y = data
     X_dask = da.from_array(X, chunks=(1500, 12))
