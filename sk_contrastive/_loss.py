@@ -234,10 +234,10 @@ def pair_distances(Z, first, second):
 def impostor_free_anchors(Z, pairs):
     """How many anchors have no impostor among their pairs, out of how many.
 
-    An anchor counts if it has a similar pair; it is *impostor-free* if every
-    one of its similar partners is closer to it in ``Z`` than every one of
-    its dissimilar partners (an impostor, in LMNN's term, is a dissimilar
-    partner at least as close as a similar one).
+    An anchor counts if it has both a similar and a dissimilar pair; it is
+    *impostor-free* if every one of its similar partners is closer to it in
+    ``Z`` than every one of its dissimilar partners (an impostor, in LMNN's
+    term, is a dissimilar partner at least as close as a similar one).
 
     Parameters
     ----------
@@ -258,9 +258,9 @@ def impostor_free_anchors(Z, pairs):
     >>> from sk_contrastive._pairs import Pairs
     >>> from sk_contrastive._loss import impostor_free_anchors
     >>> Z = np.array([[0.0], [1.0], [3.0], [0.5]])
-    >>> pairs = Pairs(np.array([0, 0, 1, 1]), np.array([1, 2, 0, 3]),
-    ...               np.array([True, False, True, False]))
-    >>> impostor_free_anchors(Z, pairs)  # anchor 0: 1 < 3; anchor 1: 1 > 0.5
+    >>> pairs = Pairs(np.array([0, 0, 1, 1, 2]), np.array([1, 2, 0, 3, 0]),
+    ...               np.array([True, False, True, False, True]))
+    >>> impostor_free_anchors(Z, pairs)  # 0: 1 < 3; 1: 1 > 0.5; 2: no dissimilar pair
     (1, 2)
     """
     first = np.asarray(pairs.first)
@@ -271,7 +271,7 @@ def impostor_free_anchors(Z, pairs):
     starts = np.flatnonzero(np.r_[True, first[1:] != first[:-1]])
     farthest_similar = np.maximum.reduceat(np.where(similar, distance, -np.inf), starts)
     nearest_dissimilar = np.minimum.reduceat(np.where(similar, np.inf, distance), starts)
-    anchors = np.isfinite(farthest_similar)
+    anchors = np.isfinite(farthest_similar) & np.isfinite(nearest_dissimilar)
     free = anchors & (farthest_similar < nearest_dissimilar)
     return int(np.count_nonzero(free)), int(np.count_nonzero(anchors))
 

@@ -64,7 +64,9 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         source formula exactly. Smaller than ``margin``. ``"auto"``: chosen
         from the share of anchors (first samples of pairs) that have no
         impostor among their pairs, as in
-        :class:`~sk_contrastive.ContrastiveEmbedding`.
+        :class:`~sk_contrastive.ContrastiveEmbedding`; only anchors with
+        both a similar and a dissimilar pair count, and where there are
+        none (one pair per sample) the source formula is used.
     alpha : float or "auto", default="auto"
         L2 penalty on the weights; ``"auto"``: 0 for the linear map, 1e-3
         for an MLP.

@@ -25,11 +25,10 @@ def brute_force_counts(Z, pairs):
         mine = pairs.first == anchor
         d = np.linalg.norm(Z[anchor] - Z[pairs.second[mine]], axis=1)
         similar = pairs.similar[mine]
-        if not similar.any():
+        if not (similar.any() and (~similar).any()):
             continue
         anchors += 1
-        nearest_dissimilar = d[~similar].min() if (~similar).any() else np.inf
-        free += d[similar].max() < nearest_dissimilar
+        free += d[similar].max() < d[~similar].min()
     return free, anchors
 
 
@@ -112,6 +111,12 @@ def test_the_pair_classifier_takes_auto_too():
                                               random_state=0).fit, index, labels)
     assert 0.0 <= model.pos_margin_ <= 0.6
     assert model.score(index, labels) > 0.9
+    # one pair per anchor: no anchor has both kinds to compare, the loss stays the source's
+    single = np.stack([np.arange(300), index[:300, 1]], axis=1)
+    model = quietly(ContrastivePairClassifier(n_components=2, preprocessor=X, pos_margin="auto",
+                                              random_state=0).fit, single,
+                    (y == y[index[:300, 1]]).astype(int))
+    assert model.pos_margin_ == 0.0
 
 
 @pytest.mark.parametrize("value", ["Auto", "none", "0.5"])
