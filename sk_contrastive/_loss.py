@@ -31,6 +31,8 @@ _ALIGNMENT = 64
 # it gives, in units of the margin.
 AUTO_POS_MARGIN_SHARE = 0.5
 AUTO_POS_MARGIN_LARGEST = 0.6
+# Pairs counted at once by impostor_free_anchors.
+_COUNT_BLOCK_PAIRS = 2**18
 
 
 class ContrastiveLoss:
@@ -210,25 +212,38 @@ def pair_distances(Z, first, second):
     >>> pair_distances(np.array([[0.0, 0.0], [3.0, 4.0]]), np.array([0]), np.array([1]))
     array([5.])
     """
+    Z, factor = _distance_units(Z)
+    out = _scaled_distances(Z, first, second)
+    return out if factor == 1.0 else out / factor
+
+
+def _distance_units(Z):
+    """``(Z * factor, factor)``: ``Z`` as a contiguous float array whose
+    squared entries neither overflow nor vanish (``factor`` a power of two,
+    1 unless ``Z`` is near the float limits)."""
     Z = np.ascontiguousarray(Z)
     if Z.dtype not in (np.float32, np.float64):
         Z = Z.astype(np.float64)
-    index = _index_dtype(Z.shape[0])
-    first = np.ascontiguousarray(first, dtype=index)
-    second = np.ascontiguousarray(second, dtype=index)
-    out = np.zeros(first.shape[0], dtype=Z.dtype)
-    if not (first.shape[0] and Z.shape[1]):
-        return out
+    if not Z.size:
+        return Z, 1.0
     # embeddings near the largest (or smallest) float: squares would overflow
     # (or vanish), so compute in units of a power of two near the largest entry
     factor = distance_factor(Z)
     safe = 2.0 ** (np.finfo(Z.dtype).maxexp // 4)
     if 1 / safe <= factor <= safe:
-        factor = 1.0
-    else:
-        Z = Z * Z.dtype.type(factor)
-    _pair_kernel.distances(Z, first, second, out, _pair_kernel.PREFETCH_PAIRS)
-    return out if factor == 1.0 else out / factor
+        return Z, 1.0
+    return Z * Z.dtype.type(factor), factor
+
+
+def _scaled_distances(Z, first, second):
+    """The compiled distance pass on ``Z`` as ``_distance_units`` returns it."""
+    index = _index_dtype(Z.shape[0])
+    first = np.ascontiguousarray(first, dtype=index)
+    second = np.ascontiguousarray(second, dtype=index)
+    out = np.zeros(first.shape[0], dtype=Z.dtype)
+    if first.shape[0] and Z.shape[1]:
+        _pair_kernel.distances(Z, first, second, out, _pair_kernel.PREFETCH_PAIRS)
+    return out
 
 
 def impostor_free_anchors(Z, pairs):
@@ -263,11 +278,28 @@ def impostor_free_anchors(Z, pairs):
     >>> impostor_free_anchors(Z, pairs)  # 0: 1 < 3; 1: 1 > 0.5; 2: no dissimilar pair
     (1, 2)
     """
-    first = np.asarray(pairs.first)
-    if first.shape[0] == 0:
-        return 0, 0
-    distance = pair_distances(Z, first, pairs.second).astype(np.float64)
-    similar = np.asarray(pairs.similar, dtype=bool)
+    first, second, similar = pairs.first, pairs.second, pairs.similar
+    n_pairs = first.shape[0]
+    Z, _ = _distance_units(Z)  # only comparisons follow: the units do not matter
+    n_free = n_anchors = 0
+    start = 0
+    # blocks of whole anchors, so that the temporaries stay a few MiB at any size
+    while start < n_pairs:
+        stop = min(start + _COUNT_BLOCK_PAIRS, n_pairs)
+        if stop < n_pairs:
+            stop = int(np.searchsorted(first, first[stop], side="left"))
+            if stop <= start:  # one anchor fills the block
+                stop = int(np.searchsorted(first, first[start], side="right"))
+        free, anchors = _impostor_free_block(
+            Z, first[start:stop], second[start:stop], np.asarray(similar[start:stop], bool)
+        )
+        n_free, n_anchors = n_free + free, n_anchors + anchors
+        start = stop
+    return n_free, n_anchors
+
+
+def _impostor_free_block(Z, first, second, similar):
+    distance = _scaled_distances(Z, first, second)
     starts = np.flatnonzero(np.r_[True, first[1:] != first[:-1]])
     farthest_similar = np.maximum.reduceat(np.where(similar, distance, -np.inf), starts)
     nearest_dissimilar = np.minimum.reduceat(np.where(similar, np.inf, distance), starts)

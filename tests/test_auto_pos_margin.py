@@ -8,6 +8,7 @@ from sklearn.datasets import load_digits, make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
+import sk_contrastive._loss as loss_module
 from sk_contrastive import ContrastiveEmbedding, ContrastivePairClassifier
 from sk_contrastive._loss import auto_pos_margin, impostor_free_anchors
 from sk_contrastive._pairs import Pairs
@@ -33,7 +34,7 @@ def brute_force_counts(Z, pairs):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_impostor_free_anchors_counts_as_the_definition(dtype):
+def test_impostor_free_anchors_counts_as_the_definition(dtype, monkeypatch):
     rng = np.random.default_rng(0)
     Z = rng.standard_normal((60, 3)).astype(dtype)
     first = np.sort(rng.integers(0, 60, 400))
@@ -44,7 +45,12 @@ def test_impostor_free_anchors_counts_as_the_definition(dtype):
     first[-3:], similar[-3:] = 60, False
     first = np.sort(np.clip(first, 0, 59))
     pairs = Pairs(first, second, similar)
-    assert impostor_free_anchors(Z, pairs) == brute_force_counts(Z.astype(np.float64), pairs)
+    expected = brute_force_counts(Z.astype(np.float64), pairs)
+    assert impostor_free_anchors(Z, pairs) == expected
+    # counted in blocks of whole anchors, whatever the block size
+    for block in (1, 7, 64):
+        monkeypatch.setattr(loss_module, "_COUNT_BLOCK_PAIRS", block)
+        assert impostor_free_anchors(Z, pairs) == expected
     assert impostor_free_anchors(Z, Pairs(first[:0], second[:0], similar[:0])) == (0, 0)
 
 
