@@ -84,7 +84,9 @@ def _arrays(item):
     return []
 
 
-def test_given_the_same_pairs_the_distributed_fit_equals_the_in_memory_fit(client, data):
+def distributed_round(data, scale):
+    """Three chunks on the cluster, one round of pairs mined at random linear parameters:
+    ``(distributed data, projection, parameters, number of pairs)``."""
     X, y = data
     X_dask = da.from_array(X.astype(np.float64), chunks=(1000, 12))
     labels = da.from_array(y.astype(np.intp), chunks=1000)
@@ -92,9 +94,14 @@ def test_given_the_same_pairs_the_distributed_fit_equals_the_in_memory_fit(clien
     distributed_data = DaskData(X_dask, ChunkedPairSource(make, labels, 1), None, 1.0, 0.0,
                                 np.random.RandomState(0))
     projection = LinearProjection(12, 3, distributed_data.scaling)
-    start = np.random.default_rng(0).standard_normal(projection.n_params) * 0.3
-    n_pairs = distributed_data.build_pairs(projection, start, 0, False,
+    params = np.random.default_rng(0).standard_normal(projection.n_params) * scale
+    n_pairs = distributed_data.build_pairs(projection, params, 0, False,
                                            np.random.RandomState(1))
+    return distributed_data, projection, params, n_pairs
+
+
+def test_given_the_same_pairs_the_distributed_fit_equals_the_in_memory_fit(client, data):
+    distributed_data, projection, start, n_pairs = distributed_round(data, scale=0.3)
     # the same pairs, in memory: every chunk's internal rows and pairs, stacked
     states = client.gather([state for state, _ in distributed_data._states])
     offsets = np.cumsum([0] + [state.n_samples for state in states])
@@ -124,15 +131,7 @@ def test_given_the_same_pairs_the_distributed_fit_equals_the_in_memory_fit(clien
 
 
 def test_auto_pos_margin_on_the_cluster_counts_and_applies_as_in_memory(client, data):
-    X, y = data
-    X_dask = da.from_array(X.astype(np.float64), chunks=(1000, 12))
-    labels = da.from_array(y.astype(np.intp), chunks=1000)
-    make = ContrastiveEmbedding(3)._pair_source_maker(False, False)
-    distributed_data = DaskData(X_dask, ChunkedPairSource(make, labels, 1), None, 1.0, 0.0,
-                                np.random.RandomState(0))
-    projection = LinearProjection(12, 3, distributed_data.scaling)
-    params = np.random.default_rng(0).standard_normal(projection.n_params)
-    distributed_data.build_pairs(projection, params, 0, False, np.random.RandomState(1))
+    distributed_data, projection, params, _ = distributed_round(data, scale=1.0)
     states = client.gather([state for state, _ in distributed_data._states])
     expected = [state.impostor_free_anchors(projection, params) for state in states]
     assert distributed_data.impostor_free_anchors(projection, params) == (
@@ -146,8 +145,9 @@ def test_auto_pos_margin_on_the_cluster_counts_and_applies_as_in_memory(client, 
     parts = [state.objective(projection, params, 0.0)[0] for state in states]
     assert value == pytest.approx(weights @ parts / weights.sum(), rel=1e-12)
     # and a whole fit picks a margin from the chunks' counts
+    X, y = data
     model = quietly(ContrastiveEmbedding(3, pos_margin="auto", max_iter=20, random_state=0).fit,
-                    X_dask, labels)
+                    da.from_array(X, chunks=(1000, 12)), da.from_array(y, chunks=1000))
     assert 0.0 <= model.pos_margin_ <= 0.6
     assert np.all(np.isfinite(model.components_))
 
