@@ -198,10 +198,20 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``margin``, which makes the whole fit scale with the margin; an array
         is used as given. A start that maps every dissimilar pair to one point
         (an all-zero array) is replaced by ``"random"``, with a warning.
-        For an MLP only ``"auto"`` and ``"random"`` are accepted and both mean
-        a seeded Glorot (tanh, logistic) or He (relu, softplus) uniform draw of
-        the weights, zero biases, and the output layer rescaled to the margin
-        in the same way.
+        For an MLP only ``"auto"`` and ``"random"`` are accepted. ``"random"``
+        is a seeded Glorot (tanh, logistic) or He (relu, softplus) uniform
+        draw of the weights with zero biases. ``"auto"`` starts from that draw
+        and fits the network, by least squares (at most 50 L-BFGS iterations
+        on at most 10,000 samples), to a linear layout of the training data:
+        its LDA coordinates (up to ``n_classes - 1``), then its principal
+        coordinates, so that the network starts from the arrangement of the
+        classes a linear map finds, as t-SNE and UMAP start from PCA or
+        spectral layouts (Kobak & Linderman, Nature Biotechnology, 2021).
+        Over ten splits of the quality benchmark this raised an MLP (64,) by
+        0.7 points on digits in 2-D and 2.5 on make_classification with 5
+        classes, and let a deeper MLP reach supervised UMAP in 2-D; it lost
+        1.0 point on the 3-class set. Either way the output layer is then
+        rescaled to the margin.
 
     max_iter : int, default=100
         Maximum number of L-BFGS iterations per mining round. Reaching it in
@@ -234,8 +244,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         final loss).
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the random pairs, the ``"random"`` and ``"pca"`` initialisation,
-        and the spatial blocks of the neighbour search.
+        Seeds the random pairs, the initialisation (random draws, PCA, the
+        sample an MLP's start is fitted on) and the spatial blocks of the
+        neighbour search.
         Pass an int for results that repeat exactly.
 
     unlabeled_label : int, str or None, default=None

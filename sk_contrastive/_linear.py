@@ -196,3 +196,64 @@ def initial_components(init, X, y, n_components, random_state=None):
             )
         return np.eye(n_components, n_features)
     return components.astype(np.float64)
+
+
+def linear_layout(X, y, n_components, random_state=None):
+    """Coordinates of ``X`` that separate its classes first, then spread it.
+
+    The first ``min(n_components, n_classes - 1, n_features)`` columns are
+    the discriminant coordinates of scikit-learn's
+    :class:`~sklearn.discriminant_analysis.LinearDiscriminantAnalysis`
+    (labels ``>= 0`` only; none without labels or for sparse ``X``); the next
+    are principal coordinates (PCA, or a TruncatedSVD for sparse ``X``); any
+    columns beyond what these give are 0. The whole layout is divided by its
+    standard deviation.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,) of int, or None
+        Class codes, ``-1`` for an unlabelled sample.
+    n_components : int
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    layout : ndarray of shape (n_samples, n_components), float64
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sk_contrastive._linear import linear_layout
+    >>> X, y = load_iris(return_X_y=True)
+    >>> linear_layout(X, y, 3).shape  # two discriminant coordinates, one principal
+    (150, 3)
+    """
+    n_samples, n_features = X.shape
+    columns = []
+    labelled = None if y is None or sp.issparse(X) else y >= 0
+    if labelled is not None:
+        n_discriminant = min(n_components, np.unique(y[labelled]).shape[0] - 1, n_features)
+        if n_discriminant >= 1:
+            try:
+                lda = LinearDiscriminantAnalysis(n_components=n_discriminant)
+                columns.append(lda.fit(X[labelled], y[labelled]).transform(X))
+            except (ValueError, IndexError, np.linalg.LinAlgError):
+                pass  # no discriminant directions (constant data): principal ones only
+    n_done = sum(column.shape[1] for column in columns)
+    # PCA gives up to n_features components, a TruncatedSVD one fewer
+    n_principal = min(n_components - n_done, n_features - sp.issparse(X), n_samples - 1)
+    if n_principal >= 1:
+        reducer = (TruncatedSVD if sp.issparse(X) else PCA)(
+            n_components=n_principal, random_state=random_state
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):  # constant X: ratios 0/0
+            columns.append(reducer.fit_transform(X))
+    layout = np.zeros((n_samples, n_components))
+    if columns:
+        found = np.hstack(columns)[:, :n_components]
+        layout[:, : found.shape[1]] = found
+    spread = np.std(layout)
+    if np.isfinite(spread) and spread > 0:
+        layout /= spread
+    return layout

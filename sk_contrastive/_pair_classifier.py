@@ -74,7 +74,9 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             (n_components, n_features), default="auto"
         Start of the linear map (``"auto"``: ``"pca"`` when ``n_components <
         min(n_features, n_samples)``, else ``"identity"``; there are no class
-        labels for ``"lda"``); an MLP takes ``"auto"`` or ``"random"``.
+        labels for ``"lda"``); an MLP takes ``"auto"`` (a random draw fitted
+        to the principal coordinates of the samples) or ``"random"`` (the
+        draw alone), as in :class:`~sk_contrastive.ContrastiveEmbedding`.
     max_iter : int, default=100
         Maximum number of L-BFGS iterations.
     tol : float, default=1e-5

@@ -6,13 +6,19 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from gradients import objective_gradient_error
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neighbors import KNeighborsClassifier, NeighborhoodComponentsAnalysis
 from sklearn.preprocessing import StandardScaler
 
+import sk_contrastive._mlp as mlp_module
 from sk_contrastive import ContrastiveEmbedding
+from sk_contrastive._linear import linear_layout
 from sk_contrastive._loss import ContrastiveLoss
 from sk_contrastive._mlp import ACTIVATIONS, MLPProjection
 from sk_contrastive._pairs import pairs_from_labels
@@ -59,13 +65,68 @@ def test_penalty_applies_to_weights_not_biases():
 def test_initialisation_is_seeded_glorot_or_he():
     relu = MLPProjection(50, (40,), 5, "relu")
     tanh = MLPProjection(50, (40,), 5, "tanh")
-    a = relu.initial_params("auto", random_state=0)
+    a = relu.initial_params("random", random_state=0)
+    np.testing.assert_array_equal(a, relu.initial_params("random", random_state=0))
+    # "auto" without data to lay out is the same draw
     np.testing.assert_array_equal(a, relu.initial_params("auto", random_state=0))
-    first_relu, first_tanh = relu.layers(a)[0][0], tanh.layers(tanh.initial_params("auto", random_state=0))[0][0]
+    first_relu = relu.layers(a)[0][0]
+    first_tanh = tanh.layers(tanh.initial_params("random", random_state=0))[0][0]
     assert np.abs(first_relu).max() <= np.sqrt(6 / 50)  # He
     assert np.abs(first_tanh).max() <= np.sqrt(6 / 90)  # Glorot
     assert np.abs(first_relu).max() > np.sqrt(6 / 90)
     np.testing.assert_array_equal(relu.layers(a)[0][1], 0.0)
+
+
+def test_auto_start_fits_the_network_to_the_linear_layout(monkeypatch):
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:500])
+    y = y[:500]
+    projection = MLPProjection(64, (32,), 2, "relu")
+    layout = linear_layout(X, y, 2)
+    random_start = projection.forward(projection.initial_params("random", random_state=0), X)[0]
+    auto = projection.initial_params("auto", X, y, random_state=0)
+    fitted = projection.forward(auto, X)[0]
+    # the output starts close to the discriminant layout, not at a random projection
+    assert np.mean((fitted - layout) ** 2) < 0.05 * np.mean(layout**2)
+    assert np.mean((random_start - layout) ** 2) > 0.5 * np.mean(layout**2)
+    np.testing.assert_array_equal(auto, projection.initial_params("auto", X, y, random_state=0))
+    # past LAYOUT_SAMPLES rows the layout and the fit use a seeded sample of them
+    monkeypatch.setattr(mlp_module, "LAYOUT_SAMPLES", 100)
+    seen = []
+    monkeypatch.setattr(mlp_module, "linear_layout",
+                        lambda X, y, *args: seen.append((X.shape, y.shape)) or linear_layout(
+                            X, y, *args))
+    sampled = projection.initial_params("auto", X, y, random_state=0)
+    assert seen == [((100, 64), (100,))]
+    np.testing.assert_array_equal(sampled, projection.initial_params("auto", X, y, random_state=0))
+
+
+def test_linear_layout_discriminant_then_principal_coordinates():
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:400])
+    y = y[:400]
+    layout = linear_layout(X, y, 12)
+    lda = LinearDiscriminantAnalysis(n_components=9).fit_transform(X, y)
+    pca = PCA(3).fit_transform(X)
+    expected = np.hstack([lda, pca])
+    np.testing.assert_allclose(layout, expected / expected.std(), atol=1e-8)
+    # unlabelled samples do not count as a class; without labels, or sparse: principal only
+    partly = np.where(np.arange(400) % 2 == 0, y, -1)
+    lda_partly = LinearDiscriminantAnalysis(n_components=9).fit(X[partly >= 0], y[partly >= 0])
+    first = linear_layout(X, partly, 9)
+    np.testing.assert_allclose(first, lda_partly.transform(X) / lda_partly.transform(X).std(),
+                               atol=1e-8)
+    np.testing.assert_allclose(np.abs(linear_layout(X, None, 2)),
+                               np.abs(PCA(2).fit_transform(X) / PCA(2).fit_transform(X).std()),
+                               atol=1e-8)
+    assert linear_layout(sp.csr_matrix(X), y, 3).shape == (400, 3)
+    # more columns than LDA and PCA give (two of each here): the rest are 0
+    wide = linear_layout(X[:, [10, 20]], y, 5)
+    assert np.all(wide[:, 4:] == 0) and np.all(np.std(wide[:, :4], axis=0) > 0)
+    # constant data: no direction at all, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.all(linear_layout(np.zeros((50, 4)), np.arange(50) % 2, 2) == 0)
 
 
 def test_mlp_beats_linear_and_nca_in_a_small_embedding():
