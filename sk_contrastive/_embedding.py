@@ -208,9 +208,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         classes a linear map finds, as t-SNE and UMAP start from PCA or
         spectral layouts (Kobak & Linderman, Nature Biotechnology, 2021).
         Over ten splits of the quality benchmark this raised an MLP (64,) by
-        0.7 points on digits in 2-D and 2.5 on make_classification with 5
-        classes, and let a deeper MLP reach supervised UMAP in 2-D; it lost
-        1.0 point on the 3-class set. Either way the output layer is then
+        0.7 points on digits in 2-D and 2.6 on make_classification with 5
+        classes, and let a deeper MLP pass supervised UMAP in 2-D; it lost
+        0.6 on the 3-class set. Either way the output layer is then
         rescaled to the margin.
 
     max_iter : int, default=100
