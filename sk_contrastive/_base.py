@@ -110,6 +110,11 @@ class BaseContrastive(BaseEstimator):
             raise ValueError(
                 f"pos_margin must be a float in [0, margin) or 'auto'; got {self.pos_margin!r}."
             )
+        elif not isinstance(self.pos_margin, numbers.Real) or isinstance(self.pos_margin, bool):
+            raise TypeError(
+                f"pos_margin must be a float in [0, margin) or 'auto'; got {self.pos_margin!r} "
+                f"of type {type(self.pos_margin).__name__}."
+            )
         elif check_real(self.pos_margin, "pos_margin", min_val=0) >= self.margin:
             raise ValueError(
                 f"pos_margin={self.pos_margin} must be smaller than margin={self.margin}: "
@@ -252,6 +257,7 @@ class BaseContrastive(BaseEstimator):
             params = projection.params_from(self)
         else:
             params = projection.initial_params(self.init, *data.init_sample(), random_state)
+        log.start_ready()
         alpha = self.alpha
         if isinstance(alpha, str):
             alpha = MLP_DEFAULT_ALPHA if self.hidden_layer_sizes else 0.0
@@ -342,7 +348,10 @@ class BaseContrastive(BaseEstimator):
         random start replaces it, with a warning.
         """
         largest = data.largest_dissimilar_distance(projection, params)
-        if largest is not None and largest <= _COLLAPSE_TOLERANCE * self.margin:
+        # a named start is in internal units, where the data spread about 1,
+        # and is rescaled to the margin below; an array is used as given
+        unit = 1.0 if isinstance(self.init, str) else self.margin
+        if largest is not None and largest <= _COLLAPSE_TOLERANCE * unit:
             warn(
                 f"{type(self).__name__}: init={_describe(self.init)} maps every "
                 "dissimilar training pair to the same point, where the loss has no "

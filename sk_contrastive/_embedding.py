@@ -100,7 +100,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``margin`` compares different models. Must be smaller than ``margin``.
         ``"auto"`` chooses it each mining round from the share of anchors
         without an impostor (every similar partner closer than every
-        dissimilar one, in the embedding the round starts from): ``0`` up
+        dissimilar one, in the embedding the round starts from; without
+        labels, the dissimilar partners are the random ones): ``0`` up
         to a share of one half, then ``0.6 * margin * (share - 0.5) / 0.5``;
         the value of the last round is ``pos_margin_``. Clean
         neighbourhoods then stop being pulled tighter, which fits the
@@ -202,15 +203,16 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         is a seeded Glorot (tanh, logistic) or He (relu, softplus) uniform
         draw of the weights with zero biases. ``"auto"`` starts from that draw
         and fits the network, by least squares (at most 50 L-BFGS iterations
-        on at most 10,000 samples), to a linear layout of the training data:
-        its LDA coordinates (up to ``n_classes - 1``), then its principal
-        coordinates, so that the network starts from the arrangement of the
-        classes a linear map finds, as t-SNE and UMAP start from PCA or
-        spectral layouts (Kobak & Linderman, Nature Biotechnology, 2021).
-        Over ten splits of the quality benchmark this raised an MLP (64,) by
-        0.7 points on digits in 2-D and 2.6 on make_classification with 5
-        classes, and let a deeper MLP pass supervised UMAP in 2-D; it lost
-        0.6 on the 3-class set. Either way the output layer is then
+        on at most 10,000 samples, unweighted), to a linear layout of the
+        training data: its LDA coordinates (up to ``n_classes - 1``; none for
+        sparse ``X`` or without labels), then its principal coordinates (a
+        TruncatedSVD for sparse ``X``), so that the network starts from the
+        arrangement of the classes a linear map finds, as t-SNE and UMAP start
+        from PCA or spectral layouts (Kobak & Linderman, Nature Biotechnology,
+        2021). Over ten splits of the quality benchmark this raised an MLP
+        (64,) by 0.7 points on digits in 2-D and 2.6 on make_classification
+        with 5 classes, and let a deeper MLP pass supervised UMAP in 2-D; it
+        lost 0.6 on the 3-class set. Either way the output layer is then
         rescaled to the margin.
 
     max_iter : int, default=100
@@ -255,9 +257,11 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         and ivis). ``None``: every label is a class, so binary labels
         ``{-1, +1}`` stay two classes unless you opt in. An unlabelled sample
         belongs to no class: it is paired, as similar, with its
-        ``n_positives`` nearest neighbours in the input space, and never made
-        dissimilar to anything because its label is missing; labelled samples
-        keep the pairs of their labels, among the labelled samples.
+        ``n_positives`` nearest neighbours in the input space and, as
+        dissimilar, with ``n_random_negatives`` samples drawn at random (as
+        in DrLIM), never with a sample because that one's label differs;
+        labelled samples keep the pairs of their labels, among the labelled
+        samples.
 
     Attributes
     ----------

@@ -351,16 +351,33 @@ def _index_dtype(n_samples):
     return np.int32 if n_samples <= np.iinfo(np.int32).max else np.int64
 
 
+# Weights at most this far apart are counted as repeats by _median.
+_REPEAT_RATIO = 2.0**40
+
+
 def _median(values, weight=None):
     """The median of ``values``, each counted ``weight`` times.
 
     The weights are first divided by the smallest: integer weights whose
     smallest is 1 give ``np.median`` of the values repeated that many times,
-    and multiplying every weight by a constant changes nothing.
+    and multiplying every weight by a constant changes nothing. Weights of 0
+    (underflowed products) are left out; weights more than ``2**40`` apart
+    give the first value that reaches half the total weight.
     """
+    if weight is not None and np.any(weight > 0):
+        # products of tiny sample weights can underflow to 0: such pairs weigh nothing
+        counted = weight > 0
+        values, weight = values[counted], weight[counted]
+    elif weight is not None:
+        weight = None  # every weight underflowed: count the pairs alike
     if weight is None:
         return np.median(values)
     order = np.argsort(values, kind="stable")
+    if np.max(weight) > _REPEAT_RATIO * np.min(weight):
+        # weights too far apart to count as repeats: the first value that
+        # reaches half the total weight (no overflow of the cumulative sum)
+        cumulative = np.cumsum(weight[order] / np.max(weight))
+        return values[order[np.searchsorted(cumulative, cumulative[-1] / 2)]]
     cumulative = np.cumsum(weight[order] / np.min(weight))
     middle = (cumulative[-1] - 1) / 2
     low = order[min(np.searchsorted(cumulative, np.floor(middle), side="right"), len(order) - 1)]

@@ -195,7 +195,8 @@ class MLPProjection:
         iterations of least squares that bring the network's output on (a
         seeded sample of at most ``LAYOUT_SAMPLES`` rows of) ``X`` to
         :func:`~sk_contrastive._linear.linear_layout`: discriminant
-        coordinates first, principal ones after. The network then starts
+        coordinates first, principal ones after (where these give no
+        direction at all, the draw is kept). The network then starts
         from an arrangement of the classes that a linear map finds, as
         t-SNE and UMAP start from PCA or spectral layouts rather than at
         random (Kobak & Linderman, 2021).
@@ -208,6 +209,8 @@ class MLPProjection:
             rows = np.sort(rng.choice(X.shape[0], LAYOUT_SAMPLES, replace=False))
             X, y = X[rows], None if y is None else y[rows]
         layout = linear_layout(X, y, self.n_components, rng).astype(X.dtype)
+        if not np.any(layout):  # no direction to lay out (one sparse feature): the draw
+            return params
         n_samples = X.shape[0]
 
         def squared_error(flat):

@@ -18,7 +18,8 @@ class FitLog:
     how long that took; one row per L-BFGS iteration follows (iteration
     counted across rounds, loss, gradient norm, seconds since the fit
     started); the round closes with why the optimiser stopped; the fit closes
-    with a summary. Silent when ``verbose`` is 0; the times are kept anyway.
+    with a summary (the time to compute the start, to build pairs and to
+    optimise). Silent when ``verbose`` is 0; the times are kept anyway.
 
     Examples
     --------
@@ -33,6 +34,7 @@ class FitLog:
         self.verbose = verbose
         self.name = name
         self.start = time.perf_counter()
+        self.start_seconds = 0.0
         self.mining_seconds = 0.0
         self.optimisation_seconds = 0.0
         self._round_start = self.start
@@ -47,6 +49,10 @@ class FitLog:
 
     def elapsed(self):
         return time.perf_counter() - self.start
+
+    def start_ready(self):
+        """The initial parameters exist (an MLP's ``init="auto"`` fits them)."""
+        self.start_seconds = self.elapsed()
 
     def round_started(self, mining_round, n_rounds):
         self._mining_round, self._n_rounds = mining_round, n_rounds
@@ -89,7 +95,8 @@ class FitLog:
     def summary(self, n_iter, n_pairs, loss):
         total = self.elapsed()
         self._print(
-            f"Done in {total:.2f} s (pairs {self.mining_seconds:.2f} s, "
-            f"optimisation {self.optimisation_seconds:.2f} s): {n_iter} iterations, "
+            f"Done in {total:.2f} s (start {self.start_seconds:.2f} s, pairs "
+            f"{self.mining_seconds:.2f} s, optimisation {self.optimisation_seconds:.2f} s): "
+            f"{n_iter} iterations, "
             f"{n_pairs:,} pairs, final loss {loss:.6g}"
         )

@@ -147,7 +147,8 @@ def test_verbose_log_marks_rounds_times_and_closes_with_a_summary(iris, capsys):
     assert len(round_ends) == 3
     assert any("Round 2/3: 2,550 pairs" in line for line in lines)
     assert re.search(
-        rf"Done in \d+\.\d\d s \(pairs \d+\.\d\d s, optimisation \d+\.\d\d s\): "
+        rf"Done in \d+\.\d\d s \(start \d+\.\d\d s, pairs \d+\.\d\d s, "
+        rf"optimisation \d+\.\d\d s\): "
         rf"{model.n_iter_} iterations, 2,550 pairs, final loss", lines[-1]
     )
     assert not any("CONVERGENCE" in line or "ABNORMAL" in line for line in lines)

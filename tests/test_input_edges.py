@@ -250,3 +250,45 @@ def test_huge_weights_are_taken_relative_to_the_largest(small):
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         ContrastivePairClassifier(preprocessor=X).fit(pairs[:199], labels,
                                                       sample_weight=np.ones(200))
+
+
+# ---- the new options of issue 12, from a second review ------------------------
+
+
+def test_an_mlp_on_one_sparse_feature_keeps_its_random_start(wine):
+    # no layout direction exists (a TruncatedSVD gives none of one column): fitting
+    # the network to an all-zero layout blew the output layer up by 1e6
+    X, y = wine
+    X_one = sp.csr_matrix(X[:, 1:2])
+    common = {"n_components": 2, "hidden_layer_sizes": (8,), "max_iter": 60, "random_state": 0}
+    auto = ContrastiveEmbedding(**common).fit(X_one, y)
+    drawn = ContrastiveEmbedding(init="random", **common).fit(X_one, y)
+    np.testing.assert_allclose(auto.transform(X_one), drawn.transform(X_one))
+    assert auto.loss_ < 1.0
+
+
+@pytest.mark.parametrize("margin", [1e8, 1e100])
+def test_a_large_margin_scales_the_named_start_instead_of_replacing_it(wine, margin):
+    X, y = wine
+    reference = ContrastiveEmbedding(2, random_state=0).fit(X, y).transform(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scaled = ContrastiveEmbedding(2, margin=margin, random_state=0).fit(X, y).transform(X)
+    assert not any("maps every dissimilar" in str(w.message) for w in caught)
+    np.testing.assert_allclose(scaled / margin, reference, rtol=1e-6, atol=1e-9)
+
+
+def test_tiny_sample_weights_give_no_numpy_warning(wine):
+    X, y = wine
+    weight = np.where(np.arange(len(y)) % 2 == 0, 1e-300, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = ContrastiveEmbedding(2, random_state=0).fit(X, y, sample_weight=weight)
+    assert np.all(np.isfinite(model.components_))
+
+
+@pytest.mark.parametrize("value", [None, [0.5], np.array([0.5]), True])
+def test_a_pos_margin_of_another_type_names_both_forms(wine, value):
+    X, y = wine
+    with pytest.raises(TypeError, match="pos_margin must be a float in \\[0, margin\\) or 'auto'"):
+        ContrastiveEmbedding(2, pos_margin=value).fit(X, y)
