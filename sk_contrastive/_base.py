@@ -48,7 +48,7 @@ from ._progress import FitLog
 from ._scaling import InputScaling
 from ._threadpool import blas_single_threaded
 from ._training_data import InMemoryData
-from ._validation import check_bool, check_integer, check_option, check_real
+from ._validation import check_bool, check_integer, check_option, check_real, is_auto
 from ._warnings import warn
 
 # Bounds of the margin: its square must stay a normal float; an MLP, which is
@@ -104,7 +104,7 @@ class BaseContrastive(BaseEstimator):
                 "weight penalty and tolerance are set for margins near 1 (at 0.01 kNN "
                 "accuracy fell by 19 points on wine). Rescale the margin into that range."
             )
-        if _is_auto(self.pos_margin):
+        if is_auto(self.pos_margin):
             pass
         elif isinstance(self.pos_margin, str):
             raise ValueError(
@@ -121,7 +121,7 @@ class BaseContrastive(BaseEstimator):
                 "similar pairs would be allowed farther apart than dissimilar pairs "
                 "are pushed, and the two terms of the loss would fight."
             )
-        if not _is_auto(self.alpha):
+        if not is_auto(self.alpha):
             check_real(self.alpha, "alpha", min_val=0)
         check_integer(self.max_iter, "max_iter", min_val=1)
         check_real(self.tol, "tol", min_val=0)
@@ -179,7 +179,7 @@ class BaseContrastive(BaseEstimator):
     def _warn_about_ineffective_margin(self):
         """The margin of a plain linear map only rescales it: say so where it is set."""
         if not self.hidden_layer_sizes and self.margin != 1.0 and (
-            _is_auto(self.pos_margin) or self.pos_margin == 0
+            is_auto(self.pos_margin) or self.pos_margin == 0
         ):
             warn(
                 f"{type(self).__name__}: with the linear map and pos_margin="
@@ -211,7 +211,7 @@ class BaseContrastive(BaseEstimator):
         random_state = check_random_state(self.random_state)
         n_features = X.shape[1]
         # "auto" is decided each round, once the round's pairs exist
-        pos_margin = 0.0 if _is_auto(self.pos_margin) else self.pos_margin
+        pos_margin = 0.0 if is_auto(self.pos_margin) else self.pos_margin
         if _is_dask_collection(X):
             from ._dask import DaskData
 
@@ -314,7 +314,7 @@ class BaseContrastive(BaseEstimator):
             log.pairs_built(n_pairs, data.n_samples, mined=mines)
             if mining_round == 0 and not warm:
                 params = self._starting_point(params, projection, data, random_state)
-            if _is_auto(self.pos_margin):
+            if is_auto(self.pos_margin):
                 pos_margin = auto_pos_margin(
                     *data.impostor_free_anchors(projection, params), self.margin
                 )
@@ -431,10 +431,6 @@ class BaseContrastive(BaseEstimator):
     @property
     def _n_features_out(self):
         return self._projection.n_components
-
-
-def _is_auto(value):
-    return isinstance(value, str) and value == "auto"
 
 
 def _is_dask_collection(X):

@@ -27,7 +27,7 @@ from ._pairs import (
     unlabelled_neighbor_rows,
 )
 from ._scoring import neighbor_label_agreement, trustworthiness
-from ._validation import MAX_NEIGHBORS, check_integer, check_option
+from ._validation import MAX_NEIGHBORS, check_integer, check_option, is_auto
 
 PAIR_STRATEGIES = ("neighbors", "random")
 SCORE_N_NEIGHBORS = 5
@@ -575,7 +575,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             )
         check_integer(self.n_positives, "n_positives", min_val=1, max_val=MAX_NEIGHBORS)
         check_integer(self.n_negatives, "n_negatives", min_val=0, max_val=MAX_NEIGHBORS)
-        if not (isinstance(self.n_random_negatives, str) and self.n_random_negatives == "auto"):
+        if not is_auto(self.n_random_negatives):
             check_integer(self.n_random_negatives, "n_random_negatives", min_val=0)
         if self.n_negatives + self._n_random_negatives() < 1:
             raise ValueError(

@@ -7,6 +7,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
 
 from ._scaling import InputScaling
+from ._validation import is_auto
 from ._warnings import warn
 
 INIT_OPTIONS = ("auto", "pca", "lda", "identity", "random")
@@ -97,7 +98,7 @@ class LinearProjection:
         starts from the caller's ``X`` itself, up to one factor).
         """
         components = initial_components(init, X, y, self.n_components, random_state)
-        chosen = auto_init(self.n_components, X, y) if _is_auto(init) else init
+        chosen = auto_init(self.n_components, X, y) if is_auto(init) else init
         if not isinstance(chosen, str):
             components = components * self.scaling.scale
         elif chosen == "identity":
@@ -118,10 +119,6 @@ class LinearProjection:
     def params_from(self, estimator):
         """The flat internal parameters of a fitted estimator's ``components_``."""
         return (estimator.components_.astype(np.float64) * self.scaling.scale).ravel()
-
-
-def _is_auto(init):
-    return isinstance(init, str) and init == "auto"
 
 
 def auto_init(n_components, X, y):

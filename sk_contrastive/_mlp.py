@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from ._linear import linear_layout
 from ._optimize import minimize_lbfgs
 from ._scaling import InputScaling
+from ._validation import is_auto
 
 MLP_INIT_OPTIONS = ("auto", "random")
 # init="auto": the rows and iterations of the least-squares fit to the layout
@@ -202,7 +203,7 @@ class MLPProjection:
         random (Kobak & Linderman, 2021).
         """
         params = self._random_params(random_state)
-        if init != "auto" or X is None:
+        if not is_auto(init) or X is None:
             return params
         rng = check_random_state(random_state)
         if X.shape[0] > LAYOUT_SAMPLES:

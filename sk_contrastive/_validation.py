@@ -14,6 +14,11 @@ from sklearn.utils import check_scalar
 MAX_NEIGHBORS = 64
 
 
+def is_auto(value):
+    """Whether a parameter is the string ``"auto"`` (an array never is)."""
+    return isinstance(value, str) and value == "auto"
+
+
 def check_option(value, name, options):
     """Raise ValueError unless ``value`` is one of the strings ``options``."""
     if not isinstance(value, str) or value not in options:
