@@ -57,6 +57,9 @@ MIN_MARGIN = 1e-150
 MLP_MARGIN_RANGE = (0.1, 1000.0)
 
 MLP_DEFAULT_ALPHA = 1e-3
+# alpha="auto" of a linear map, times 1 / n_samples: a penalty whose weight
+# against the mean loss falls as the data grow, like a prior in a MAP fit
+LINEAR_ALPHA_PER_SAMPLE = 2.5
 # A dissimilar pair this much closer than the margin counts as collapsed.
 _COLLAPSE_TOLERANCE = 1e-6
 
@@ -258,9 +261,7 @@ class BaseContrastive(BaseEstimator):
         else:
             params = projection.initial_params(self.init, *data.init_sample(), random_state)
         log.start_ready()
-        alpha = self.alpha
-        if isinstance(alpha, str):
-            alpha = MLP_DEFAULT_ALPHA if self.hidden_layer_sizes else 0.0
+        alpha = self._alpha(data.n_samples)
 
         self._clear_fitted_state(keep_input_attributes=True)
         try:
@@ -285,6 +286,15 @@ class BaseContrastive(BaseEstimator):
         self.loss_ = last.loss
         self.n_pairs_ = n_pairs
         self.pos_margin_ = data.pos_margin
+        self.alpha_ = alpha
+
+    def _alpha(self, n_samples):
+        """The penalty weight ``alpha`` stands for."""
+        if not is_auto(self.alpha):
+            return float(self.alpha)
+        if self.hidden_layer_sizes:
+            return MLP_DEFAULT_ALPHA
+        return LINEAR_ALPHA_PER_SAMPLE / max(n_samples, 1)
 
     def _fit_rounds(self, data, projection, params, alpha, warm, random_state, log):
         """Build pairs and optimise, ``data.source.n_rounds`` times.

@@ -176,13 +176,19 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     alpha : float or "auto", default="auto"
         Weight of the squared L2 norm of the weights (``components_``, or the
-        MLP's ``coefs_`` but not its biases) added to the loss. ``"auto"``
-        means ``0`` for the linear map, which then minimises the source
-        formula exactly, and ``1e-3`` for an MLP, where some weight decay
-        gave 2 to 12 points of kNN accuracy in our measurements. The weights
-        are penalised in the fit's internal units (features centred and
-        divided by the power of two nearest to their standard deviation), so
-        the penalty does not depend on the units of ``X`` either.
+        MLP's ``coefs_`` but not its biases) added to the loss; ``0`` leaves
+        the source formula alone. ``"auto"`` means ``2.5 / n_samples`` for
+        the linear map: a ridge penalty whose weight against the mean loss
+        falls as the training set grows, as a prior does in a MAP fit (and as
+        :class:`~sklearn.neural_network.MLPClassifier` divides its penalty by
+        the number of samples). On sets of 100 to 400 samples it gained 1 to
+        3.5 points of kNN accuracy in our measurements, and changed larger
+        sets by less than their spread over splits. For an MLP ``"auto"``
+        means ``1e-3``, where some weight decay gave 2 to 12 points. The
+        weights are penalised in the fit's internal units (features centred
+        and divided by the power of two nearest to their standard
+        deviation), so the penalty does not depend on the units of ``X``
+        either; the value used is ``alpha_``.
 
     init : {"auto", "pca", "lda", "identity", "random"} or ndarray of shape \
             (n_components, n_features), default="auto"
@@ -289,6 +295,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     pos_margin_ : float
         The ``pos_margin`` of the last mining round: the one chosen with
         ``pos_margin="auto"``, else ``pos_margin``.
+
+    alpha_ : float
+        The penalty weight used: the one ``alpha="auto"`` stands for, else
+        ``alpha``.
 
     n_features_in_ : int
         Number of features seen during ``fit``.

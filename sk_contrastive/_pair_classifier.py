@@ -68,8 +68,9 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         both a similar and a dissimilar pair count, and where there are
         none (one pair per sample) the source formula is used.
     alpha : float or "auto", default="auto"
-        L2 penalty on the weights; ``"auto"``: 0 for the linear map, 1e-3
-        for an MLP.
+        L2 penalty on the weights; ``"auto"``: ``2.5 / n_samples`` for the
+        linear map (``n_samples`` the distinct samples the pairs use), 1e-3
+        for an MLP, as in :class:`~sk_contrastive.ContrastiveEmbedding`.
     init : {"auto", "pca", "identity", "random"} or ndarray of shape \
             (n_components, n_features), default="auto"
         Start of the linear map (``"auto"``: ``"pca"`` when ``n_components <
@@ -121,6 +122,9 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
     pos_margin_ : float
         The ``pos_margin`` used: the one chosen with ``pos_margin="auto"``,
         else ``pos_margin``.
+    alpha_ : float
+        The penalty weight used: the one ``alpha="auto"`` stands for, else
+        ``alpha``.
     n_features_in_ : int
         Number of features of one sample.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

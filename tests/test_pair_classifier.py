@@ -71,7 +71,7 @@ def test_held_out_pairs_are_verified(digit_pairs, params):
 def test_loss_is_the_source_formula_over_exactly_the_given_pairs(digit_pairs):
     X, index_pairs, y = digit_pairs
     model = fit_quietly(
-        ContrastivePairClassifier(4, preprocessor=X, margin=2.0, random_state=0),
+        ContrastivePairClassifier(4, preprocessor=X, margin=2.0, alpha=0.0, random_state=0),
         index_pairs, y,
     )
     d = model.pair_distance(index_pairs)

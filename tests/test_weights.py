@@ -79,7 +79,7 @@ def test_integer_pair_weights_equal_repeated_pairs_in_the_loss():
 def test_sample_weights_weigh_each_pair_by_the_product(iris):
     X, y = iris
     weights = np.random.default_rng(1).uniform(0.5, 3.0, len(y))
-    model = fit_quietly(ContrastiveEmbedding(2, n_mining_rounds=1, random_state=0),
+    model = fit_quietly(ContrastiveEmbedding(2, n_mining_rounds=1, alpha=0.0, random_state=0),
                         X, y, sample_weight=weights)
     # recompute the loss of the final map over the same pairs, by hand
     from sk_contrastive._pairs import pairs_from_labels
