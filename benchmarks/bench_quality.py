@@ -65,7 +65,7 @@ OURS = ("ours linear", "ours linear, pos_margin='auto'", "ours MLP (64,)", "ours
 # 14,000-sample set, where its 19 fits would take most of an hour per split.
 SEARCHED = "ours, 3-fold CV search"
 SEARCH_GRID = [
-    {"hidden_layer_sizes": [()], "alpha": [0.0, 0.03, 0.1]},
+    {"hidden_layer_sizes": [()], "alpha": ["auto", 0.0, 0.03, 0.1]},
     {"hidden_layer_sizes": [()], "pos_margin": ["auto"]},
     {"hidden_layer_sizes": [(64,)]},
     {"hidden_layer_sizes": [(128, 64)], "n_positives": [20], "n_negatives": [5]},
