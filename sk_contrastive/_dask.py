@@ -118,7 +118,10 @@ class DaskData:
         del chunks, labels, weights  # the states hold what the fit needs
         homes = client.who_has(states)
         self._states = [(state, list(homes[state.key])) for state in states]
-        self._sizes = np.array(self._on_chunks(_n_samples))
+        sizes = np.array(self._on_chunks(_n_samples))
+        # a chunk whose samples all have weight 0 holds nothing to fit
+        self._states = [placed for placed, size in zip(self._states, sizes) if size]
+        self._sizes = sizes[sizes > 0]
         self.n_samples = int(self._sizes.sum())
         self.dtype = np.dtype(X.dtype)
         self.source = source
@@ -255,10 +258,16 @@ def _embed_block(block, projection, params):
 
 
 def _chunk_state(X, labels, weight, make, scaling, margin, pos_margin, seed):
-    source = make(None if labels is None else np.asarray(labels))
+    X = np.asarray(X)
+    labels = None if labels is None else np.asarray(labels)
     if weight is not None:
         weight = np.asarray(weight, dtype=np.float64)
-    return InMemoryData(np.asarray(X), source, scaling, weight, margin, pos_margin,
+        # a sample of weight 0 is no sample at all, as in an in-memory fit
+        kept = weight > 0
+        if not kept.all():
+            X, weight = X[kept], weight[kept]
+            labels = None if labels is None else labels[kept]
+    return InMemoryData(X, make(labels), scaling, weight, margin, pos_margin,
                         np.random.RandomState(seed))
 
 

@@ -215,3 +215,21 @@ def test_the_library_imports_and_fits_without_dask():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "(50, 2)", result.stderr
+
+
+@pytest.mark.parametrize("zero_rows", [slice(0, 500), slice(0, 1000), slice(0, 999)],
+                         ids=["half a chunk", "a whole chunk", "all but one of a chunk"])
+def test_samples_of_weight_zero_are_no_samples_on_the_cluster(client, data, zero_rows):
+    X, y = data
+    weights = np.ones(len(y))
+    weights[zero_rows] = 0.0
+    kept = weights > 0
+    kept_per_chunk = tuple(int(kept[start:start + 1000].sum()) for start in (0, 1000, 2000))
+    weighted = quietly(ContrastiveEmbedding(4, random_state=0).fit,
+                       da.from_array(X, chunks=(1000, 12)), da.from_array(y, chunks=1000),
+                       sample_weight=da.from_array(weights, chunks=1000))
+    subset = quietly(ContrastiveEmbedding(4, random_state=0).fit,
+                     da.from_array(X[kept], chunks=(kept_per_chunk, 12)),
+                     da.from_array(y[kept], chunks=(kept_per_chunk,)))
+    assert weighted.alpha_ == subset.alpha_ == pytest.approx(2.5 / kept.sum())
+    np.testing.assert_array_equal(weighted.components_, subset.components_)
