@@ -48,7 +48,14 @@ from ._progress import FitLog
 from ._scaling import InputScaling
 from ._threadpool import blas_single_threaded
 from ._training_data import InMemoryData
-from ._validation import check_bool, check_integer, check_option, check_real, is_auto
+from ._validation import (
+    check_auto_string,
+    check_bool,
+    check_integer,
+    check_option,
+    check_real,
+    is_auto,
+)
 from ._warnings import warn
 
 # Bounds of the margin: its square must stay a normal float; an MLP, which is
@@ -107,24 +114,15 @@ class BaseContrastive(BaseEstimator):
                 "weight penalty and tolerance are set for margins near 1 (at 0.01 kNN "
                 "accuracy fell by 19 points on wine). Rescale the margin into that range."
             )
-        if is_auto(self.pos_margin):
+        if check_auto_string(self.pos_margin, "pos_margin", "a float in [0, margin)"):
             pass
-        elif isinstance(self.pos_margin, str):
-            raise ValueError(
-                f"pos_margin must be a float in [0, margin) or 'auto'; got {self.pos_margin!r}."
-            )
-        elif not isinstance(self.pos_margin, numbers.Real) or isinstance(self.pos_margin, bool):
-            raise TypeError(
-                f"pos_margin must be a float in [0, margin) or 'auto'; got {self.pos_margin!r} "
-                f"of type {type(self.pos_margin).__name__}."
-            )
         elif check_real(self.pos_margin, "pos_margin", min_val=0) >= self.margin:
             raise ValueError(
                 f"pos_margin={self.pos_margin} must be smaller than margin={self.margin}: "
                 "similar pairs would be allowed farther apart than dissimilar pairs "
                 "are pushed, and the two terms of the loss would fight."
             )
-        if not is_auto(self.alpha):
+        if not check_auto_string(self.alpha, "alpha", "a float >= 0"):
             check_real(self.alpha, "alpha", min_val=0)
         check_integer(self.max_iter, "max_iter", min_val=1)
         check_real(self.tol, "tol", min_val=0)
@@ -291,7 +289,7 @@ class BaseContrastive(BaseEstimator):
     def _alpha(self, n_samples):
         """The penalty weight ``alpha`` stands for."""
         if not is_auto(self.alpha):
-            return float(self.alpha)
+            return float(self.alpha) + 0.0  # + 0.0: -0.0 is 0
         if self.hidden_layer_sizes:
             return MLP_DEFAULT_ALPHA
         return LINEAR_ALPHA_PER_SAMPLE / max(n_samples, 1)

@@ -80,10 +80,13 @@ class LinearProjection:
         return (grad_Z.T @ X).ravel()
 
     def penalty(self, params):
-        """``(||params||**2, its gradient)``: every parameter is a weight."""
-        params = np.asarray(params)
+        """``(sum of squared weights, its gradient)``: every parameter is a
+        weight, measured on the standardised features (times the features'
+        ``spread`` in internal units)."""
+        params = np.asarray(params, dtype=np.float64)
+        weighted = params * np.tile(self.scaling.spread**2, self.n_components)
         # einsum, not BLAS: the sum must not depend on BLAS's thread count
-        return float(np.einsum("i,i->", params, params)), 2.0 * params
+        return float(np.einsum("i,i->", params, weighted)), 2.0 * weighted
 
     def scale_output(self, params, factor):
         """The map that embeds ``factor`` times farther."""

@@ -110,9 +110,14 @@ class MLPProjection:
         sizes = (n_features, *self.hidden_layer_sizes, n_components)
         self._shapes = list(zip(sizes[:-1], sizes[1:]))
         self._offsets = np.cumsum([0] + [(a + 1) * b for a, b in self._shapes])
-        self._weight_mask = np.zeros(self.n_params)
+        # squared weights count on the standardised features; biases not at all
+        self._penalty_factors = np.zeros(self.n_params)
         for (fan_in, fan_out), start in zip(self._shapes, self._offsets):
-            self._weight_mask[start : start + fan_in * fan_out] = 1.0
+            self._penalty_factors[start : start + fan_in * fan_out] = 1.0
+        first = self._shapes[0]
+        self._penalty_factors[: first[0] * first[1]] = np.repeat(
+            self.scaling.spread**2, first[1]
+        )
 
     @property
     def n_params(self):
@@ -174,10 +179,13 @@ class MLPProjection:
         return gradient
 
     def penalty(self, params):
-        """``(sum of squared weights, its gradient)``; biases are not penalised."""
-        weights = np.asarray(params, dtype=np.float64) * self._weight_mask
+        """``(sum of squared weights, its gradient)``; biases are not penalised,
+        and the first layer's weights are measured on the standardised
+        features (times the features' ``spread`` in internal units)."""
+        params = np.asarray(params, dtype=np.float64)
+        weighted = params * self._penalty_factors
         # einsum, not BLAS: the sum must not depend on BLAS's thread count
-        return float(np.einsum("i,i->", weights, weights)), 2.0 * weights
+        return float(np.einsum("i,i->", params, weighted)), 2.0 * weighted
 
     def scale_output(self, params, factor):
         """Multiply the output layer (weights and bias) by ``factor``."""

@@ -39,6 +39,11 @@ class InputScaling:
         Powers of two within a factor 2 of each feature's largest magnitude;
         :meth:`apply` divides by them first when entries come near the
         largest float. ``None``: all ones.
+    spread : ndarray of shape (n_features,) or None
+        Each feature's standard deviation in internal units, between 0.5 and
+        2 (1 for a constant feature): a weight times it is the weight of the
+        standardised feature, which the penalty ``alpha`` measures. ``None``:
+        all ones.
 
     Examples
     --------
@@ -54,10 +59,11 @@ class InputScaling:
            [ 1.,  1.]])
     """
 
-    def __init__(self, offset, scale, bound=None):
+    def __init__(self, offset, scale, bound=None, spread=None):
         self.offset = offset
         self.scale = scale
         self.bound = np.ones_like(scale) if bound is None else bound
+        self.spread = np.ones_like(scale) if spread is None else spread
 
     @classmethod
     def identity(cls, n_features):
@@ -104,14 +110,19 @@ class InputScaling:
         offset = mean * bound if centre else None
         std = np.sqrt(np.maximum(variance, 0.0))
         exponent = np.zeros_like(std)
-        spread = std > 0
-        exponent[spread] = np.round(np.log2(std[spread]))
+        varies = std > 0
+        exponent[varies] = np.round(np.log2(std[varies]))
         # finite powers of two whose reciprocals are finite too, for data that
         # span the float range (largest or subnormal entries)
         log_bound = np.log2(bound)
         largest = np.finfo(np.float64).maxexp - 1
         exponent = np.clip(exponent, -largest - log_bound, largest - log_bound)
-        return cls(offset, bound * np.exp2(exponent), bound)
+        with np.errstate(over="ignore"):  # where the exponent was clipped
+            spread = np.where(varies, np.clip(std * np.exp2(-exponent), 0.5, 2.0), 1.0)
+        # on a grid of 2**-20, coarser than the last bits in which the sparse
+        # and dense computations of a variance differ: both give one spread
+        spread = np.round(spread * 2.0**20) / 2.0**20
+        return cls(offset, bound * np.exp2(exponent), bound, spread)
 
     def check_representable(self, margin, dtype):
         """Raise ValueError if a map that sets samples ``margin`` apart would

@@ -19,6 +19,25 @@ def is_auto(value):
     return isinstance(value, str) and value == "auto"
 
 
+def check_auto_string(value, name, expected):
+    """Raise for a string other than ``"auto"`` and for a non-number.
+
+    ``expected`` describes the numbers the parameter takes ("a float >= 0");
+    both errors name it and ``"auto"``. Returns whether ``value`` is
+    ``"auto"``; a number is left to the caller's range check.
+    """
+    if is_auto(value):
+        return True
+    if isinstance(value, str):  # a wrong option, as check_option reports it
+        raise ValueError(f"{name} must be {expected} or 'auto'; got {value!r}.")  # noqa: TRY004
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"{name} must be {expected} or 'auto'; got {value!r} of type "
+            f"{type(value).__name__}."
+        )
+    return False
+
+
 def check_option(value, name, options):
     """Raise ValueError unless ``value`` is one of the strings ``options``."""
     if not isinstance(value, str) or value not in options:

@@ -287,8 +287,29 @@ def test_tiny_sample_weights_give_no_numpy_warning(wine):
     assert np.all(np.isfinite(model.components_))
 
 
-@pytest.mark.parametrize("value", [None, [0.5], np.array([0.5]), True])
-def test_a_pos_margin_of_another_type_names_both_forms(wine, value):
+NUMBER_OR_AUTO = {
+    "pos_margin": "a float in \\[0, margin\\)",
+    "alpha": "a float >= 0",
+    "n_random_negatives": "an integer >= 0",
+}
+
+
+@pytest.mark.parametrize("name", list(NUMBER_OR_AUTO))
+@pytest.mark.parametrize("value", [None, [0.5], np.array([0.5]), True, np.True_, b"auto"])
+def test_a_number_or_auto_parameter_of_another_type_names_both_forms(wine, name, value):
     X, y = wine
-    with pytest.raises(TypeError, match="pos_margin must be a float in \\[0, margin\\) or 'auto'"):
-        ContrastiveEmbedding(2, pos_margin=value).fit(X, y)
+    with pytest.raises(TypeError, match=f"{name} must be {NUMBER_OR_AUTO[name]} or 'auto'"):
+        ContrastiveEmbedding(2, **{name: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("name", list(NUMBER_OR_AUTO))
+@pytest.mark.parametrize("value", ["Auto", "auto ", ""])
+def test_a_number_or_auto_parameter_given_another_string_names_both_forms(wine, name, value):
+    X, y = wine
+    with pytest.raises(ValueError, match=f"{name} must be {NUMBER_OR_AUTO[name]} or 'auto'"):
+        ContrastiveEmbedding(2, **{name: value}).fit(X, y)
+
+
+def test_a_negative_zero_alpha_is_zero(wine):
+    X, y = wine
+    assert str(ContrastiveEmbedding(2, alpha=-0.0).fit(X, y).alpha_) == "0.0"

@@ -4,11 +4,14 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy.optimize import approx_fprime
 from sklearn.datasets import load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from sk_contrastive import ContrastiveEmbedding
+from sk_contrastive._linear import LinearProjection
+from sk_contrastive._mlp import MLPProjection
 from sk_contrastive._scaling import InputScaling
 
 LINEAR = {}
@@ -118,3 +121,40 @@ def test_one_feature_in_other_units_fits_as_well(wine, params, factor):
     other = fit(X_other_units, y, **params)
     assert other.score(X_other_units, y) >= reference.score(X_raw, y) - 0.02
     assert other.score(X_other_units, y) > 0.95
+
+
+def test_the_penalty_weighs_the_weights_of_the_standardised_features():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 3)) * np.array([1.0, 1.4, 0.3]) * 3.7 + 5.0
+    scaling = InputScaling.from_data(X)
+    np.testing.assert_allclose(scaling.spread, X.std(axis=0) / scaling.scale, atol=2.0**-21)
+    assert np.all((scaling.spread >= 0.5) & (scaling.spread <= 2.0))
+    assert np.ptp(scaling.spread) > 0.2  # not all powers of two: the test means something
+
+    # internal features are the standardised ones times `spread`, so a map
+    # W of the standardised features is W / spread in internal units
+    standardised_map = rng.normal(size=(2, 3))
+    linear = LinearProjection(3, 2, scaling)
+    params = (standardised_map / scaling.spread).ravel()
+    value, gradient = linear.penalty(params)
+    assert value == pytest.approx(np.sum(standardised_map**2), rel=1e-12)
+    np.testing.assert_allclose(
+        gradient, approx_fprime(params, lambda p: linear.penalty(p)[0], 1e-7), rtol=1e-5
+    )
+
+    mlp = MLPProjection(3, (4,), 2, "relu", scaling)
+    first_layer, output_layer = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    params = np.concatenate([(first_layer / scaling.spread[:, None]).ravel(), np.ones(4),
+                             output_layer.ravel(), np.ones(2)])
+    value, gradient = mlp.penalty(params)
+    assert value == pytest.approx(np.sum(first_layer**2) + np.sum(output_layer**2), rel=1e-12)
+    np.testing.assert_allclose(
+        gradient, approx_fprime(params, lambda p: mlp.penalty(p)[0], 1e-7), rtol=1e-5, atol=1e-7
+    )
+
+
+def test_standardised_features_have_a_spread_of_one():
+    X = StandardScaler().fit_transform(np.random.default_rng(1).normal(size=(300, 4)) * 7.3)
+    np.testing.assert_array_equal(InputScaling.from_data(X).spread, 1.0)
+    constant = InputScaling.from_data(np.ones((10, 2)))
+    np.testing.assert_array_equal(constant.spread, 1.0)
