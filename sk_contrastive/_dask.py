@@ -99,29 +99,31 @@ class DaskData:
         from distributed import wait
 
         self.client = client = cluster_client()
-        chunks = client.compute(list(X.to_delayed().ravel()))
-        labels = [None] * len(chunks) if source.labels is None else client.compute(
-            list(source.labels.to_delayed().ravel())
-        )
-        weights = [None] * len(chunks) if sample_weight is None else client.compute(
-            list(sample_weight.to_delayed().ravel())
-        )
+        n_chunks = len(X.chunks[0])
+        # one seed per chunk, empty ones included, so that a chunk's seed
+        # does not depend on which other chunks are empty
+        seeds = random_state.randint(np.iinfo(np.int32).max, size=n_chunks)
+        filled = [index for index, rows in enumerate(X.chunks[0]) if rows > 0]
+
+        def computed(array):
+            parts = list(array.to_delayed().ravel())
+            return client.compute([parts[index] for index in filled])
+
+        chunks = computed(X)
+        labels = [None] * len(chunks) if source.labels is None else computed(source.labels)
+        weights = [None] * len(chunks) if sample_weight is None else computed(sample_weight)
         self.scaling = self._internal_units(chunks, weights)
         self.scaling.check_representable(margin, X.dtype)
-        seeds = random_state.randint(np.iinfo(np.int32).max, size=len(chunks))
         states = [
             client.submit(_chunk_state, chunk, label, weight, source.make, self.scaling,
-                          margin, pos_margin, seed, pure=False)
-            for chunk, label, weight, seed in zip(chunks, labels, weights, seeds)
+                          margin, pos_margin, seeds[index], pure=False)
+            for chunk, label, weight, index in zip(chunks, labels, weights, filled)
         ]
         wait(states)
         del chunks, labels, weights  # the states hold what the fit needs
         homes = client.who_has(states)
         self._states = [(state, list(homes[state.key])) for state in states]
-        sizes = np.array(self._on_chunks(_n_samples))
-        # a chunk whose samples all have weight 0 holds nothing to fit
-        self._states = [placed for placed, size in zip(self._states, sizes) if size]
-        self._sizes = sizes[sizes > 0]
+        self._sizes = np.array(self._on_chunks(_n_samples))
         self.n_samples = int(self._sizes.sum())
         self.dtype = np.dtype(X.dtype)
         self.source = source
@@ -258,16 +260,10 @@ def _embed_block(block, projection, params):
 
 
 def _chunk_state(X, labels, weight, make, scaling, margin, pos_margin, seed):
-    X = np.asarray(X)
-    labels = None if labels is None else np.asarray(labels)
+    source = make(None if labels is None else np.asarray(labels))
     if weight is not None:
         weight = np.asarray(weight, dtype=np.float64)
-        # a sample of weight 0 is no sample at all, as in an in-memory fit
-        kept = weight > 0
-        if not kept.all():
-            X, weight = X[kept], weight[kept]
-            labels = None if labels is None else labels[kept]
-    return InMemoryData(X, make(labels), scaling, weight, margin, pos_margin,
+    return InMemoryData(np.asarray(X), source, scaling, weight, margin, pos_margin,
                         np.random.RandomState(seed))
 
 

@@ -503,25 +503,17 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.n_features_in_ = X.shape[1]
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        n_samples = X.shape[0]
         rows = X.chunks[0]
-        labels = classes = None
         if y is not None:
             y = da.asarray(y).rechunk((rows,))
+        if sample_weight is not None:
+            X, y, sample_weight = _drop_zero_weights(X, y, sample_weight)
+        n_samples = X.shape[0]
+        labels = classes = None
+        if y is not None:
             classes = da.unique(y).compute()  # only the distinct labels reach here
             codes = self._encode_labels(classes)
             labels = y.map_blocks(_encode_chunk, classes, codes, dtype=np.intp)
-        if sample_weight is not None:
-            sample_weight = da.asarray(sample_weight).astype(np.float64).rechunk((rows,))
-            negative, positive = da.compute((sample_weight < 0).any(),
-                                            (sample_weight > 0).sum())
-            if negative:
-                raise ValueError("Negative values in data passed to `sample_weight`.")
-            if positive < 2:
-                raise ValueError(
-                    f"sample_weight leaves {int(positive)} sample(s) of positive weight; "
-                    "at least 2 are required."
-                )
         unlabelled = labels is None or bool(np.any(codes < 0))
         n_classes = None if labels is None else int(codes.max()) + 1
         n_components = self._check_engine_params(n_samples, X.shape[1], n_classes=n_classes)
@@ -874,6 +866,35 @@ def _check_dask_array(X):
     if X.shape[0] < 2:
         raise ValueError(f"Found array with {X.shape[0]} sample(s); a minimum of 2 is required.")
     return X.rechunk({1: -1})
+
+
+def _drop_zero_weights(X, y, sample_weight):
+    """``X``, ``y`` and ``sample_weight`` (Dask arrays) without the samples of
+    weight 0, and with the weights in units of the largest, as ``fit`` treats
+    them in memory."""
+    import dask.array as da
+
+    sample_weight = da.asarray(sample_weight).astype(np.float64).rechunk((X.chunks[0],))
+    negative, positive, largest = da.compute(
+        (sample_weight < 0).any(), (sample_weight > 0).sum(), sample_weight.max()
+    )
+    if negative:
+        raise ValueError("Negative values in data passed to `sample_weight`.")
+    if positive < 2:
+        raise ValueError(
+            f"sample_weight leaves {int(positive)} sample(s) of positive weight; "
+            "at least 2 are required."
+        )
+    if not np.isfinite(largest):
+        raise ValueError("sample_weight must be finite.")
+    sample_weight = sample_weight / largest
+    if positive < X.shape[0]:
+        kept = sample_weight > 0
+        # the rows kept per chunk, counted on the workers
+        X = X[kept].compute_chunk_sizes()
+        sample_weight = sample_weight[kept].compute_chunk_sizes()
+        y = None if y is None else y[kept].compute_chunk_sizes()
+    return X, y, sample_weight
 
 
 def _encode_chunk(y, classes, codes):

@@ -318,6 +318,8 @@ def _nearest_in_block(X, y_index, same, other, block):
     ``_DISTANCE_ENTRIES`` entries at once, then the compiled selection.
     """
     n_samples = X.shape[0]
+    if n_samples == 0:  # a chunk of a Dask fit may hold no labelled sample
+        return
     order = np.argsort(y_index, kind="stable")
     X = np.ascontiguousarray(X[order])
     if X.dtype not in (np.float32, np.float64):

@@ -217,19 +217,57 @@ def test_the_library_imports_and_fits_without_dask():
     assert result.stdout.strip() == "(50, 2)", result.stderr
 
 
-@pytest.mark.parametrize("zero_rows", [slice(0, 500), slice(0, 1000), slice(0, 999)],
-                         ids=["half a chunk", "a whole chunk", "all but one of a chunk"])
-def test_samples_of_weight_zero_are_no_samples_on_the_cluster(client, data, zero_rows):
+def weights_with_zeros(layout):
+    """Sample weights of the 3,000-sample set (3 chunks of 1,000) with zeros."""
+    rows = np.arange(3000)
+    if layout == "a whole chunk":
+        return np.where(rows < 1000, 0.0, 1.0)
+    if layout == "all but one of a chunk":
+        return np.where(rows < 999, 0.0, 1.0)
+    return np.where(rows % 3 == 0, 0.0, 1.0 + (rows % 2))  # interleaved, unequal
+
+
+def fit_on_cluster(X, y, weights, chunks, **params):
+    model = ContrastiveEmbedding(4, random_state=0, **params)
+    X_dask = da.from_array(X, chunks=(chunks, 12))
+    labelled = () if y is None else (da.from_array(y, chunks=(chunks,)),)
+    weighted = {} if weights is None else {"sample_weight": da.from_array(weights, chunks=(chunks,))}
+    return quietly(model.fit, X_dask, *labelled, **weighted)
+
+
+@pytest.mark.parametrize("layout", ["a whole chunk", "all but one of a chunk", "interleaved"])
+@pytest.mark.parametrize("labels", ["labelled", "unlabelled", "partly labelled"])
+def test_samples_of_weight_zero_are_no_samples_on_the_cluster(client, data, layout, labels):
     X, y = data
-    weights = np.ones(len(y))
-    weights[zero_rows] = 0.0
+    y = {"labelled": y, "unlabelled": None,
+         "partly labelled": np.where(np.arange(3000) % 4 == 0, y, -1)}[labels]
+    params = {"unlabeled_label": -1} if labels == "partly labelled" else {}
+    weights = weights_with_zeros(layout)
     kept = weights > 0
     kept_per_chunk = tuple(int(kept[start:start + 1000].sum()) for start in (0, 1000, 2000))
-    weighted = quietly(ContrastiveEmbedding(4, random_state=0).fit,
-                       da.from_array(X, chunks=(1000, 12)), da.from_array(y, chunks=1000),
-                       sample_weight=da.from_array(weights, chunks=1000))
-    subset = quietly(ContrastiveEmbedding(4, random_state=0).fit,
-                     da.from_array(X[kept], chunks=(kept_per_chunk, 12)),
-                     da.from_array(y[kept], chunks=(kept_per_chunk,)))
+    weighted = fit_on_cluster(X, y, weights, 1000, **params)
+    subset = fit_on_cluster(X[kept], None if y is None else y[kept], weights[kept],
+                            kept_per_chunk, **params)
     assert weighted.alpha_ == subset.alpha_ == pytest.approx(2.5 / kept.sum())
     np.testing.assert_array_equal(weighted.components_, subset.components_)
+    scored = (X[:300],) if y is None else (X[:300], y[:300])
+    assert weighted.score(*scored) == subset.score(*scored)
+
+
+def test_zero_weights_on_the_cluster_leave_no_trace(client, data):
+    X, y = data
+    X = X.astype(np.float64)
+    weights = np.ones(3000)
+    weights[1500] = 0.0
+    outlier = X.copy()
+    outlier[1500, 0] = 1e300  # in a sample of weight 0: no part of the fit
+    with_outlier = fit_on_cluster(outlier, y, weights, 1000)
+    without = fit_on_cluster(X, y, weights, 1000)
+    np.testing.assert_array_equal(with_outlier.components_, without.components_)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        fit_on_cluster(X, y, (y == 0).astype(float), 1000)
+    for bad in (np.nan, np.inf):
+        with pytest.raises(ValueError, match="sample_weight must be finite"):
+            fit_on_cluster(X, y, np.r_[bad, np.ones(2999)], 1000)
+    huge = fit_on_cluster(X, y, np.full(3000, 1e200), 1000)
+    np.testing.assert_array_equal(huge.components_, fit_on_cluster(X, y, None, 1000).components_)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sk_contrastive._pairs import pairs_from_labels
+from sk_contrastive._pairs import pairs_from_labels, pairs_from_partial_labels
 
 
 def brute_force_nearest(X, anchor, candidates, k):
@@ -96,3 +96,12 @@ def test_string_labels_match_integer_labels(blobs):
 def test_unknown_strategy_is_rejected(blobs):
     with pytest.raises(ValueError, match="pair strategy"):
         pairs_from_labels(*blobs, strategy="all")
+
+
+def test_partly_labelled_pairs_without_a_labelled_sample():
+    # a chunk of a Dask fit can hold only unlabelled samples
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    pairs = pairs_from_partial_labels(X, np.full(5, -1), n_positives=2, n_negatives=3,
+                                      n_random_negatives=2, random_state=0)
+    assert pairs.similar.sum() == 10  # each sample's 2 nearest neighbours
+    assert set(np.unique(pairs.first)) == set(range(5))
