@@ -212,7 +212,7 @@ class BaseContrastive(BaseEstimator):
         random_state = check_random_state(self.random_state)
         n_features = X.shape[1]
         # "auto" is decided each round, once the round's pairs exist
-        pos_margin = 0.0 if is_auto(self.pos_margin) else self.pos_margin
+        pos_margin = 0.0 if is_auto(self.pos_margin) else float(self.pos_margin) + 0.0
         if _is_dask_collection(X):
             from ._dask import DaskData
 

@@ -584,7 +584,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         check_integer(self.n_positives, "n_positives", min_val=1, max_val=MAX_NEIGHBORS)
         check_integer(self.n_negatives, "n_negatives", min_val=0, max_val=MAX_NEIGHBORS)
         if not check_auto_string(self.n_random_negatives, "n_random_negatives",
-                                 "an integer >= 0"):
+                                 "an integer >= 0", kind=numbers.Integral):
             check_integer(self.n_random_negatives, "n_random_negatives", min_val=0)
         if self.n_negatives + self._n_random_negatives() < 1:
             raise ValueError(

@@ -83,7 +83,7 @@ def fit_memory_parts(
     parts = [
         MemoryPart("the internal copy of X", data_bytes, "fit on fewer samples"),
         MemoryPart(
-            f"{n_params:,} parameters and the L-BFGS history",
+            f"{_count(n_params)} parameters and the L-BFGS history",
             n_params * 8 * _LBFGS_VECTORS,
             "n_components" + (", hidden_layer_sizes" if hidden_layer_sizes else ""),
         ),
@@ -93,7 +93,7 @@ def fit_memory_parts(
             "n_components",
         ),
         MemoryPart(
-            f"{n_pairs:,} training pairs",
+            f"{_count(n_pairs)} training pairs",
             n_pairs * (pair_bytes_per_pair + (4 * _INDEX_BYTES if mining else 0)),
             "n_positives, n_negatives, n_random_negatives (pairs per sample)"
             if mining else "the number of pairs",
@@ -144,16 +144,29 @@ def check_fit_memory(parts, name="ContrastiveEmbedding"):
     if available is None or needed <= available:
         return
     largest = sorted(parts, key=lambda part: part.n_bytes, reverse=True)
-    shown = [part for part in largest if part.n_bytes >= 0.1 * needed][:3]
+    shown = [part for part in largest if 10 * part.n_bytes >= needed][:3]
     details = "; ".join(
-        f"{part.name}: {part.n_bytes / 2**30:.2f} GiB (lower {part.parameters})"
-        for part in shown
+        f"{part.name}: {_gib(part.n_bytes)} GiB (lower {part.parameters})" for part in shown
     )
     raise ValueError(
-        f"{name}: this fit would need about {needed / 2**30:.1f} GiB at its peak, "
+        f"{name}: this fit would need about {_gib(needed)} GiB at its peak, "
         f"but only {available / 2**30:.1f} GiB of memory is available. Largest "
         f"parts: {details}. Float32 data halves most of them."
     )
+
+
+def _count(number):
+    """An integer as text, with thousands separators up to 15 digits."""
+    return f"{number:,}" if number < 10**15 else f"about 10^{len(str(number)) - 1}"
+
+
+def _gib(n_bytes):
+    """``n_bytes`` in GiB as text; sizes from absurd parameters (``10**400``
+    pairs per sample) are integers beyond the float range."""
+    gib = n_bytes // 2**30
+    if gib < 2**64:
+        return f"{n_bytes / 2**30:.2f}"
+    return f"10^{len(str(gib)) - 1}"
 
 
 def _meminfo_available():

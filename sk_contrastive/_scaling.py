@@ -120,7 +120,8 @@ class InputScaling:
         with np.errstate(over="ignore"):  # where the exponent was clipped
             spread = np.where(varies, np.clip(std * np.exp2(-exponent), 0.5, 2.0), 1.0)
         # on a grid of 2**-20, coarser than the last bits in which the sparse
-        # and dense computations of a variance differ: both give one spread
+        # and dense computations of a variance differ, so that both give the
+        # same spread unless it falls on a rounding boundary of the grid
         spread = np.round(spread * 2.0**20) / 2.0**20
         return cls(offset, bound * np.exp2(exponent), bound, spread)
 

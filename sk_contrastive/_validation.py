@@ -19,8 +19,8 @@ def is_auto(value):
     return isinstance(value, str) and value == "auto"
 
 
-def check_auto_string(value, name, expected):
-    """Raise for a string other than ``"auto"`` and for a non-number.
+def check_auto_string(value, name, expected, kind=numbers.Real):
+    """Raise for a string other than ``"auto"`` and for a value not of ``kind``.
 
     ``expected`` describes the numbers the parameter takes ("a float >= 0");
     both errors name it and ``"auto"``. Returns whether ``value`` is
@@ -30,7 +30,7 @@ def check_auto_string(value, name, expected):
         return True
     if isinstance(value, str):  # a wrong option, as check_option reports it
         raise ValueError(f"{name} must be {expected} or 'auto'; got {value!r}.")  # noqa: TRY004
-    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+    if not isinstance(value, kind) or isinstance(value, (bool, np.bool_)):
         raise TypeError(
             f"{name} must be {expected} or 'auto'; got {value!r} of type "
             f"{type(value).__name__}."

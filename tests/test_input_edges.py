@@ -310,6 +310,22 @@ def test_a_number_or_auto_parameter_given_another_string_names_both_forms(wine, 
         ContrastiveEmbedding(2, **{name: value}).fit(X, y)
 
 
-def test_a_negative_zero_alpha_is_zero(wine):
+def test_negative_zero_parameters_are_zero(wine):
     X, y = wine
-    assert str(ContrastiveEmbedding(2, alpha=-0.0).fit(X, y).alpha_) == "0.0"
+    model = ContrastiveEmbedding(2, alpha=-0.0, pos_margin=-0.0).fit(X, y)
+    assert str(model.alpha_) == str(model.pos_margin_) == "0.0"
+
+
+@pytest.mark.parametrize("value", [2.0, np.float32(3)])
+def test_a_float_number_of_random_negatives_names_both_forms(wine, value):
+    X, y = wine
+    with pytest.raises(TypeError, match="n_random_negatives must be an integer >= 0 or 'auto'"):
+        ContrastiveEmbedding(2, n_random_negatives=value).fit(X, y)
+
+
+@pytest.mark.parametrize("params", [{"n_random_negatives": 10**400},
+                                    {"hidden_layer_sizes": (10**400,)}])
+def test_absurd_sizes_are_a_memory_error_not_an_overflow(wine, params):
+    X, y = wine
+    with pytest.raises(ValueError, match=r"would need about 10\^\d+ GiB"):
+        ContrastiveEmbedding(2, **params).fit(X, y)
