@@ -212,7 +212,7 @@ class BaseContrastive(BaseEstimator):
         random_state = check_random_state(self.random_state)
         n_features = X.shape[1]
         # "auto" is decided each round, once the round's pairs exist
-        pos_margin = 0.0 if is_auto(self.pos_margin) else float(self.pos_margin) + 0.0
+        pos_margin = 0.0 if is_auto(self.pos_margin) else check_real(self.pos_margin, "pos_margin")
         if _is_dask_collection(X):
             from ._dask import DaskData
 
@@ -289,7 +289,7 @@ class BaseContrastive(BaseEstimator):
     def _alpha(self, n_samples):
         """The penalty weight ``alpha`` stands for."""
         if not is_auto(self.alpha):
-            return float(self.alpha) + 0.0  # + 0.0: -0.0 is 0
+            return check_real(self.alpha, "alpha")
         if self.hidden_layer_sizes:
             return MLP_DEFAULT_ALPHA
         return LINEAR_ALPHA_PER_SAMPLE / max(n_samples, 1)

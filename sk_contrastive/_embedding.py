@@ -449,11 +449,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             # total pair weight), so that products and sums cannot overflow
             sample_weight = sample_weight / np.max(sample_weight, initial=0.0)
             kept = sample_weight > 0
-            if kept.sum() < 2:
-                raise ValueError(
-                    f"sample_weight leaves {int(kept.sum())} sample(s) of positive "
-                    "weight; at least 2 are required."
-                )
+            _check_positive_weights(int(kept.sum()))
             if not kept.all():
                 X, sample_weight = X[kept], sample_weight[kept]
                 y = None if y is None else y[kept]
@@ -868,6 +864,14 @@ def _check_dask_array(X):
     return X.rechunk({1: -1})
 
 
+def _check_positive_weights(n_positive):
+    if n_positive < 2:
+        raise ValueError(
+            f"sample_weight leaves {n_positive} sample(s) of positive weight; "
+            "at least 2 are required."
+        )
+
+
 def _drop_zero_weights(X, y, sample_weight):
     """``X``, ``y`` and ``sample_weight`` (Dask arrays) without the samples of
     weight 0, and with the weights in units of the largest, as ``fit`` treats
@@ -880,11 +884,7 @@ def _drop_zero_weights(X, y, sample_weight):
     )
     if negative:
         raise ValueError("Negative values in data passed to `sample_weight`.")
-    if positive < 2:
-        raise ValueError(
-            f"sample_weight leaves {int(positive)} sample(s) of positive weight; "
-            "at least 2 are required."
-        )
+    _check_positive_weights(int(positive))
     if not np.isfinite(largest):
         raise ValueError("sample_weight must be finite.")
     sample_weight = sample_weight / largest

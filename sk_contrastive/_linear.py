@@ -48,6 +48,8 @@ class LinearProjection:
         self.n_features = n_features
         self.n_components = n_components
         self.scaling = InputScaling.identity(n_features) if scaling is None else scaling
+        # squared weights count on the standardised features
+        self._penalty_factors = np.tile(self.scaling.spread**2, n_components)
 
     @property
     def n_params(self):
@@ -84,7 +86,7 @@ class LinearProjection:
         weight, measured on the standardised features (times the features'
         ``spread`` in internal units)."""
         params = np.asarray(params, dtype=np.float64)
-        weighted = params * np.tile(self.scaling.spread**2, self.n_components)
+        weighted = params * self._penalty_factors
         # einsum, not BLAS: the sum must not depend on BLAS's thread count
         return float(np.einsum("i,i->", params, weighted)), 2.0 * weighted
 

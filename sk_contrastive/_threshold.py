@@ -1,6 +1,5 @@
 """Choosing the distance below which a pair is predicted similar."""
 
-
 import numpy as np
 from sklearn.metrics import roc_curve
 

@@ -68,7 +68,7 @@ def check_real(value, name, *, min_val=None, max_val=None, include_boundaries="b
         raise ValueError(f"{name} must be a finite number; got {value!r}.")
     check_scalar(number, name, numbers.Real, min_val=min_val, max_val=max_val,
                  include_boundaries=include_boundaries)
-    return number
+    return number + 0.0  # -0.0 is 0
 
 
 def check_integer(value, name, *, min_val=None, max_val=None):
