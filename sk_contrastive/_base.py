@@ -114,9 +114,9 @@ class BaseContrastive(BaseEstimator):
                 "weight penalty and tolerance are set for margins near 1 (at 0.01 kNN "
                 "accuracy fell by 19 points on wine). Rescale the margin into that range."
             )
-        if check_auto_string(self.pos_margin, "pos_margin", "a float in [0, margin)"):
-            pass
-        elif check_real(self.pos_margin, "pos_margin", min_val=0) >= self.margin:
+        if not check_auto_string(
+            self.pos_margin, "pos_margin", "a float in [0, margin)"
+        ) and check_real(self.pos_margin, "pos_margin", min_val=0) >= self.margin:
             raise ValueError(
                 f"pos_margin={self.pos_margin} must be smaller than margin={self.margin}: "
                 "similar pairs would be allowed farther apart than dissimilar pairs "

@@ -32,6 +32,7 @@ import copy
 import numpy as np
 
 from ._loss import _median
+from ._objective import with_penalty
 from ._scaling import (
     InputScaling,
     largest_magnitude,
@@ -216,11 +217,7 @@ class DaskData:
         else:
             value = sum(w * v for w, (v, _) in zip(self._pair_weights, parts)) / total
             gradient = sum(w * g for w, (_, g) in zip(self._pair_weights, parts)) / total
-        if alpha:
-            norm, norm_gradient = projection.penalty(params)
-            value += alpha * norm
-            gradient = gradient + alpha * norm_gradient
-        return value, gradient
+        return with_penalty(value, gradient, params, projection, alpha)
 
     def scale_to_margin(self, projection, params):
         """As in memory, from a sample of each chunk's dissimilar distances."""

@@ -6,6 +6,7 @@ from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
 
+from ._objective import weighted_squared_norm
 from ._scaling import InputScaling
 from ._validation import is_auto
 from ._warnings import warn
@@ -85,10 +86,7 @@ class LinearProjection:
         """``(sum of squared weights, its gradient)``: every parameter is a
         weight, measured on the standardised features (times the features'
         ``spread`` in internal units)."""
-        params = np.asarray(params, dtype=np.float64)
-        weighted = params * self._penalty_factors
-        # einsum, not BLAS: the sum must not depend on BLAS's thread count
-        return float(np.einsum("i,i->", params, weighted)), 2.0 * weighted
+        return weighted_squared_norm(params, self._penalty_factors)
 
     def scale_output(self, params, factor):
         """The map that embeds ``factor`` times farther."""

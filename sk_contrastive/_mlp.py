@@ -11,6 +11,7 @@ from scipy.special import expit
 from sklearn.utils import check_random_state
 
 from ._linear import linear_layout
+from ._objective import weighted_squared_norm
 from ._optimize import minimize_lbfgs
 from ._scaling import InputScaling
 from ._validation import is_auto
@@ -182,10 +183,7 @@ class MLPProjection:
         """``(sum of squared weights, its gradient)``; biases are not penalised,
         and the first layer's weights are measured on the standardised
         features (times the features' ``spread`` in internal units)."""
-        params = np.asarray(params, dtype=np.float64)
-        weighted = params * self._penalty_factors
-        # einsum, not BLAS: the sum must not depend on BLAS's thread count
-        return float(np.einsum("i,i->", params, weighted)), 2.0 * weighted
+        return weighted_squared_norm(params, self._penalty_factors)
 
     def scale_output(self, params, factor):
         """Multiply the output layer (weights and bias) by ``factor``."""

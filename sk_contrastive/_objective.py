@@ -30,8 +30,23 @@ def loss_and_gradient(params, X, projection, loss, alpha=0.0):
     Z, cache = projection.forward(params, X, out=buffer)
     value, grad_Z = loss(Z)
     gradient = projection.backward(params, X, cache, grad_Z).astype(np.float64, copy=False)
+    return with_penalty(value, gradient, params, projection, alpha)
+
+
+def with_penalty(value, gradient, params, projection, alpha):
+    """``value`` and ``gradient`` (float64, updated in place) plus ``alpha``
+    times the projection's weight penalty at ``params``."""
     if alpha:
         norm, norm_gradient = projection.penalty(params)
         value += alpha * norm
         gradient += alpha * norm_gradient
     return value, gradient
+
+
+def weighted_squared_norm(params, factors):
+    """``(sum(factors * params**2), its gradient)``: a projection's weight
+    penalty, ``factors`` saying how much each parameter counts (0 for a bias)."""
+    params = np.asarray(params, dtype=np.float64)
+    weighted = params * factors
+    # einsum, not BLAS: the sum must not depend on BLAS's thread count
+    return float(np.einsum("i,i->", params, weighted)), 2.0 * weighted
