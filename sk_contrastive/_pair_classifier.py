@@ -1,6 +1,5 @@
 """ContrastivePairClassifier: metric learning from pairs labelled similar or dissimilar."""
 
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
