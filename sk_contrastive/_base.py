@@ -194,11 +194,14 @@ class BaseContrastive(BaseEstimator):
 
     # ---- the fit -----------------------------------------------------------
 
-    def _fit_engine(self, X, source, n_components, sample_weight=None):
+    def _fit_engine(self, X, source, n_components, sample_weight=None, total_weight=None):
         """Learn the map from ``X`` (validated, dense or CSR) and ``source``.
 
         ``sample_weight`` (positive, one per row of ``X``, or None) weighs
-        each pair by the product of its two samples' weights. Sets the fitted
+        each pair by its anchor's weight (see ``_weights``); ``total_weight``
+        is the number of samples the data stand for (their summed weights
+        before any normalisation; ``None``: the rows of ``X``), which sets
+        ``alpha="auto"``. Sets the fitted
         attributes of the map, ``n_iter_``, ``loss_`` and ``n_pairs_``. On any
         error, and on an interrupt before the first iteration, the estimator
         is left unfitted. BLAS runs on one thread throughout (see
@@ -206,9 +209,11 @@ class BaseContrastive(BaseEstimator):
         other fits run at the same time.
         """
         with blas_single_threaded():
-            self._fit_engine_single_threaded(X, source, n_components, sample_weight)
+            self._fit_engine_single_threaded(
+                X, source, n_components, sample_weight, total_weight
+            )
 
-    def _fit_engine_single_threaded(self, X, source, n_components, sample_weight):
+    def _fit_engine_single_threaded(self, X, source, n_components, sample_weight, total_weight):
         random_state = check_random_state(self.random_state)
         n_features = X.shape[1]
         # "auto" is decided each round, once the round's pairs exist
@@ -224,7 +229,10 @@ class BaseContrastive(BaseEstimator):
             data = InMemoryData(
                 X, source, scaling, sample_weight, self.margin, pos_margin, random_state,
             )
-        self._fit_data(data, n_features, n_components, random_state)
+        self._fit_data(
+            data, n_features, n_components, random_state,
+            data.n_samples if total_weight is None else total_weight,
+        )
 
     def _check_memory(self, X, source, n_components):
         n_samples, n_features = X.shape
@@ -246,7 +254,7 @@ class BaseContrastive(BaseEstimator):
             type(self).__name__,
         )
 
-    def _fit_data(self, data, n_features, n_components, random_state):
+    def _fit_data(self, data, n_features, n_components, random_state, total_weight):
         """Initialise the map, run the rounds, set the fitted attributes."""
         log = FitLog(self.verbose, type(self).__name__)
         projection = self._make_projection(n_features, n_components, data.scaling)
@@ -259,7 +267,7 @@ class BaseContrastive(BaseEstimator):
         else:
             params = projection.initial_params(self.init, *data.init_sample(), random_state)
         log.start_ready()
-        alpha = self._alpha(data.n_samples)
+        alpha = self._alpha(total_weight)
 
         self._clear_fitted_state(keep_input_attributes=True)
         try:
@@ -287,7 +295,8 @@ class BaseContrastive(BaseEstimator):
         self.alpha_ = alpha
 
     def _alpha(self, n_samples):
-        """The penalty weight ``alpha`` stands for."""
+        """The penalty weight ``alpha`` stands for, for ``n_samples``
+        samples (summed weights: a sample of weight 2 counts twice)."""
         if not is_auto(self.alpha):
             return check_real(self.alpha, "alpha")
         if self.hidden_layer_sizes:

@@ -147,14 +147,16 @@ class InputScaling:
                 X = X[rows]
             return (X @ sp.diags_array((1.0 / self.scale).astype(X.dtype))).tocsr()
         internal = X[rows] if rows is not None else X.copy()
+        # a fit on sparse data is not centred: dense samples of it neither
+        offset = np.zeros_like(self.scale) if self.offset is None else self.offset
         if np.max(self.bound, initial=1.0) < 2.0 ** (np.finfo(X.dtype).maxexp - 4):
-            internal -= self.offset.astype(X.dtype)
+            internal -= offset.astype(X.dtype)
             internal *= (1.0 / self.scale).astype(X.dtype)
             return internal
         # Entries near the largest float: divide by the bound first (exact),
         # so that the centring cannot overflow, then bring to unit spread.
         internal *= (1.0 / self.bound).astype(X.dtype)
-        internal -= (self.offset / self.bound).astype(X.dtype)
+        internal -= (offset / self.bound).astype(X.dtype)
         internal *= (self.bound / self.scale).astype(X.dtype)
         return internal
 

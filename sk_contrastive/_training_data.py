@@ -12,6 +12,7 @@ import numpy as np
 
 from ._loss import ContrastiveLoss, impostor_free_anchors, pair_distances
 from ._objective import loss_and_gradient
+from ._weights import pair_weight
 
 
 class InMemoryData:
@@ -81,9 +82,7 @@ class InMemoryData:
             blocks = source.blocks(space, random_state)
         pairs = source.build(space, blocks, random_state)
         if self.sample_weight is not None:
-            pairs = pairs._replace(
-                weight=self.sample_weight[pairs.first] * self.sample_weight[pairs.second]
-            )
+            pairs = pairs._replace(weight=pair_weight(self.sample_weight, pairs))
         self.loss = ContrastiveLoss(pairs, self.n_samples, self.margin, self.pos_margin)
         return pairs.n_pairs
 

@@ -138,3 +138,10 @@ def test_no_dense_copy_of_a_wide_sparse_matrix():
     # of the neighbour search, and the map's L-BFGS history
     assert int(growth) < dense_bytes / 5, result.stdout
     assert "(2000, 2) True" in result.stdout
+
+
+def test_a_sparse_fit_scores_dense_samples_as_their_sparse_form():
+    from sklearn.datasets import load_iris
+    X, y = load_iris(return_X_y=True)
+    model = ContrastiveEmbedding(2, random_state=0).fit(sp.csr_array(X))
+    assert model.score(X) == pytest.approx(model.score(sp.csr_array(X)), abs=1e-3)
