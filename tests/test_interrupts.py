@@ -262,6 +262,67 @@ def test_an_interrupt_inside_lbfgs_propagates_without_a_warning(kind, data):
         assert_unfitted(model, data)
 
 
+class FakeBlas:
+    """BLAS libraries whose every call is counted, and the k-th interrupted."""
+
+    def __init__(self, threads, interrupt_at=None):
+        self.threads = list(threads)
+        self.interrupt_at = interrupt_at
+        self.calls = 0
+
+    def call(self):
+        self.calls += 1
+        if self.calls == self.interrupt_at:
+            raise KeyboardInterrupt
+
+    def controller(self):  # stands for threadpoolctl's ThreadpoolController
+        self.call()
+        return self
+
+    def select(self, user_api):
+        self.call()
+        return self
+
+    @property
+    def lib_controllers(self):
+        self.call()
+        return [FakeLibrary(self, index) for index in range(len(self.threads))]
+
+
+class FakeLibrary:
+    def __init__(self, blas, index):
+        self.blas, self.index = blas, index
+
+    @property
+    def num_threads(self):
+        self.blas.call()
+        return self.blas.threads[self.index]
+
+    def set_num_threads(self, num_threads):
+        self.blas.call()
+        self.blas.threads[self.index] = num_threads
+
+
+def test_an_interrupt_never_leaves_blas_limited_to_one_thread(monkeypatch):
+    # the limit is process-wide: an interrupt while a fit sets it, runs, or
+    # lifts it must leave every library as it was
+    blas = FakeBlas([4, 2])
+    monkeypatch.setattr(threadpool_module, "ThreadpoolController", blas.controller)
+    with pytest.raises(KeyboardInterrupt):
+        with threadpool_module.blas_single_threaded():
+            assert blas.threads == [1, 1]
+            raise KeyboardInterrupt
+    assert blas.threads == [4, 2]
+    for k in range(1, blas.calls + 1):
+        blas = FakeBlas([4, 2], interrupt_at=k)
+        monkeypatch.setattr(threadpool_module, "ThreadpoolController", blas.controller)
+        with pytest.raises(KeyboardInterrupt):
+            with threadpool_module.blas_single_threaded():
+                pass
+        assert blas.threads == [4, 2], k
+        assert threadpool_module._active_fits == 0, k
+
+
 # ---- on a Dask cluster ------------------------------------------------------
 
 
