@@ -30,6 +30,7 @@ A pair source is any object with
   ``None``.
 """
 
+import functools
 import numbers
 
 import numpy as np
@@ -201,10 +202,10 @@ class BaseContrastive(BaseEstimator):
         each pair by its anchor's weight (see ``_weights``); ``total_weight``
         is the number of samples the data stand for (their summed weights
         before any normalisation; ``None``: the rows of ``X``), which sets
-        ``alpha="auto"``. Sets the fitted
-        attributes of the map, ``n_iter_``, ``loss_`` and ``n_pairs_``. On any
-        error, and on an interrupt before the first iteration, the estimator
-        is left unfitted. BLAS runs on one thread throughout (see
+        ``alpha="auto"``. Sets the fitted attributes of the map, ``n_iter_``,
+        ``loss_`` and ``n_pairs_``, and forgets those of a previous fit (the
+        estimator's ``fit`` is a :func:`fit_transaction`, which restores
+        them on any exception). BLAS runs on one thread throughout (see
         ``_threadpool``), so that a fit gives the same result whether or not
         other fits run at the same time.
         """
@@ -269,14 +270,9 @@ class BaseContrastive(BaseEstimator):
         log.start_ready()
         alpha = self._alpha(total_weight)
 
-        self._clear_fitted_state(keep_input_attributes=True)
-        try:
-            params, rounds, n_pairs = self._fit_rounds(
-                data, projection, params, alpha, warm, random_state, log
-            )
-        except BaseException:  # an interrupt before the first iteration, or an error
-            self._clear_fitted_state(keep_input_attributes=False)
-            raise
+        params, rounds, n_pairs = self._fit_rounds(
+            data, projection, params, alpha, warm, random_state, log
+        )
         last = rounds[-1]
         n_iter = sum(result.n_iter for result in rounds)
         self._warn_about_the_optimisation(
@@ -284,6 +280,7 @@ class BaseContrastive(BaseEstimator):
         )
         log.summary(n_iter, n_pairs, last.loss)
 
+        self._clear_fitted_state()
         for attribute, value in projection.fitted_attributes(params, data.dtype).items():
             setattr(self, attribute, value)
         self._projection = self._make_projection(n_features, n_components)
@@ -308,9 +305,9 @@ class BaseContrastive(BaseEstimator):
 
         Returns ``(params, results, n_pairs)``: the final parameters, the
         optimiser's result of each round that ran, and the last round's
-        number of pairs. A ``KeyboardInterrupt`` after the first completed
-        iteration ends the rounds (the last result's ``stop`` is then
-        ``"interrupted"``); before it, it propagates.
+        number of pairs. ``callback`` raising ``StopIteration`` ends the
+        rounds; any other exception, ``KeyboardInterrupt`` included,
+        propagates.
         """
         callback = None
         if self.callback is not None:
@@ -321,13 +318,7 @@ class BaseContrastive(BaseEstimator):
         results, n_pairs, n_iter = [], 0, 0
         for mining_round in range(n_rounds):
             log.round_started(mining_round, n_rounds)
-            try:
-                n_pairs = data.build_pairs(projection, params, mining_round, warm, random_state)
-            except KeyboardInterrupt:
-                if not results:
-                    raise
-                results[-1] = results[-1]._replace(stop="interrupted")
-                break
+            n_pairs = data.build_pairs(projection, params, mining_round, warm, random_state)
             log.pairs_built(n_pairs, data.n_samples, mined=mines)
             if mining_round == 0 and not warm:
                 params = self._starting_point(params, projection, data, random_state)
@@ -352,7 +343,7 @@ class BaseContrastive(BaseEstimator):
             log.round_finished(result)
             params = result.params
             n_iter += result.n_iter
-            if result.stop in ("callback", "interrupted"):
+            if result.stop == "callback":
                 break
         return params, results, n_pairs
 
@@ -382,18 +373,11 @@ class BaseContrastive(BaseEstimator):
         return params
 
     def _warn_about_the_optimisation(self, rounds, largest_dissimilar):
-        """One warning per fit: interrupted, stopped at max_iter, or collapsed."""
+        """One warning per fit: collapsed, or stopped at max_iter."""
         name = type(self).__name__
         n_rounds = len(rounds)
         n_iter = sum(result.n_iter for result in rounds)
         last = rounds[-1]
-        if last.stop == "interrupted":
-            warn(
-                f"{name}: fit interrupted after {n_iter} iterations; the estimator "
-                "keeps the parameters of the last completed iteration (loss "
-                f"{last.loss:.6g})."
-            )
-            return
         if largest_dissimilar is not None and (
             largest_dissimilar <= _COLLAPSE_TOLERANCE * self.margin
         ):
@@ -418,9 +402,9 @@ class BaseContrastive(BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def _clear_fitted_state(self, keep_input_attributes):
-        """Forget a previous fit, so that a refit replaces all of it."""
-        kept = {"n_features_in_", "feature_names_in_"} if keep_input_attributes else set()
+    def _clear_fitted_state(self):
+        """Forget a previous fit's model, so that a refit replaces all of it."""
+        kept = {"n_features_in_", "feature_names_in_"}
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__") and name not in kept) or (
                 name.startswith("_fitted") or name == "_projection"
@@ -448,6 +432,29 @@ class BaseContrastive(BaseEstimator):
     @property
     def _n_features_out(self):
         return self._projection.n_components
+
+
+def fit_transaction(fit):
+    """Make an estimator's ``fit`` a transaction: it completes, or changes nothing.
+
+    On any exception raised during ``fit`` (an invalid parameter, a memory
+    error, a ``KeyboardInterrupt`` at any moment) the estimator gets back
+    every attribute it had before the call, so it is unfitted again or keeps
+    its previous model, and the exception propagates. The attributes come
+    back in one assignment of the ``__dict__`` taken at the start, which a
+    second signal cannot interrupt half-way through. A fit must therefore
+    replace fitted attributes, never change them in place.
+    """
+    @functools.wraps(fit)
+    def transactional_fit(self, *args, **kwargs):
+        before = dict(vars(self))
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__ = before
+            raise
+
+    return transactional_fit
 
 
 def _is_dask_collection(X):

@@ -17,7 +17,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseContrastive, _is_dask_collection
+from ._base import BaseContrastive, _is_dask_collection, fit_transaction
 from ._blocks import spatial_blocks
 from ._pairs import (
     neighbor_rows,
@@ -411,6 +411,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.unlabeled_label = unlabeled_label
         self.class_weight = class_weight
 
+    @fit_transaction
     def fit(self, X, y=None, sample_weight=None):
         """Learn the embedding from labelled, unlabelled or partly labelled samples.
 
@@ -449,6 +450,18 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             samples of positive weight, a single class, no labelled sample
             or a single labelled class with ``unlabeled_label``, negative
             weights), and when the fit would not fit in memory.
+        KeyboardInterrupt
+            Re-raised when the fit is interrupted (Ctrl-C), so that it also
+            stops a surrounding search.
+
+        Notes
+        -----
+        A fit is a transaction: if it raises, whatever the exception and
+        whenever it comes (an interrupt, an invalid parameter, a memory
+        error), the estimator is left exactly as it was before the call:
+        unfitted, or with its previous fitted model (a ``warm_start`` refit
+        included). ``StopIteration`` from ``callback`` is not an error: it
+        ends the fit early with the current parameters.
         """
         if _is_dask_collection(X):
             return self._fit_on_cluster(X, y, sample_weight)

@@ -10,7 +10,7 @@ class OptimizationResult(NamedTuple):
     params: np.ndarray
     loss: float
     n_iter: int
-    stop: str  # "converged", "max_iter", "callback", "interrupted" or "other"
+    stop: str  # "converged", "max_iter", "callback" or "other"
 
 
 def minimize_lbfgs(
@@ -58,18 +58,16 @@ def minimize_lbfgs(
     Returns
     -------
     result : OptimizationResult
-        After a ``KeyboardInterrupt`` that comes once at least one iteration
-        is complete, the last completed iterate with ``stop="interrupted"``;
-        an interrupt before that propagates.
 
     Raises
     ------
     ValueError
-        If ``fun`` returns a non-finite value or gradient.
+        If ``fun`` returns a non-finite value or gradient. Any exception
+        raised by ``fun`` or ``callback`` (other than ``StopIteration``),
+        ``KeyboardInterrupt`` included, propagates.
     """
     scale = float(scale)
     latest = {}
-    accepted = {}
     n_iter = 0
 
     def objective(x_in_units):
@@ -88,7 +86,6 @@ def minimize_lbfgs(
     def after_iteration(intermediate_result):
         nonlocal n_iter
         n_iter += 1
-        accepted["x"], accepted["fun"] = intermediate_result.x, intermediate_result.fun
         if on_iteration is not None:
             on_iteration(
                 first_iteration + n_iter,
@@ -98,22 +95,15 @@ def minimize_lbfgs(
         if callback is not None:
             callback(intermediate_result.x * scale, first_iteration + n_iter)
 
-    try:
-        result = minimize(
-            objective,
-            x0 / scale,
-            method="L-BFGS-B",
-            jac=True,
-            tol=tol,
-            callback=after_iteration,
-            options={"maxiter": max_iter},
-        )
-    except KeyboardInterrupt:
-        if not n_iter:
-            raise
-        return OptimizationResult(
-            accepted["x"] * scale, float(accepted["fun"]) * scale**2, n_iter, "interrupted"
-        )
+    result = minimize(
+        objective,
+        x0 / scale,
+        method="L-BFGS-B",
+        jac=True,
+        tol=tol,
+        callback=after_iteration,
+        options={"maxiter": max_iter},
+    )
     # L-BFGS-B's status: 0 converged, 1 iteration or evaluation limit,
     # 99 the callback raised StopIteration.
     stop = {0: "converged", 1: "max_iter", 99: "callback"}.get(result.status, "other")

@@ -11,7 +11,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseContrastive
+from ._base import BaseContrastive, fit_transaction
 from ._loss import pair_distances
 from ._pairs import Pairs
 from ._threshold import calibrate_distance_threshold
@@ -184,6 +184,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         self.random_state = random_state
         self.preprocessor = preprocessor
 
+    @fit_transaction
     def fit(self, pairs, y, sample_weight=None):
         """Learn the embedding from labelled pairs, then calibrate ``threshold_``.
 
@@ -216,6 +217,18 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             NaN or infinity, labels outside the two conventions or of a
             single kind, invalid parameters, or a fit that would not fit in
             memory.
+        KeyboardInterrupt
+            Re-raised when the fit is interrupted (Ctrl-C), so that it also
+            stops a surrounding search.
+
+        Notes
+        -----
+        A fit is a transaction: if it raises, whatever the exception and
+        whenever it comes (an interrupt, an invalid parameter, a memory
+        error), the estimator is left exactly as it was before the call:
+        unfitted, or with its previous fitted model (a ``warm_start`` refit
+        included). ``StopIteration`` from ``callback`` is not an error: it
+        ends the fit early with the current parameters.
         """
         y = column_or_1d(y, warn=True)
         check_consistent_length(np.asarray(pairs), y)

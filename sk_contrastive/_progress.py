@@ -6,7 +6,6 @@ _STOP_REASONS = {
     "converged": "converged",
     "max_iter": "reached max_iter",
     "callback": "stopped by the callback",
-    "interrupted": "interrupted",
     "other": "stopped: the line search found no further decrease",
 }
 

@@ -45,19 +45,35 @@ def blas_single_threaded():
     ...     pass
     """
     global _active_fits, _saved_limits
-    with _lock:
-        if _active_fits == 0 and ThreadpoolController is not None:
-            libraries = ThreadpoolController().select(user_api="blas").lib_controllers
-            _saved_limits = [(module, module.num_threads) for module in libraries]
-            for module in libraries:
-                module.set_num_threads(1)
-        _active_fits += 1
+    # Everything from taking the count on is undone in ``finally``, and lifting
+    # the limit finishes before an interrupt propagates: an interrupt at any
+    # moment leaves no limit behind.
     try:
+        with _lock:
+            _active_fits += 1
+            if _active_fits == 1 and ThreadpoolController is not None:
+                libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+                _saved_limits = [(module, module.num_threads) for module in libraries]
+                for module in libraries:
+                    module.set_num_threads(1)
         yield
     finally:
         with _lock:
             _active_fits -= 1
             if _active_fits == 0 and _saved_limits:
-                for module, num_threads in _saved_limits:
-                    module.set_num_threads(num_threads)
-                _saved_limits = None
+                saved, _saved_limits = _saved_limits, None
+                _set_limits(saved)
+
+
+def _set_limits(limits):
+    """Give each library its ``num_threads``; an interrupt waits until all have it."""
+    interrupted = None
+    for module, num_threads in limits:
+        while True:
+            try:
+                module.set_num_threads(num_threads)
+                break
+            except KeyboardInterrupt as error:
+                interrupted = error
+    if interrupted is not None:
+        raise interrupted

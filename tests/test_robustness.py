@@ -1,4 +1,4 @@
-"""Bad input, degenerate data, side effects, memory and interrupts.
+"""Bad input, degenerate data, side effects and memory (interrupts: test_interrupts).
 
 Every behaviour is checked for both the linear map and the MLP.
 """
@@ -295,7 +295,7 @@ def test_no_similar_pairs_and_inverted_margins_are_rejected(iris):
             ContrastiveEmbedding(margin=1.0, pos_margin=pos_margin).fit(*iris)
 
 
-# ---- non-finite loss and interrupts ----------------------------------------------
+# ---- non-finite loss ------------------------------------------------------------
 
 
 def test_non_finite_loss_stops_with_advice():
@@ -322,44 +322,3 @@ def test_non_finite_loss_never_leaves_nan_components(make, iris, monkeypatch):
     assert not hasattr(model, "components_") and not hasattr(model, "coefs_")
     with pytest.raises(NotFittedError):
         model.transform(iris[0])
-
-
-def interrupt_at(iteration):
-    def callback(params, n_iter):
-        if n_iter == iteration:
-            raise KeyboardInterrupt
-    return callback
-
-
-def test_interrupt_keeps_the_last_completed_iteration(make, iris):
-    X, y = iris
-    reference = fit_quietly(make(max_iter=3, n_mining_rounds=1), X, y)
-    model = make(n_mining_rounds=1, callback=interrupt_at(3))
-    with pytest.warns(UserWarning, match="interrupted after 3 iterations"):
-        model.fit(X, y)
-    assert model.n_iter_ == 3
-    np.testing.assert_allclose(model.transform(X), reference.transform(X))
-
-
-def test_interrupt_in_a_later_mining_round_keeps_the_earlier_rounds(make, iris):
-    X, y = iris
-    model = make(n_mining_rounds=2, max_iter=5, callback=interrupt_at(7))
-    with pytest.warns(UserWarning, match="interrupted after 7 iterations"):
-        fit_quietly(model, X, y)
-    assert model.n_iter_ == 7 and np.all(np.isfinite(model.transform(X)))
-
-
-def test_interrupt_before_the_first_iteration_leaves_the_estimator_unfitted(
-    make, iris, monkeypatch
-):
-    X, y = iris
-    model = fit_quietly(make(), X, y)  # an earlier fit must not survive either
-
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(data_module, "loss_and_gradient", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        model.fit(X, y)
-    with pytest.raises(NotFittedError):
-        model.transform(X)
