@@ -28,6 +28,7 @@ receives a Dask array.
 """
 
 import copy
+import operator
 
 import numpy as np
 
@@ -100,10 +101,6 @@ class DaskData:
         from distributed import wait
 
         self.client = client = cluster_client()
-        n_chunks = len(X.chunks[0])
-        # one seed per chunk, empty ones included, so that a chunk's seed
-        # does not depend on which other chunks are empty
-        seeds = random_state.randint(np.iinfo(np.int32).max, size=n_chunks)
         filled = [index for index, rows in enumerate(X.chunks[0]) if rows > 0]
 
         def computed(array):
@@ -113,12 +110,17 @@ class DaskData:
         chunks = computed(X)
         labels = [None] * len(chunks) if source.labels is None else computed(source.labels)
         weights = [None] * len(chunks) if sample_weight is None else computed(sample_weight)
+        if len(chunks) > 1:
+            chunks, labels, weights = self._dealt_at_random(
+                [X.chunks[0][index] for index in filled], chunks, labels, weights,
+                random_state)
+        seeds = random_state.randint(np.iinfo(np.int32).max, size=len(chunks))
         self.scaling = self._internal_units(chunks, weights)
         self.scaling.check_representable(margin, X.dtype)
         states = [
             client.submit(_chunk_state, chunk, label, weight, source.make, self.scaling,
-                          margin, pos_margin, seeds[index], pure=False)
-            for chunk, label, weight, index in zip(chunks, labels, weights, filled)
+                          margin, pos_margin, seed, pure=False)
+            for chunk, label, weight, seed in zip(chunks, labels, weights, seeds)
         ]
         wait(states)
         del chunks, labels, weights  # the states hold what the fit needs
@@ -132,6 +134,36 @@ class DaskData:
         self.pos_margin = float(pos_margin)
         self._random_state = random_state
         self._pair_weights = None
+
+    def _dealt_at_random(self, rows, chunks, labels, weights, random_state):
+        """The samples of the chunks (futures of ``rows[i]`` rows each, with
+        their labels and weights or ``None``s), dealt at random into chunks as
+        large as the largest and of sizes differing by at most one.
+
+        Every assignment of the samples to those chunks is equally likely, so
+        each new chunk is a random sample of the data whatever the order and
+        chunks of ``X``. The samples move between workers once; nothing
+        reaches the client.
+        """
+        client = self.client
+        n_samples = sum(rows)
+        n_dealt = -(-n_samples // max(rows))
+        sizes = np.full(n_dealt, n_samples // n_dealt)
+        sizes[:n_samples % n_dealt] += 1
+        code = np.min_scalar_type(n_dealt - 1)
+        destination = random_state.permutation(np.repeat(np.arange(n_dealt, dtype=code), sizes))
+        splits = [
+            client.submit(_split_rows, chunk, label, weight, part, n_dealt, pure=False)
+            for chunk, label, weight, part in zip(
+                chunks, labels, weights, np.split(destination, np.cumsum(rows)[:-1]))
+        ]
+        pieces = [[client.submit(operator.getitem, split, new, pure=False) for split in splits]
+                  for new in range(n_dealt)]
+        dealt = [client.submit(_stacked_rows, *parts, pure=False) for parts in pieces]
+        return tuple(
+            [client.submit(operator.getitem, chunk, item, pure=False) for chunk in dealt]
+            for item in range(3)
+        )
 
     def _internal_units(self, chunks, weights):
         """The fit's internal units from statistics that add up over chunks."""
@@ -262,6 +294,24 @@ def _chunk_state(X, labels, weight, make, scaling, margin, pos_margin, seed):
         weight = np.asarray(weight, dtype=np.float64)
     return InMemoryData(np.asarray(X), source, scaling, weight, margin, pos_margin,
                         np.random.RandomState(seed))
+
+
+def _split_rows(X, labels, weight, destination, n_dealt):
+    """``(X, labels, weight)`` of the rows going to each new chunk, in order."""
+    order = np.argsort(destination, kind="stable")
+    bounds = np.cumsum(np.bincount(destination, minlength=n_dealt))[:-1]
+    parts = [None if array is None else np.split(np.asarray(array)[order], bounds)
+             for array in (X, labels, weight)]
+    return [tuple(None if part is None else part[new] for part in parts)
+            for new in range(n_dealt)]
+
+
+def _stacked_rows(*pieces):
+    """One new chunk's ``(X, labels, weight)`` from its pieces of every chunk."""
+    return tuple(
+        None if pieces[0][item] is None else np.concatenate([piece[item] for piece in pieces])
+        for item in range(3)
+    )
 
 
 def _n_samples(state):
