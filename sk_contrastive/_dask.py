@@ -1,10 +1,14 @@
 """Fits on data that live on a Dask cluster.
 
-``fit`` accepts a ``dask.array`` chunked by rows. Each chunk stays on the
-worker that holds it, where it becomes a :class:`~sk_contrastive._training_data.InMemoryData`
-of its own: the chunk in internal units, its spatial blocks, its pair
-source and, each round, its pairs and its loss. Nothing of ``X`` reaches the
-client. What crosses the network per step is small:
+``fit`` accepts a ``dask.array`` chunked by rows. First the samples are
+dealt at random into chunks as large as ``X``'s largest (sizes differing by
+at most one; every assignment equally likely, drawn from ``random_state``):
+the one time the data cross the network, worker to worker. Each dealt chunk
+then stays on the worker that holds it, where it becomes a
+:class:`~sk_contrastive._training_data.InMemoryData` of its own: the chunk in
+internal units, its spatial blocks, its pair source and, each round, its
+pairs and its loss. Nothing of ``X`` reaches the client. What crosses the
+network per step is small:
 
 - the internal units: each chunk's largest magnitudes, then its weighted
   sums, then its sums of squared deviations (three vectors of
@@ -18,10 +22,15 @@ client. What crosses the network per step is small:
   and runs L-BFGS, the pattern of dask-glm, on the same loss code as a fit
   in memory.
 
-Pairs never cross chunks: a chunk's neighbours are searched among its own
-samples, as in-memory fits search within spatial blocks. Chunks that are
-random samples of the data hold neighbours that are a little farther than
-the true ones; the README gives the measured effect.
+Pairs never cross chunks: a chunk's neighbours, and its random dissimilar
+partners, are drawn from its own samples, as in-memory fits search within
+spatial blocks. The deal makes each chunk a random sample of the data
+whatever the order in which the rows are stored: chunks of one class each
+held no dissimilar pair at all, and chunks of one range of a feature never
+pushed those ranges apart. Random samples hold neighbours that are a little
+farther than the true ones; the user guide gives the measured effect. The
+deal cost 1 to 4 % of a fit's time (1,000,000 x 64 float32 in 10 chunks on
+two workers).
 
 Dask is an optional dependency: this module is imported only when ``fit``
 receives a Dask array.
@@ -142,8 +151,12 @@ class DaskData:
 
         Every assignment of the samples to those chunks is equally likely, so
         each new chunk is a random sample of the data whatever the order and
-        chunks of ``X``. The samples move between workers once; nothing
-        reaches the client.
+        chunks of ``X``. The largest chunk is a size the workers are known to
+        hold, and larger chunks hold nearer neighbours, so small or uneven
+        chunks are merged. The samples move between workers once; nothing
+        reaches the client, which sends each chunk one small integer per row
+        (dask's ``X[permutation]`` would put the permutation in the graph,
+        and dask 2024.1 cuts it into a piece per chunk and warns).
         """
         client = self.client
         n_samples = sum(rows)
