@@ -17,8 +17,9 @@ On a LocalCluster of 2 worker processes (one thread each):
    against the same search run locally: both tables of scores.
 4. **Pairs within chunks**: held-out kNN accuracy of a fit in memory against
    fits on the same rows in 2, 8 and 32 chunks, in random order and sorted by
-   their first principal component (a spatial partition): what mining within
-   chunks costs, and what a partition would gain.
+   their first principal component: what mining within chunks costs, and
+   that the order of the rows does not matter (the fit deals them at random
+   into its chunks).
 
 Usage: python benchmarks/bench_dask.py [--quick] [--output DIR]
        (--quick: 200,000 samples and a smaller array)

@@ -1,10 +1,14 @@
 """Fits on data that live on a Dask cluster.
 
-``fit`` accepts a ``dask.array`` chunked by rows. Each chunk stays on the
-worker that holds it, where it becomes a :class:`~sk_contrastive._training_data.InMemoryData`
-of its own: the chunk in internal units, its spatial blocks, its pair
-source and, each round, its pairs and its loss. Nothing of ``X`` reaches the
-client. What crosses the network per step is small:
+``fit`` accepts a ``dask.array`` chunked by rows. First the samples are
+dealt at random into chunks as large as ``X``'s largest (sizes differing by
+at most one; every assignment equally likely, drawn from ``random_state``):
+the one time the data cross the network, worker to worker. Each dealt chunk
+then stays on the worker that holds it, where it becomes a
+:class:`~sk_contrastive._training_data.InMemoryData` of its own: the chunk in
+internal units, its spatial blocks, its pair source and, each round, its
+pairs and its loss. Nothing of ``X`` reaches the client. What crosses the
+network per step is small:
 
 - the internal units: each chunk's largest magnitudes, then its weighted
   sums, then its sums of squared deviations (three vectors of
@@ -18,16 +22,22 @@ client. What crosses the network per step is small:
   and runs L-BFGS, the pattern of dask-glm, on the same loss code as a fit
   in memory.
 
-Pairs never cross chunks: a chunk's neighbours are searched among its own
-samples, as in-memory fits search within spatial blocks. Chunks that are
-random samples of the data hold neighbours that are a little farther than
-the true ones; the README gives the measured effect.
+Pairs never cross chunks: a chunk's neighbours, and its random dissimilar
+partners, are drawn from its own samples, as in-memory fits search within
+spatial blocks. The deal makes each chunk a random sample of the data
+whatever the order in which the rows are stored: chunks of one class each
+held no dissimilar pair at all, and chunks of one range of a feature never
+pushed those ranges apart. Random samples hold neighbours that are a little
+farther than the true ones; the user guide gives the measured effect. The
+deal cost 1 to 4 % of a fit's time (1,000,000 x 64 float32 in 10 chunks on
+two workers).
 
 Dask is an optional dependency: this module is imported only when ``fit``
 receives a Dask array.
 """
 
 import copy
+import operator
 
 import numpy as np
 
@@ -100,10 +110,6 @@ class DaskData:
         from distributed import wait
 
         self.client = client = cluster_client()
-        n_chunks = len(X.chunks[0])
-        # one seed per chunk, empty ones included, so that a chunk's seed
-        # does not depend on which other chunks are empty
-        seeds = random_state.randint(np.iinfo(np.int32).max, size=n_chunks)
         filled = [index for index, rows in enumerate(X.chunks[0]) if rows > 0]
 
         def computed(array):
@@ -113,12 +119,17 @@ class DaskData:
         chunks = computed(X)
         labels = [None] * len(chunks) if source.labels is None else computed(source.labels)
         weights = [None] * len(chunks) if sample_weight is None else computed(sample_weight)
+        if len(chunks) > 1:
+            chunks, labels, weights = self._dealt_at_random(
+                [X.chunks[0][index] for index in filled], chunks, labels, weights,
+                random_state)
+        seeds = random_state.randint(np.iinfo(np.int32).max, size=len(chunks))
         self.scaling = self._internal_units(chunks, weights)
         self.scaling.check_representable(margin, X.dtype)
         states = [
             client.submit(_chunk_state, chunk, label, weight, source.make, self.scaling,
-                          margin, pos_margin, seeds[index], pure=False)
-            for chunk, label, weight, index in zip(chunks, labels, weights, filled)
+                          margin, pos_margin, seed, pure=False)
+            for chunk, label, weight, seed in zip(chunks, labels, weights, seeds)
         ]
         wait(states)
         del chunks, labels, weights  # the states hold what the fit needs
@@ -132,6 +143,40 @@ class DaskData:
         self.pos_margin = float(pos_margin)
         self._random_state = random_state
         self._pair_weights = None
+
+    def _dealt_at_random(self, rows, chunks, labels, weights, random_state):
+        """The samples of the chunks (futures of ``rows[i]`` rows each, with
+        their labels and weights or ``None``s), dealt at random into chunks as
+        large as the largest and of sizes differing by at most one.
+
+        Every assignment of the samples to those chunks is equally likely, so
+        each new chunk is a random sample of the data whatever the order and
+        chunks of ``X``. The largest chunk is a size the workers are known to
+        hold, and larger chunks hold nearer neighbours, so small or uneven
+        chunks are merged. The samples move between workers once; nothing
+        reaches the client, which sends each chunk one small integer per row
+        (dask's ``X[permutation]`` would put the permutation in the graph,
+        and dask 2024.1 cuts it into a piece per chunk and warns).
+        """
+        client = self.client
+        n_samples = sum(rows)
+        n_dealt = -(-n_samples // max(rows))
+        sizes = np.full(n_dealt, n_samples // n_dealt)
+        sizes[:n_samples % n_dealt] += 1
+        code = np.min_scalar_type(n_dealt - 1)
+        destination = random_state.permutation(np.repeat(np.arange(n_dealt, dtype=code), sizes))
+        splits = [
+            client.submit(_split_rows, chunk, label, weight, part, n_dealt, pure=False)
+            for chunk, label, weight, part in zip(
+                chunks, labels, weights, np.split(destination, np.cumsum(rows)[:-1]))
+        ]
+        pieces = [[client.submit(operator.getitem, split, new, pure=False) for split in splits]
+                  for new in range(n_dealt)]
+        dealt = [client.submit(_stacked_rows, *parts, pure=False) for parts in pieces]
+        return tuple(
+            [client.submit(operator.getitem, chunk, item, pure=False) for chunk in dealt]
+            for item in range(3)
+        )
 
     def _internal_units(self, chunks, weights):
         """The fit's internal units from statistics that add up over chunks."""
@@ -262,6 +307,24 @@ def _chunk_state(X, labels, weight, make, scaling, margin, pos_margin, seed):
         weight = np.asarray(weight, dtype=np.float64)
     return InMemoryData(np.asarray(X), source, scaling, weight, margin, pos_margin,
                         np.random.RandomState(seed))
+
+
+def _split_rows(X, labels, weight, destination, n_dealt):
+    """``(X, labels, weight)`` of the rows going to each new chunk, in order."""
+    order = np.argsort(destination, kind="stable")
+    bounds = np.cumsum(np.bincount(destination, minlength=n_dealt))[:-1]
+    parts = [None if array is None else np.split(np.asarray(array)[order], bounds)
+             for array in (X, labels, weight)]
+    return [tuple(None if part is None else part[new] for part in parts)
+            for new in range(n_dealt)]
+
+
+def _stacked_rows(*pieces):
+    """One new chunk's ``(X, labels, weight)`` from its pieces of every chunk."""
+    return tuple(
+        None if pieces[0][item] is None else np.concatenate([piece[item] for piece in pieces])
+        for item in range(3)
+    )
 
 
 def _n_samples(state):
