@@ -184,12 +184,9 @@ class BaseContrastive(BaseEstimator):
         ):
             warn(
                 f"{type(self).__name__}: with the linear map and pos_margin="
-                f"{self.pos_margin!r}, margin="
-                f"{self.margin} only rescales the embedding (the loss and the penalty "
-                "are both quadratic in the map), so neighbours, kNN accuracy and "
-                "score are the same for every margin. Set pos_margin > 0 (for "
-                "example pos_margin=1.0 with margin in (1, 10]) to make the margin "
-                "select between different embeddings."
+                f"{self.pos_margin!r}, the margin only rescales the embedding, so "
+                "neighbours and scores are the same for every margin. Set pos_margin "
+                "> 0 to make it matter (user guide, 'The margin and the scale')."
             )
 
     # ---- the fit -----------------------------------------------------------
@@ -362,8 +359,8 @@ class BaseContrastive(BaseEstimator):
         if largest is not None and largest <= _COLLAPSE_TOLERANCE * unit:
             warn(
                 f"{type(self).__name__}: init={_describe(self.init)} maps every "
-                "dissimilar training pair to the same point, where the loss has no "
-                "direction to improve; starting from init='random' instead."
+                "dissimilar pair to the same point, where the loss cannot improve; "
+                "starting from init='random' instead."
             )
             X, _ = data.init_sample()
             params = projection.initial_params("random", X, None, random_state)
@@ -389,9 +386,8 @@ class BaseContrastive(BaseEstimator):
             largest_dissimilar <= _COLLAPSE_TOLERANCE * self.margin
         ):
             warn(
-                f"{name}: the embedding collapsed: every dissimilar training pair ends "
-                f"at distance 0 after {n_iter} iterations (loss {last.loss:.6g}), the "
-                "worst point of its loss term. Try another init, a smaller alpha, or "
+                f"{name}: the embedding collapsed: every dissimilar pair is at distance "
+                f"0 after {n_iter} iterations. Try another init, a smaller alpha or "
                 "standardised features.",
                 ConvergenceWarning,
             )
