@@ -76,10 +76,7 @@ def fit_memory_parts(
     parts : list of MemoryPart
     """
     mining = mining_block is not None
-    sizes = (n_features, *hidden_layer_sizes, n_components)
-    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
-    if not hidden_layer_sizes:
-        n_params = n_features * n_components
+    n_params = map_parameters(n_features, hidden_layer_sizes, n_components)
     parts = [
         MemoryPart("the internal copy of X", data_bytes, "fit on fewer samples"),
         MemoryPart(
@@ -120,6 +117,14 @@ def fit_memory_parts(
     return parts
 
 
+def map_parameters(n_features, hidden_layer_sizes, n_components):
+    """The number of parameters of the map: its weights, and an MLP's biases."""
+    if not hidden_layer_sizes:
+        return n_features * n_components
+    sizes = (n_features, *hidden_layer_sizes, n_components)
+    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
 def available_memory_bytes():
     """Memory this process can still allocate, or None if unknown."""
     limits = [
@@ -143,15 +148,23 @@ def check_fit_memory(parts, name="ContrastiveEmbedding"):
     available = available_memory_bytes()
     if available is None or needed <= available:
         return
-    largest = sorted(parts, key=lambda part: part.n_bytes, reverse=True)
-    shown = [part for part in largest if 10 * part.n_bytes >= needed][:3]
-    details = "; ".join(
-        f"{part.name}: {_gib(part.n_bytes)} GiB (lower {part.parameters})" for part in shown
-    )
     raise ValueError(
         f"{name}: this fit would need about {_gib(needed)} GiB at its peak, "
-        f"but only {available / 2**30:.1f} GiB of memory is available. Largest "
-        f"parts: {details}. Float32 data halves most of them."
+        f"but only {_gib(available)} GiB of memory is available. Largest "
+        f"parts: {describe_parts(parts, hints=True)}. Float32 data halves most of them."
+    )
+
+
+def describe_parts(parts, hints=False):
+    """The largest of ``parts`` (at most 3, each at least a tenth of their
+    sum) as text, with the parameters that lower them if ``hints``."""
+    needed = sum(part.n_bytes for part in parts)
+    largest = sorted(parts, key=lambda part: part.n_bytes, reverse=True)
+    shown = [part for part in largest if 10 * part.n_bytes >= needed][:3]
+    return "; ".join(
+        f"{part.name}: {_gib(part.n_bytes)} GiB"
+        + (f" (lower {part.parameters})" if hints else "")
+        for part in shown
     )
 
 

@@ -47,7 +47,10 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
     ----------
     n_components : int, default=None
         Dimension of the embedding. ``None`` means ``min(n_features,
-        n_samples)``, ``n_samples`` the distinct samples the pairs use.
+        n_samples, 64)``, ``n_samples`` the distinct samples the pairs use:
+        as in :class:`~sk_contrastive.ContrastiveEmbedding`, the cap keeps
+        the map of wide data small (``64 * n_features`` weights) and leaves
+        data of at most 64 features with every dimension.
     hidden_layer_sizes : tuple of int, default=()
         ``()``: the linear map ``components_``; ``(64,)``: an MLP
         (``coefs_``, ``intercepts_``). See ``ContrastiveEmbedding``.

@@ -134,6 +134,9 @@ def test_verbose_log_marks_rounds_times_and_closes_with_a_summary(iris, capsys):
     model = ContrastiveEmbedding(2, verbose=1, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert all(line.startswith("[ContrastiveEmbedding] ") for line in lines)
+    assert lines[0].endswith("Map: 4 -> 2 (linear), 8 parameters")
+    assert "Estimated peak memory: " in lines[1]
+    lines = lines[2:]
     assert re.search(r"Round 1/3: 2,550 pairs \(17.0 per sample\) in \d+\.\d\d s", lines[0])
     assert "Iteration" in lines[1] and "Loss" in lines[1] and "Time (s)" in lines[1]
     rows = [line for line in lines if re.match(r"\[ContrastiveEmbedding\]\s+\d+\s", line)]
