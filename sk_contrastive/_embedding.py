@@ -18,6 +18,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseContrastive, _is_dask_collection
+from ._memory import check_fit_memory, sample_preparation_parts, validation_copy_bytes
 from ._blocks import spatial_blocks
 from ._pairs import (
     neighbor_rows,
@@ -439,6 +440,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """
         if _is_dask_collection(X):
             return self._fit_on_cluster(X, y, sample_weight)
+        _check_preparation_memory(type(self).__name__, X, y, sample_weight)
         dtypes = [np.float64, np.float32]
         if y is None:
             X = validate_data(
@@ -869,6 +871,26 @@ def _check_dask_array(X):
     if X.shape[0] < 2:
         raise ValueError(f"Found array with {X.shape[0]} sample(s); a minimum of 2 is required.")
     return X.rechunk({1: -1})
+
+
+def _check_preparation_memory(name, X, y, sample_weight):
+    """Refuse, before they are made, the copies that validation, the label
+    encoding and the weights need (see ``_memory.sample_preparation_parts``)."""
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) != 2:  # a sequence: converted as it is validated
+        return
+    check_fit_memory(
+        sample_preparation_parts(
+            n_samples=shape[0],
+            n_features=shape[1],
+            itemsize=4 if getattr(X, "dtype", None) == np.float32 else 8,
+            copy_bytes=validation_copy_bytes(X),
+            labels=y is not None,
+            label_bytes=getattr(getattr(y, "dtype", None), "itemsize", 8),
+            weights=sample_weight is not None,
+        ),
+        name,
+    )
 
 
 def _check_positive_weights(n_positive):

@@ -117,6 +117,116 @@ def fit_memory_parts(
     return parts
 
 
+def validation_copy_bytes(X):
+    """Bytes of the float64 copy validation makes of ``X`` before a fit.
+
+    0 for a float32 or float64 ndarray or CSR matrix, which validation keeps
+    as they are; a conservative size for anything else with a ``shape``
+    (integer arrays, DataFrames, other sparse formats); 0 for sequences
+    without one, whose size is unknown until they are converted.
+    """
+    shape = getattr(X, "shape", None)
+    dtype = getattr(X, "dtype", None)
+    if shape is None or len(shape) < 2:
+        return 0
+    kept = dtype in (np.float32, np.float64) and (
+        isinstance(X, np.ndarray) or getattr(X, "format", None) == "csr"
+    )
+    if kept:
+        return 0
+    if getattr(X, "format", None) is not None:  # sparse: values, indices, row starts
+        return X.nnz * (8 + _INDEX_BYTES) + (shape[0] + 1) * _INDEX_BYTES
+    return int(np.prod(shape, dtype=np.float64)) * 8
+
+
+def sample_preparation_parts(*, n_samples, n_features, itemsize, copy_bytes, labels,
+                             label_bytes, weights):
+    """What ContrastiveEmbedding allocates before its fit's own check.
+
+    Parameters
+    ----------
+    n_samples, n_features : int
+    itemsize : int
+        Bytes per value of ``X`` once validated.
+    copy_bytes : int
+        The copy validation makes (see :func:`validation_copy_bytes`).
+    labels : bool
+        Whether ``y`` is given: its classes are found and encoded
+        (``np.unique`` sorts copies of the labels).
+    label_bytes : int
+        Bytes per label.
+    weights : bool
+        Whether ``sample_weight`` is given: the samples of positive weight
+        may be copied.
+
+    Returns
+    -------
+    parts : list of MemoryPart
+    """
+    parts = [MemoryPart("the validated copy of X", copy_bytes, "fit on fewer samples")]
+    if labels:
+        parts.append(MemoryPart(
+            "the encoding of the labels",
+            n_samples * (6 * label_bytes + 5 * _INDEX_BYTES + 2),
+            "fit on fewer samples",
+        ))
+    if weights:
+        parts.append(MemoryPart(
+            "the samples of positive weight",
+            n_samples * (n_features * itemsize + 3 * 8),
+            "fit on fewer samples",
+        ))
+    return parts
+
+
+def pair_preparation_parts(*, n_pairs, n_rows, n_features, itemsize, copy_bytes,
+                           given_samples):
+    """What ContrastivePairClassifier allocates before its fit's own check.
+
+    Parameters
+    ----------
+    n_pairs : int
+    n_rows : int
+        Rows the pairs index (``2 * n_pairs`` for pairs of samples).
+    n_features : int
+    itemsize : int
+        Bytes per value of the samples once validated.
+    copy_bytes : int
+        The copy validation makes of the samples (see
+        :func:`validation_copy_bytes`).
+    given_samples : bool
+        Whether the pairs hold the samples themselves: the distinct ones are
+        then found by ``np.unique`` over all ``2 * n_pairs`` samples (which
+        sorts two copies of them); else a mask over the rows finds them.
+
+    Returns
+    -------
+    parts : list of MemoryPart
+    """
+    sample_bytes = n_features * itemsize
+    n_used = min(n_rows, 2 * n_pairs)
+    parts = [
+        MemoryPart("the validated copy of the samples", copy_bytes, "fit on fewer pairs"),
+        MemoryPart(
+            "the samples the pairs use", n_used * sample_bytes, "fit on fewer pairs"
+        ),
+        # each pair's two row numbers, then the pairs sorted by their first
+        # sample: an argsort and sorted copies of both rows and the labels
+        MemoryPart(
+            "the pairs' row numbers",
+            n_pairs * (6 * _INDEX_BYTES + 2) + n_rows * (_INDEX_BYTES + 1),
+            "fit on fewer pairs",
+        ),
+    ]
+    if given_samples:
+        parts.append(MemoryPart(
+            "the search for distinct samples",
+            2 * n_pairs * (2 * sample_bytes + 4 * _INDEX_BYTES + 1),
+            "fit on fewer pairs",
+        ))
+    return parts
+
+
 def map_parameters(n_features, hidden_layer_sizes, n_components):
     """The number of parameters of the map: its weights, and an MLP's biases."""
     if not hidden_layer_sizes:
