@@ -3,11 +3,14 @@
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from sk_contrastive import ContrastiveEmbedding, ContrastivePairClassifier
+from sk_contrastive._base import default_n_components
 from sk_contrastive._memory import (
     pair_preparation_parts,
     sample_preparation_parts,
@@ -108,3 +111,22 @@ def test_index_pairs_fit_without_copying_a_fully_used_preprocessor():
     model = ContrastivePairClassifier(2, preprocessor=X, random_state=0).fit(pairs, y)
     by_samples = ContrastivePairClassifier(2, random_state=0).fit(X[pairs], y)
     np.testing.assert_allclose(model.transform(X), by_samples.transform(X), atol=1e-8)
+
+
+def test_the_default_dimension_is_capped_on_wide_data_only():
+    rng = np.random.default_rng(0)
+    y = np.tile([0, 1], 40)
+    fit = dict(max_iter=1, n_mining_rounds=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        wide = ContrastiveEmbedding(**fit).fit(rng.normal(size=(80, 300)), y)
+        narrow = ContrastiveEmbedding(**fit).fit(rng.normal(size=(80, 64)), y)
+        few = ContrastiveEmbedding(**fit).fit(rng.normal(size=(30, 300)), y[:30])
+        mlp = ContrastiveEmbedding(hidden_layer_sizes=(8,), **fit).fit(
+            rng.normal(size=(80, 300)), y
+        )
+    assert wide.components_.shape == (64, 300)
+    assert narrow.components_.shape == (64, 64)
+    assert few.components_.shape == (30, 300)
+    assert mlp.coefs_[-1].shape == (8, 64)
+    assert default_n_components(n_samples=10.0, n_features=300) == 10
