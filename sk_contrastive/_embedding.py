@@ -18,8 +18,8 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseContrastive, _is_dask_collection
-from ._memory import check_fit_memory, sample_preparation_parts, validation_copy_bytes
 from ._blocks import spatial_blocks
+from ._memory import check_fit_memory, sample_preparation_parts, validated_bytes
 from ._pairs import (
     neighbor_rows,
     pairs_from_labels,
@@ -876,15 +876,14 @@ def _check_dask_array(X):
 def _check_preparation_memory(name, X, y, sample_weight):
     """Refuse, before they are made, the copies that validation, the label
     encoding and the weights need (see ``_memory.sample_preparation_parts``)."""
-    shape = getattr(X, "shape", None)
-    if shape is None or len(shape) != 2:  # a sequence: converted as it is validated
+    sizes = validated_bytes(X)
+    if sizes is None:  # a sequence: its size is known once validation converts it
         return
     check_fit_memory(
         sample_preparation_parts(
-            n_samples=shape[0],
-            n_features=shape[1],
-            itemsize=4 if getattr(X, "dtype", None) == np.float32 else 8,
-            copy_bytes=validation_copy_bytes(X),
+            n_samples=X.shape[0],
+            row_bytes=sizes[0],
+            copy_bytes=sizes[1],
             labels=y is not None,
             label_bytes=getattr(getattr(y, "dtype", None), "itemsize", 8),
             weights=sample_weight is not None,

@@ -117,39 +117,51 @@ def fit_memory_parts(
     return parts
 
 
-def validation_copy_bytes(X):
-    """Bytes of the float64 copy validation makes of ``X`` before a fit.
+def validated_bytes(X):
+    """``(row_bytes, copy_bytes)`` of ``X`` as a fit's validation leaves it.
 
-    0 for a float32 or float64 ndarray or CSR matrix, which validation keeps
-    as they are; a conservative size for anything else with a ``shape``
-    (integer arrays, DataFrames, other sparse formats); 0 for sequences
-    without one, whose size is unknown until they are converted.
+    ``row_bytes``: one sample (a row; for pairs of samples, one of the two),
+    dense or its share of a CSR matrix's values, column indices and row
+    starts. ``copy_bytes``: the float copy validation makes, 0 for a float32
+    or float64 ndarray or CSR matrix, which it keeps as they are, else the
+    whole of ``X`` (integer arrays, DataFrames, other sparse formats).
+    ``None`` for a sequence without a ``shape``, whose size is unknown until
+    it is converted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._memory import validated_bytes
+    >>> validated_bytes(np.zeros((10, 3))), validated_bytes(np.zeros((10, 3), dtype=int))
+    ((24, 0), (24, 240))
     """
     shape = getattr(X, "shape", None)
-    dtype = getattr(X, "dtype", None)
     if shape is None or len(shape) < 2:
-        return 0
+        return None
+    dtype = getattr(X, "dtype", None)
+    itemsize = 4 if dtype == np.float32 else 8
+    n_rows = int(np.prod(shape[:-1], dtype=np.float64))
+    layout = getattr(X, "format", None)  # scipy.sparse
+    if layout is None:
+        row_bytes = shape[-1] * itemsize
+    else:
+        row_bytes = -(-X.nnz * (itemsize + _INDEX_BYTES) // max(n_rows, 1)) + _INDEX_BYTES
     kept = dtype in (np.float32, np.float64) and (
-        isinstance(X, np.ndarray) or getattr(X, "format", None) == "csr"
+        isinstance(X, np.ndarray) or layout == "csr"
     )
-    if kept:
-        return 0
-    if getattr(X, "format", None) is not None:  # sparse: values, indices, row starts
-        return X.nnz * (8 + _INDEX_BYTES) + (shape[0] + 1) * _INDEX_BYTES
-    return int(np.prod(shape, dtype=np.float64)) * 8
+    return row_bytes, 0 if kept else n_rows * row_bytes
 
 
-def sample_preparation_parts(*, n_samples, n_features, itemsize, copy_bytes, labels,
-                             label_bytes, weights):
+def sample_preparation_parts(*, n_samples, row_bytes, copy_bytes, labels, label_bytes,
+                             weights):
     """What ContrastiveEmbedding allocates before its fit's own check.
 
     Parameters
     ----------
-    n_samples, n_features : int
-    itemsize : int
-        Bytes per value of ``X`` once validated.
-    copy_bytes : int
-        The copy validation makes (see :func:`validation_copy_bytes`).
+    n_samples : int
+    row_bytes, copy_bytes : int
+        Bytes of one sample once validated, and of the copy validation
+        makes (see :func:`validated_bytes`).
     labels : bool
         Whether ``y`` is given: its classes are found and encoded
         (``np.unique`` sorts copies of the labels).
@@ -173,14 +185,13 @@ def sample_preparation_parts(*, n_samples, n_features, itemsize, copy_bytes, lab
     if weights:
         parts.append(MemoryPart(
             "the samples of positive weight",
-            n_samples * (n_features * itemsize + 3 * 8),
+            n_samples * (row_bytes + 3 * 8),
             "fit on fewer samples",
         ))
     return parts
 
 
-def pair_preparation_parts(*, n_pairs, n_rows, n_features, itemsize, copy_bytes,
-                           given_samples):
+def pair_preparation_parts(*, n_pairs, n_rows, row_bytes, copy_bytes, given_samples):
     """What ContrastivePairClassifier allocates before its fit's own check.
 
     Parameters
@@ -188,12 +199,9 @@ def pair_preparation_parts(*, n_pairs, n_rows, n_features, itemsize, copy_bytes,
     n_pairs : int
     n_rows : int
         Rows the pairs index (``2 * n_pairs`` for pairs of samples).
-    n_features : int
-    itemsize : int
-        Bytes per value of the samples once validated.
-    copy_bytes : int
-        The copy validation makes of the samples (see
-        :func:`validation_copy_bytes`).
+    row_bytes, copy_bytes : int
+        Bytes of one sample once validated, and of the copy validation
+        makes of the samples (see :func:`validated_bytes`).
     given_samples : bool
         Whether the pairs hold the samples themselves: the distinct ones are
         then found by ``np.unique`` over all ``2 * n_pairs`` samples (which
@@ -203,12 +211,12 @@ def pair_preparation_parts(*, n_pairs, n_rows, n_features, itemsize, copy_bytes,
     -------
     parts : list of MemoryPart
     """
-    sample_bytes = n_features * itemsize
-    n_used = min(n_rows, 2 * n_pairs)
     parts = [
         MemoryPart("the validated copy of the samples", copy_bytes, "fit on fewer pairs"),
         MemoryPart(
-            "the samples the pairs use", n_used * sample_bytes, "fit on fewer pairs"
+            "the samples the pairs use",
+            min(n_rows, 2 * n_pairs) * row_bytes,
+            "fit on fewer pairs",
         ),
         # each pair's two row numbers, then the pairs sorted by their first
         # sample: an argsort and sorted copies of both rows and the labels
@@ -221,7 +229,7 @@ def pair_preparation_parts(*, n_pairs, n_rows, n_features, itemsize, copy_bytes,
     if given_samples:
         parts.append(MemoryPart(
             "the search for distinct samples",
-            2 * n_pairs * (2 * sample_bytes + 4 * _INDEX_BYTES + 1),
+            2 * n_pairs * (2 * row_bytes + 4 * _INDEX_BYTES + 1),
             "fit on fewer pairs",
         ))
     return parts

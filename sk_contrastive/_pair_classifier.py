@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
 
 from ._base import BaseContrastive
 from ._loss import pair_distances
-from ._memory import check_fit_memory, pair_preparation_parts, validation_copy_bytes
+from ._memory import check_fit_memory, pair_preparation_parts, validated_bytes
 from ._pairs import Pairs
 from ._threshold import calibrate_distance_threshold
 from ._validation import check_real
@@ -579,17 +579,15 @@ def _check_preparation_memory(name, pairs, samples=None):
     """Refuse, before they are made, the copies and index arrays the pairs
     need (see ``_memory.pair_preparation_parts``); ``samples``: the
     preprocessor the pairs index, or None for pairs of samples."""
-    given = pairs if samples is None else samples
-    shape = getattr(given, "shape", None)
-    if shape is None or len(shape) < 2:  # a sequence: converted as it is validated
+    sizes = validated_bytes(pairs if samples is None else samples)
+    if sizes is None:  # a sequence: its size is known once validation converts it
         return
     check_fit_memory(
         pair_preparation_parts(
             n_pairs=pairs.shape[0],
-            n_rows=2 * pairs.shape[0] if samples is None else shape[0],
-            n_features=shape[-1],
-            itemsize=4 if getattr(given, "dtype", None) == np.float32 else 8,
-            copy_bytes=validation_copy_bytes(given),
+            n_rows=2 * pairs.shape[0] if samples is None else samples.shape[0],
+            row_bytes=sizes[0],
+            copy_bytes=sizes[1],
             given_samples=samples is None,
         ),
         name,

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from sk_contrastive import ContrastiveEmbedding, ContrastivePairClassifier
@@ -14,7 +15,7 @@ from sk_contrastive._base import default_n_components
 from sk_contrastive._memory import (
     pair_preparation_parts,
     sample_preparation_parts,
-    validation_copy_bytes,
+    validated_bytes,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -71,26 +72,41 @@ def test_a_fit_over_the_memory_limit_raises_a_named_value_error(case):
 
 def test_validation_copies_are_counted_only_where_validation_copies():
     X = np.zeros((10, 3))
-    assert validation_copy_bytes(X) == 0
-    assert validation_copy_bytes(X.astype(np.float32)) == 0
-    assert validation_copy_bytes(X.astype(np.int64)) == 10 * 3 * 8
-    assert validation_copy_bytes([[0.0] * 3] * 10) == 0  # unknown until converted
+    assert validated_bytes(X) == (24, 0)
+    assert validated_bytes(X.astype(np.float32)) == (12, 0)
+    assert validated_bytes(X.astype(np.int64)) == (24, 240)
+    assert validated_bytes([[0.0] * 3] * 10) is None  # unknown until converted
+
+
+def test_sparse_samples_are_counted_by_their_stored_values():
+    # 1,000 samples of 10 M features, 10 values each
+    X = sp.csr_matrix(
+        (np.ones(10_000), np.arange(10_000) * 997, np.arange(0, 10_001, 10)),
+        shape=(1000, 10**7),
+    )
+    row_bytes, copy_bytes = validated_bytes(X)
+    assert (row_bytes, copy_bytes) == (10 * (8 + 8) + 8, 0)  # not 10 M dense values
+    assert validated_bytes(X.tocsc())[1] > 0
+    # 100,000 pairs of rows of 1,000 sparse samples of 10 M features
+    parts = pair_preparation_parts(
+        n_pairs=10**5, n_rows=1000, row_bytes=row_bytes, copy_bytes=0,
+        given_samples=False,
+    )
+    assert sum(part.n_bytes for part in parts) < 2**24
 
 
 def test_preparation_parts_grow_with_the_input():
     def total(parts):
         return sum(part.n_bytes for part in parts)
 
-    samples = dict(n_features=10, itemsize=8, copy_bytes=0, labels=True, label_bytes=8,
-                   weights=True)
+    samples = dict(row_bytes=80, copy_bytes=0, labels=True, label_bytes=8, weights=True)
     assert total(sample_preparation_parts(n_samples=2000, **samples)) == 2 * total(
         sample_preparation_parts(n_samples=1000, **samples)
     )
-    pairs = dict(n_rows=10**6, n_features=10, itemsize=8, copy_bytes=0)
-    small = total(pair_preparation_parts(n_pairs=1000, given_samples=False, **pairs))
-    large = total(pair_preparation_parts(n_pairs=10**6, given_samples=False, **pairs))
-    # the samples the pairs use are at most twice as many as the pairs
-    assert large > 100 * small - 10**6 * 9 * 100
+    pairs = dict(row_bytes=80, copy_bytes=0, given_samples=False)
+    assert total(pair_preparation_parts(n_pairs=2000, n_rows=4000, **pairs)) == 2 * total(
+        pair_preparation_parts(n_pairs=1000, n_rows=2000, **pairs)
+    )
 
 
 def test_verbose_tells_the_size_of_the_map_and_the_peak_memory(capsys):
