@@ -80,10 +80,10 @@ def default_n_components(n_samples, n_features):
     that many directions, and the cap of 64 keeps the map of wide data small
     (``64 * n_features`` weights, and an MLP's output layer at most 64 units
     wide) while leaving every data set of at most 64 features as before. On
-    1,500 x 20,000 dense samples a full ``1500 x 20000`` map ran out of time
-    and memory (317 s and 9.7 GB for 15 iterations); 64 dimensions took
-    10-13 s at 0.84 GB and were as accurate as 128 (see the user guide,
-    "Large data: speed, memory, threads").
+    1,500 x 20,000 dense samples a full ``1500 x 20000`` map took 317 s and
+    9.7 GB for 15 iterations; 64 dimensions converged in about 30 at 0.84 GB
+    and were as accurate as 128 in about half their time (see the user
+    guide, "Large data: speed, memory, threads").
 
     Parameters
     ----------
