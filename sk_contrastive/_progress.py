@@ -2,6 +2,8 @@
 
 import time
 
+from ._memory import available_memory_bytes, describe_parts, map_parameters
+
 _STOP_REASONS = {
     "converged": "converged",
     "max_iter": "reached max_iter",
@@ -99,3 +101,36 @@ class FitLog:
             f"{n_iter} iterations, "
             f"{n_pairs:,} pairs, final loss {loss:.6g}"
         )
+
+
+def log_fit_cost(verbose, name, sizes, parts):
+    """Before the first round: the size of the map and the estimated peak memory.
+
+    ``sizes``: the widths of the map's layers, ``(n_features, *hidden_layer_sizes,
+    n_components)``; ``parts``: the fit's ``MemoryPart`` list.
+
+    Examples
+    --------
+    >>> from sk_contrastive._memory import MemoryPart
+    >>> from sk_contrastive._progress import log_fit_cost
+    >>> log_fit_cost(1, "Example", (20_000, 64), [
+    ...     MemoryPart("the internal copy of X", 2**29, "fit on fewer samples"),
+    ...     MemoryPart("the pairs", 2**20, "n_negatives")])  # doctest: +ELLIPSIS
+    [Example] Map: 20,000 -> 64 (linear), 1,280,000 parameters
+    [Example] Estimated peak memory: 0.50 GiB (... available); largest parts: the internal copy of X: 0.50 GiB
+    """
+    if not verbose:
+        return
+    available = available_memory_bytes()
+    n_params = map_parameters(sizes[0], sizes[1:-1], sizes[-1])
+    layers = " -> ".join(f"{size:,}" for size in sizes)
+    kind = "MLP" if len(sizes) > 2 else "linear"
+    print(f"[{name}] Map: {layers} ({kind}), {n_params:,} parameters", flush=True)
+    print(
+        f"[{name}] Estimated peak memory: "
+        f"{sum(part.n_bytes for part in parts) / 2**30:.2f} GiB ("
+        + ("available memory unknown" if available is None
+           else f"{available / 2**30:.1f} GiB available")
+        + f"); largest parts: {describe_parts(parts)}",
+        flush=True,
+    )

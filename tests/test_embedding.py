@@ -134,6 +134,9 @@ def test_verbose_log_marks_rounds_times_and_closes_with_a_summary(iris, capsys):
     model = ContrastiveEmbedding(2, verbose=1, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert all(line.startswith("[ContrastiveEmbedding] ") for line in lines)
+    assert lines[0].endswith("Map: 4 -> 2 (linear), 8 parameters")
+    assert "Estimated peak memory: " in lines[1]
+    lines = lines[2:]
     # iris holds one row twice: 149 distinct samples, 17 pairs each
     assert re.search(r"Round 1/3: 2,533 pairs \(17.0 per sample\) in \d+\.\d\d s", lines[0])
     assert "Iteration" in lines[1] and "Loss" in lines[1] and "Time (s)" in lines[1]
@@ -311,7 +314,7 @@ def test_score_tells_a_random_map_from_a_trained_one_on_plain_kfold():
 def test_plain_margin_only_rescales_the_embedding(iris):
     X, y = iris
     small = ContrastiveEmbedding(2, margin=1.0, random_state=0).fit(X, y)
-    with pytest.warns(UserWarning, match="margin=10.0 only rescales the embedding"):
+    with pytest.warns(UserWarning, match="the margin only rescales the embedding"):
         large = ContrastiveEmbedding(2, margin=10.0, random_state=0).fit(X, y)
     # The optimiser works in units of the margin, so the two fits run the same
     # iterations and one solution is exactly ten times the other.

@@ -264,3 +264,13 @@ def test_shared_engine_uses_the_same_loss_code():
     Z = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.5]])
     value, _ = ContrastiveLoss(pairs, 3, margin=1.5)(Z)
     assert value == pytest.approx((0.5**2 + (1.5 - np.hypot(1, 0.5)) ** 2) / 2)
+
+
+def test_an_mlp_converges_at_the_default_max_iter(digit_pairs):
+    X, index_pairs, y = digit_pairs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = ContrastivePairClassifier(
+            hidden_layer_sizes=(64,), preprocessor=X, random_state=0
+        ).fit(index_pairs[:900], y[:900])
+    assert model.n_iter_ > 100  # where the former default stopped it
