@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.decomposition import TruncatedSVD
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 
 from ._base import BaseContrastive, _is_dask_collection
 from ._blocks import spatial_blocks
+from ._labels import MISSING_VALUES, check_labels, is_missing, missing_labels
 from ._pairs import (
     neighbor_rows,
     pairs_from_labels,
@@ -263,11 +264,19 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         neighbour search.
         Pass an int for results that repeat exactly.
 
-    unlabeled_label : int, str or None, default=None
+    unlabeled_label : int, str, float NaN, pandas.NA or None, default=None
         The label that marks an unlabelled sample in ``y``, such as ``-1``
         (the convention of scikit-learn's ``semi_supervised`` module, UMAP
-        and ivis). ``None``: every label is a class, so binary labels
-        ``{-1, +1}`` stay two classes unless you opt in. An unlabelled sample
+        and ivis), or ``np.nan`` for missing labels. A missing value
+        (``np.nan``, ``pandas.NA``, ``pandas.NaT``) marks every missing label
+        of ``y``, whatever its form: ``None`` or NaN in a numpy array or a
+        list, ``pandas.NA`` or NaN in a pandas Series of any dtype (object,
+        string, categorical, nullable ``Int64`` or ``Float64``); all of
+        numpy's and pandas' missing values count as one. ``None``: every
+        label is a class, so binary labels ``{-1, +1}`` stay two classes
+        unless you opt in. Missing labels that ``unlabeled_label`` does not
+        mark are a ``ValueError`` that counts them. ``score`` leaves out the
+        samples ``unlabeled_label`` marks. An unlabelled sample
         belongs to no class: it is paired, as similar, with its
         ``n_positives`` nearest neighbours in the input space and, as
         dissimilar, with ``n_random_negatives`` samples drawn at random (as
@@ -408,7 +417,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             samples with different labels dissimilar ones. ``None``: no
             labels; pairs come from the neighbourhood graph of ``X`` (DrLIM,
             see ``pair_strategy``). Samples labelled ``unlabeled_label``
-            belong to no class.
+            belong to no class; missing labels (NaN, ``None``, ``pandas.NA``)
+            need ``unlabeled_label=np.nan``.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample. A pair's term in the loss is
             weighted by the product of its two samples' weights and the loss
@@ -427,20 +437,18 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ValueError
             For invalid parameters or data (NaN or infinity, fewer than 2
             samples of positive weight, a single class, no labelled sample
-            or a single labelled class with ``unlabeled_label``, negative
-            weights), and when the fit would not fit in memory.
+            or a single labelled class with ``unlabeled_label``, missing
+            labels without ``unlabeled_label=np.nan``, negative weights), and
+            when the fit would not fit in memory.
         """
         if _is_dask_collection(X):
             return self._fit_on_cluster(X, y, sample_weight)
-        dtypes = [np.float64, np.float32]
-        if y is None:
-            X = validate_data(
-                self, X, ensure_min_samples=2, dtype=dtypes, accept_sparse="csr"
-            )
-        else:
-            X, y = validate_data(
-                self, X, y, ensure_min_samples=2, dtype=dtypes, accept_sparse="csr"
-            )
+        X = validate_data(
+            self, X, ensure_min_samples=2, dtype=[np.float64, np.float32], accept_sparse="csr"
+        )
+        if y is not None:  # validated here: scikit-learn refuses missing labels
+            y = check_labels(y)
+            check_consistent_length(X, y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
@@ -507,8 +515,15 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         n_samples = X.shape[0]
         labels = classes = None
         if y is not None:
-            classes = da.unique(y).compute()  # only the distinct labels reach here
-            codes = self._encode_labels(classes)
+            nans = da.isnan(y).sum() if y.dtype.kind == "f" else 0
+            try:  # only the distinct labels and the number of NaN reach here
+                classes, n_missing = da.compute(da.unique(y), nans)
+            except TypeError as error:
+                raise ValueError(
+                    f"The labels of the Dask y cannot be sorted ({error}): give labels of "
+                    "one type; missing labels of a Dask y must be NaN in a float array."
+                ) from error
+            codes = self._encode_labels(classes, n_missing)
             labels = y.map_blocks(_encode_chunk, classes, codes, dtype=np.intp)
         unlabelled = labels is None or bool(np.any(codes < 0))
         n_classes = None if labels is None else int(codes.max()) + 1
@@ -532,21 +547,42 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                                       y[chosen].compute()[kept])
         return self
 
-    def _encode_labels(self, y):
+    def _unlabelled(self, y, n_missing=None):
+        """Mask of the samples ``unlabeled_label`` marks in ``y`` (an ndarray
+        from ``check_labels``; ``n_missing``: how many labels are missing
+        when ``y`` holds the distinct labels only).
+
+        A missing ``unlabeled_label`` (``np.nan``, ``pandas.NA``) marks every
+        missing label; any other leaves none allowed.
+        """
+        missing = missing_labels(y)
+        marker = self.unlabeled_label
+        if marker is not None and is_missing(marker):
+            return missing
+        if missing.any():
+            n_missing = int(missing.sum() if n_missing is None else n_missing)
+            unmarked = "" if marker is None else f" that unlabeled_label={marker!r} does not mark"
+            raise ValueError(
+                f"y holds {n_missing} missing label(s) ({MISSING_VALUES}){unmarked}. "
+                "To fit them as unlabelled samples (partly labelled data), pass "
+                "unlabeled_label=np.nan; otherwise drop those samples."
+            )
+        if marker is None:
+            return missing
+        try:
+            unlabelled = np.asarray(y == marker, dtype=bool)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"unlabeled_label={marker!r} cannot be compared with the labels in y "
+                f"({error})."
+            ) from error
+        return unlabelled if unlabelled.shape == y.shape else missing
+
+    def _encode_labels(self, y, n_missing=None):
         """Class codes ``0 .. n_classes - 1``, and ``-1`` for ``unlabeled_label``."""
-        _check_label_types(y)
-        check_classification_targets(y)
-        unlabelled = np.zeros(y.shape[0], dtype=bool)
-        if self.unlabeled_label is not None:
-            try:
-                unlabelled = np.asarray(y == self.unlabeled_label, dtype=bool)
-            except (TypeError, ValueError) as error:
-                raise ValueError(
-                    f"unlabeled_label={self.unlabeled_label!r} cannot be compared with "
-                    f"the labels in y ({error})."
-                ) from error
-            if unlabelled.shape != y.shape:
-                unlabelled = np.zeros(y.shape[0], dtype=bool)
+        unlabelled = self._unlabelled(y, n_missing)
+        _check_label_types(y[~unlabelled])
+        check_classification_targets(y[~unlabelled])
         classes, codes = np.unique(y[~unlabelled], return_inverse=True)
         if classes.shape[0] < 2:
             if self.unlabeled_label is not None and np.any(unlabelled):
@@ -677,7 +713,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or None
-            Class labels, or ``None`` for trustworthiness.
+            Class labels, or ``None`` for trustworthiness. Samples that
+            ``unlabeled_label`` marks (with ``unlabeled_label=np.nan``, those
+            whose label is missing) are left out: the score is that of the
+            labelled samples of ``X``.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples in the mean (with labels only).
 
@@ -690,8 +729,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ------
         ValueError
             If ``X`` is invalid for ``transform``, ``y`` does not match it,
-            or there are too few samples to compare (2 with labels after an
-            unlabelled fit, 3 without labels).
+            holds no labelled sample or missing labels ``unlabeled_label``
+            does not mark, or there are too few samples to compare (2 with
+            labels after an unlabelled fit, 3 without labels).
         """
         Z = np.asarray(self.transform(X))  # an ndarray, whatever set_output says
         if y is None:
@@ -699,14 +739,20 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse="csr"
             )
             return trustworthiness(self._fitted_scaling.apply(X), Z, SCORE_N_NEIGHBORS)
-        y = column_or_1d(y)
+        y = check_labels(y)
         check_consistent_length(Z, y)
-        _check_label_types(y)
-        check_classification_targets(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, Z, ensure_non_negative=True)
-            if not sample_weight.sum() > 0:
-                raise ValueError("sample_weight sums to 0: no sample to score.")
+        labelled = ~self._unlabelled(y)
+        if not labelled.any():
+            raise ValueError("y holds no labelled sample to score.")
+        if not labelled.all():
+            Z, y = Z[labelled], y[labelled]
+            sample_weight = None if sample_weight is None else sample_weight[labelled]
+        _check_label_types(y)
+        check_classification_targets(y)
+        if sample_weight is not None and not sample_weight.sum() > 0:
+            raise ValueError("sample_weight sums to 0: no sample to score.")
         reference, reference_labels = self._fitted_reference
         return neighbor_label_agreement(
             Z, y, reference, reference_labels, SCORE_N_NEIGHBORS, sample_weight
