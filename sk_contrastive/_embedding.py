@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.decomposition import TruncatedSVD
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 
 from ._base import BaseContrastive, _is_dask_collection, fit_transaction
 from ._blocks import spatial_blocks
+from ._labels import MISSING_VALUES, check_labels, is_missing, missing_labels
 from ._memory import check_fit_memory, sample_preparation_parts, validated_bytes
 from ._pairs import (
     neighbor_rows,
@@ -27,8 +28,13 @@ from ._pairs import (
     pairs_from_partial_labels,
     unlabelled_neighbor_rows,
 )
-from ._rows import merge_duplicates
-from ._scoring import neighbor_label_agreement, trustworthiness
+from ._rows import merge_duplicates, row_fingerprints
+from ._scoring import (
+    neighbor_label_agreement,
+    reference_rows,
+    reference_size,
+    trustworthiness,
+)
 from ._validation import (
     MAX_NEIGHBORS,
     check_auto_string,
@@ -39,9 +45,6 @@ from ._weights import class_sample_weight
 
 PAIR_STRATEGIES = ("neighbors", "random")
 SCORE_N_NEIGHBORS = 5
-# score compares samples with at most this many training samples (a seeded
-# random subset beyond), kept with their labels after fit.
-SCORE_REFERENCE_SIZE = 100_000
 # Dimension of the space where neighbours of sparse data are first searched.
 SPARSE_MINING_COMPONENTS = 64
 # What n_random_negatives="auto" means for each map.
@@ -274,11 +277,19 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         neighbour search.
         Pass an int for results that repeat exactly.
 
-    unlabeled_label : int, str or None, default=None
+    unlabeled_label : int, str, float NaN, pandas.NA or None, default=None
         The label that marks an unlabelled sample in ``y``, such as ``-1``
         (the convention of scikit-learn's ``semi_supervised`` module, UMAP
-        and ivis). ``None``: every label is a class, so binary labels
-        ``{-1, +1}`` stay two classes unless you opt in. An unlabelled sample
+        and ivis), or ``np.nan`` for missing labels. A missing value
+        (``np.nan``, ``pandas.NA``, ``pandas.NaT``) marks every missing label
+        of ``y``, whatever its form: ``None`` or NaN in a numpy array or a
+        list, ``pandas.NA`` or NaN in a pandas Series of any dtype (object,
+        string, categorical, nullable ``Int64`` or ``Float64``); all of
+        numpy's and pandas' missing values count as one. ``None``: every
+        label is a class, so binary labels ``{-1, +1}`` stay two classes
+        unless you opt in. Missing labels that ``unlabeled_label`` does not
+        mark are a ``ValueError`` that counts them. ``score`` leaves out the
+        samples ``unlabeled_label`` marks. An unlabelled sample
         belongs to no class: it is paired, as similar, with its
         ``n_positives`` nearest neighbours in the input space and, as
         dissimilar, with ``n_random_negatives`` samples drawn at random (as
@@ -433,7 +444,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             samples with different labels dissimilar ones. ``None``: no
             labels; pairs come from the neighbourhood graph of ``X`` (DrLIM,
             see ``pair_strategy``). Samples labelled ``unlabeled_label``
-            belong to no class.
+            belong to no class; missing labels (NaN, ``None``, ``pandas.NA``)
+            need ``unlabeled_label=np.nan``.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample, multiplied by its class's
             ``class_weight``. A sample of weight 0 is the same as no sample
@@ -456,8 +468,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ValueError
             For invalid parameters or data (NaN or infinity, fewer than 2
             samples of positive weight, a single class, no labelled sample
-            or a single labelled class with ``unlabeled_label``, negative
-            weights), and when the fit would not fit in memory.
+            or a single labelled class with ``unlabeled_label``, missing
+            labels without ``unlabeled_label=np.nan``, negative weights), and
+            when the fit would not fit in memory.
         KeyboardInterrupt
             Re-raised when the fit is interrupted (Ctrl-C), so that it also
             stops a surrounding search.
@@ -474,15 +487,12 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if _is_dask_collection(X):
             return self._fit_on_cluster(X, y, sample_weight)
         _check_preparation_memory(type(self).__name__, X, y, sample_weight)
-        dtypes = [np.float64, np.float32]
-        if y is None:
-            X = validate_data(
-                self, X, ensure_min_samples=2, dtype=dtypes, accept_sparse="csr"
-            )
-        else:
-            X, y = validate_data(
-                self, X, y, ensure_min_samples=2, dtype=dtypes, accept_sparse="csr"
-            )
+        X = validate_data(
+            self, X, ensure_min_samples=2, dtype=[np.float64, np.float32], accept_sparse="csr"
+        )
+        if y is not None:  # validated here: scikit-learn refuses missing labels
+            y = check_labels(y)
+            check_consistent_length(X, y)
         labels = None if y is None else self._encode_labels(y)
         sample_weight = self._sample_weight(sample_weight, X, y, labels)
         if sample_weight is not None:
@@ -514,10 +524,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         source = self._pair_source_maker(labels is None, unlabelled)(labels)
         self._fit_engine(X, source, n_components, sample_weight, total_weight)
         if labels is None:
-            self._fitted_reference = (None, None)
+            self._fitted_reference = (None, None, None)
         else:
             labelled = labels >= 0
-            self._keep_score_reference(X[labelled], y[labelled])
+            self._keep_score_reference(X[labelled], y[labelled], labels[labelled])
         return self
 
     def _sample_weight(self, sample_weight, X, y, labels):
@@ -580,8 +590,15 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         n_samples = X.shape[0]
         labels = classes = None
         if y is not None:
-            classes = da.unique(y).compute()  # only the distinct labels reach here
-            codes = self._encode_labels(classes)
+            nans = da.isnan(y).sum() if y.dtype.kind == "f" else 0
+            try:  # only the distinct labels and the number of NaN reach here
+                classes, n_missing = da.compute(da.unique(y), nans)
+            except TypeError as error:
+                raise ValueError(
+                    f"The labels of the Dask y cannot be sorted ({error}): give labels of "
+                    "one type; missing labels of a Dask y must be NaN in a float array."
+                ) from error
+            codes = self._encode_labels(classes, n_missing)
             labels = y.map_blocks(_encode_chunk, classes, codes, dtype=np.intp)
         unlabelled = labels is None or bool(np.any(codes < 0))
         n_classes = None if labels is None else int(codes.max()) + 1
@@ -593,33 +610,57 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             X, ChunkedPairSource(make, labels, self.n_mining_rounds), n_components,
             sample_weight,
         )
-        self._fitted_reference = (None, None)
+        self._fitted_reference = (None, None, None)
         if labels is not None:
-            # the score's reference: a seeded sample, embedded on the workers
+            # the score's reference: a seeded sample (not stratified: that
+            # would gather every label), embedded and fingerprinted on the workers
             rng = check_random_state(self.random_state)
-            chosen = np.sort(rng.choice(n_samples, min(n_samples, SCORE_REFERENCE_SIZE),
-                                        replace=False))
+            n_rows = min(n_samples, reference_size(self._reference_row_bytes(X, y)))
+            chosen = np.sort(rng.choice(n_samples, n_rows, replace=False))
             embedded = embed_blocks(X, self._projection, self._projection.params_from(self))
-            kept = labels[chosen].compute() >= 0
-            self._fitted_reference = (embedded[chosen].compute()[kept],
-                                      y[chosen].compute()[kept])
+            fingerprints = X.map_blocks(row_fingerprints, drop_axis=1, dtype=np.uint64)
+            *reference, codes = da.compute(
+                embedded[chosen], y[chosen], fingerprints[chosen], labels[chosen]
+            )
+            self._fitted_reference = tuple(part[codes >= 0] for part in reference)
         return self
 
-    def _encode_labels(self, y):
+    def _unlabelled(self, y, n_missing=None):
+        """Mask of the samples ``unlabeled_label`` marks in ``y`` (an ndarray
+        from ``check_labels``; ``n_missing``: how many labels are missing
+        when ``y`` holds the distinct labels only).
+
+        A missing ``unlabeled_label`` (``np.nan``, ``pandas.NA``) marks every
+        missing label; any other leaves none allowed.
+        """
+        missing = missing_labels(y)
+        marker = self.unlabeled_label
+        if marker is not None and is_missing(marker):
+            return missing
+        if missing.any():
+            n_missing = int(missing.sum() if n_missing is None else n_missing)
+            unmarked = "" if marker is None else f" that unlabeled_label={marker!r} does not mark"
+            raise ValueError(
+                f"y holds {n_missing} missing label(s) ({MISSING_VALUES}){unmarked}. "
+                "To fit them as unlabelled samples (partly labelled data), pass "
+                "unlabeled_label=np.nan; otherwise drop those samples."
+            )
+        if marker is None:
+            return missing
+        try:
+            unlabelled = np.asarray(y == marker, dtype=bool)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"unlabeled_label={marker!r} cannot be compared with the labels in y "
+                f"({error})."
+            ) from error
+        return unlabelled if unlabelled.shape == y.shape else missing
+
+    def _encode_labels(self, y, n_missing=None):
         """Class codes ``0 .. n_classes - 1``, and ``-1`` for ``unlabeled_label``."""
-        _check_label_types(y)
-        check_classification_targets(y)
-        unlabelled = np.zeros(y.shape[0], dtype=bool)
-        if self.unlabeled_label is not None:
-            try:
-                unlabelled = np.asarray(y == self.unlabeled_label, dtype=bool)
-            except (TypeError, ValueError) as error:
-                raise ValueError(
-                    f"unlabeled_label={self.unlabeled_label!r} cannot be compared with "
-                    f"the labels in y ({error})."
-                ) from error
-            if unlabelled.shape != y.shape:
-                unlabelled = np.zeros(y.shape[0], dtype=bool)
+        unlabelled = self._unlabelled(y, n_missing)
+        _check_label_types(y[~unlabelled])
+        check_classification_targets(y[~unlabelled])
         classes, codes = np.unique(y[~unlabelled], return_inverse=True)
         if classes.shape[0] < 2:
             if self.unlabeled_label is not None and np.any(unlabelled):
@@ -672,14 +713,22 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             return MLP_RANDOM_NEGATIVES if self.hidden_layer_sizes else LINEAR_RANDOM_NEGATIVES
         return self.n_random_negatives
 
-    def _keep_score_reference(self, X, y):
-        """Keep (a seeded subset of) the training samples, embedded, for score."""
-        rows = slice(None)
-        if X.shape[0] > SCORE_REFERENCE_SIZE:
-            rng = check_random_state(self.random_state)
-            rows = np.sort(rng.choice(X.shape[0], SCORE_REFERENCE_SIZE, replace=False))
-        embedded = self._projection.forward(self._projection.params_from(self), X[rows])[0]
-        self._fitted_reference = (embedded, y[rows])
+    def _reference_row_bytes(self, X, y):
+        """Bytes ``score`` keeps per training sample: its embedding, label and
+        row fingerprint."""
+        return self._projection.n_components * X.dtype.itemsize + y.dtype.itemsize + 8
+
+    def _keep_score_reference(self, X, y, codes):
+        """Keep for ``score`` the labelled training samples (``codes``: their
+        class codes), or a seeded stratified subset of them within
+        ``_scoring.SCORE_REFERENCE_BYTES``: embedded, with their labels and
+        row fingerprints."""
+        rows = reference_rows(
+            codes, self._reference_row_bytes(X, y), check_random_state(self.random_state)
+        )
+        X = X[rows]
+        embedded = self._projection.forward(self._projection.params_from(self), X)[0]
+        self._fitted_reference = (embedded, y[rows], row_fingerprints(X))
 
     def transform(self, X):
         """Embed samples with the learned map.
@@ -726,16 +775,29 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
         With labels, the **neighbour label agreement**: each sample of ``X``
         is embedded and compared with its 5 nearest neighbours among the
-        labelled training samples (embedded by the fitted map, kept with
-        their labels by ``fit``; a seeded random subset of 100,000 when there
-        were more; none after an unlabelled fit) and the other samples of
-        ``X``; its score is the fraction of those neighbours that share its
-        label (the share of a 5-NN vote its true label gets), and the score
-        is the mean over ``X``. It is higher for better embeddings,
-        independent of the embedding's scale (so of a margin that only
-        rescales it), deterministic, and ranks models on any
+        other samples of ``X`` and the labelled training samples ``fit``
+        kept (embedded by the fitted map, with their labels; none after an
+        unlabelled fit); its score is the fraction of those neighbours that
+        share its label (the share of a 5-NN vote its true label gets), and
+        the score is the mean over ``X``. It is higher for better
+        embeddings, independent of the embedding's scale (so of a margin
+        that only rescales it), deterministic, and ranks models on any
         cross-validation fold: a fold that holds one class scores how well
         that class stays apart from the training samples of the others.
+
+        A kept training sample that is also a row of ``X`` (the same values,
+        recognised by a 64-bit fingerprint of the row) counts once, as a row
+        of ``X``: a sample is never its own neighbour, so on the training
+        data the score is the leave-one-out 5-NN agreement, and the train
+        and test scores of a cross-validation compare. ``fit`` keeps every
+        labelled training sample while their embedding, label and
+        fingerprint take at most 2 MiB, and beyond that a seeded subset of
+        as many, stratified by class (a 100,000-sample fit in 50 dimensions
+        keeps 5,041); the subset depends on the training data and
+        ``random_state``, not on the learned map. Its samples are farther
+        apart than the whole training set's, so on few held-out samples the
+        score then reads lower than a kNN accuracy on the whole training
+        set, alike for every model.
 
         Without labels, the **trustworthiness** of the embedding (Venna &
         Kaski 2001, as :func:`sklearn.manifold.trustworthiness`) with 5
@@ -750,7 +812,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or None
-            Class labels, or ``None`` for trustworthiness.
+            Class labels, or ``None`` for trustworthiness. Samples that
+            ``unlabeled_label`` marks (with ``unlabeled_label=np.nan``, those
+            whose label is missing) are left out: the score is that of the
+            labelled samples of ``X``.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples in the mean (with labels only).
 
@@ -763,8 +828,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ------
         ValueError
             If ``X`` is invalid for ``transform``, ``y`` does not match it,
-            or there are too few samples to compare (2 with labels after an
-            unlabelled fit, 3 without labels).
+            holds no labelled sample or missing labels ``unlabeled_label``
+            does not mark, or there are too few samples to compare (2 with
+            labels after an unlabelled fit, 3 without labels).
         """
         Z = np.asarray(self.transform(X))  # an ndarray, whatever set_output says
         if y is None:
@@ -772,18 +838,38 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse="csr"
             )
             return trustworthiness(self._fitted_scaling.apply(X), Z, SCORE_N_NEIGHBORS)
-        y = column_or_1d(y)
+        y = check_labels(y)
         check_consistent_length(Z, y)
-        _check_label_types(y)
-        check_classification_targets(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, Z, ensure_non_negative=True)
-            if not sample_weight.sum() > 0:
-                raise ValueError("sample_weight sums to 0: no sample to score.")
-        reference, reference_labels = self._fitted_reference
+        labelled = ~self._unlabelled(y)
+        if not labelled.any():
+            raise ValueError("y holds no labelled sample to score.")
+        if not labelled.all():
+            Z, y = Z[labelled], y[labelled]
+            sample_weight = None if sample_weight is None else sample_weight[labelled]
+        _check_label_types(y)
+        check_classification_targets(y)
+        if sample_weight is not None and not sample_weight.sum() > 0:
+            raise ValueError("sample_weight sums to 0: no sample to score.")
+        reference, reference_labels, fingerprints = self._fitted_reference
+        if reference is not None:
+            seen = np.isin(fingerprints, self._row_fingerprints(X)[labelled])
+            reference, reference_labels = reference[~seen], reference_labels[~seen]
         return neighbor_label_agreement(
             Z, y, reference, reference_labels, SCORE_N_NEIGHBORS, sample_weight
         )
+
+    def _row_fingerprints(self, X):
+        """``row_fingerprints`` of ``X`` as ``fit`` would see it; of a Dask
+        array, computed on the workers."""
+        if _is_dask_collection(X):
+            return _check_dask_array(X).map_blocks(
+                row_fingerprints, drop_axis=1, dtype=np.uint64
+            ).compute()
+        return row_fingerprints(validate_data(
+            self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse="csr"
+        ))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

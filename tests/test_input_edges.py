@@ -138,7 +138,7 @@ def test_constant_data_leaks_no_numpy_warning():
 # ---- labels and weights --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("labels", [["a", 1, 2.0], ["a", "b", None]])
+@pytest.mark.parametrize("labels", [["a", 1, 2.0], ["a", "b", b"c"]])
 def test_labels_of_mixed_types_are_named(small, labels):
     X, _, _, _ = small
     y = np.array(labels * 20, dtype=object)

@@ -1,5 +1,7 @@
 """Unlabelled (DrLIM) and partly labelled data."""
 
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -179,3 +181,154 @@ def test_unlabeled_label_of_another_type_is_no_label():
     y = np.array(["a", "b", "c"])[np.arange(30) % 3]
     model = fit_quietly(ContrastiveEmbedding(2, unlabeled_label=-1, random_state=0), X, y)
     assert len(model._fitted_reference[1]) == 30
+
+
+# ---- missing labels: NaN, None and pandas.NA --------------------------------
+
+MISSING_EVERY = 3  # samples 0, 3, 6, ... have no label
+
+
+def missing_label_data():
+    X, y = load_digits(return_X_y=True)
+    keep = y < 3
+    X, y = StandardScaler().fit_transform(X[keep][:90]), y[keep][:90]
+    missing = np.arange(len(y)) % MISSING_EVERY == 0
+    return X, y, missing
+
+
+def with_missing(form, y, missing):
+    """``y`` (class codes 0, 1, 2) with its ``missing`` labels in ``form``."""
+    names = np.array(["a", "b", "c"])  # sorted as the codes: same classes, same order
+    if form == "float NaN":
+        return np.where(missing, np.nan, y)
+    if form == "float32 NaN":
+        return np.where(missing, np.nan, y).astype(np.float32)
+    if form == "object None":
+        return np.where(missing, None, names[y].astype(object))
+    if form == "object NaN":
+        return np.where(missing, np.nan, names[y].astype(object))
+    if form == "list of ints with None":
+        return [None if gone else int(label) for label, gone in zip(y, missing)]
+    if form == "list of strings with None":
+        return [None if gone else str(label) for label, gone in zip(names[y], missing)]
+    pd = pytest.importorskip("pandas")
+    if form == "Series of strings with NaN":
+        return pd.Series(names[y]).where(~missing)
+    if form == "Series of dtype string with pd.NA":
+        series = pd.Series(names[y], dtype="string")
+        series[missing] = pd.NA
+        return series
+    if form == "Categorical with NaN":
+        categories = pd.Categorical(names[y])
+        categories[missing] = np.nan
+        return categories
+    if form == "Series of Categorical with NaN":
+        return pd.Series(names[y], dtype="category").where(~missing)
+    if form in ("Int64", "Float64"):
+        values = pd.array(y, dtype=form)
+        values[missing] = pd.NA
+        return pd.Series(values)
+    raise AssertionError(form)
+
+
+MISSING_FORMS = [
+    "float NaN", "float32 NaN", "object None", "object NaN", "list of ints with None",
+    "list of strings with None", "Series of strings with NaN",
+    "Series of dtype string with pd.NA", "Categorical with NaN",
+    "Series of Categorical with NaN", "Int64", "Float64",
+]
+
+
+@pytest.mark.parametrize("form", MISSING_FORMS)
+def test_missing_labels_are_unlabelled_samples_with_unlabeled_label_nan(form):
+    X, y, missing = missing_label_data()
+    sentinel = np.where(missing, -1, y)
+    expected = fit_quietly(ContrastiveEmbedding(2, unlabeled_label=-1, random_state=0),
+                           X, sentinel)
+    y_missing = with_missing(form, y, missing)
+    model = fit_quietly(ContrastiveEmbedding(2, unlabeled_label=np.nan, random_state=0),
+                        X, y_missing)
+    np.testing.assert_array_equal(model.components_, expected.components_)
+    assert model.n_pairs_ == expected.n_pairs_
+    # score compares the labelled samples only, with the labelled training samples
+    assert model.score(X, y_missing) == expected.score(X, sentinel)
+
+
+@pytest.mark.parametrize("form", MISSING_FORMS)
+@pytest.mark.parametrize("unlabeled_label", [None, -1, "unknown"])
+def test_missing_labels_without_a_missing_marker_say_how_to_mark_them(form, unlabeled_label):
+    X, y, missing = missing_label_data()
+    model = ContrastiveEmbedding(2, unlabeled_label=unlabeled_label, random_state=0)
+    message = f"y holds {missing.sum()} missing label.*unlabeled_label=np.nan"
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, with_missing(form, y, missing))
+    fitted = fit_quietly(ContrastiveEmbedding(2, unlabeled_label=unlabeled_label,
+                                              random_state=0), X, y)
+    with pytest.raises(ValueError, match=message):
+        fitted.score(X, with_missing(form, y, missing))
+
+
+def test_every_missing_value_marks_the_missing_labels():
+    pd = pytest.importorskip("pandas")
+    X, y, missing = missing_label_data()
+    expected = fit_quietly(ContrastiveEmbedding(2, unlabeled_label=np.nan, random_state=0),
+                           X, with_missing("object None", y, missing))
+    for marker in (float("nan"), np.float32("nan"), pd.NA, pd.NaT):
+        for form in ("float NaN", "Series of dtype string with pd.NA"):
+            model = fit_quietly(
+                ContrastiveEmbedding(2, unlabeled_label=marker, random_state=0),
+                X, with_missing(form, y, missing))
+            np.testing.assert_array_equal(model.components_, expected.components_)
+
+
+def test_score_leaves_out_the_samples_unlabeled_label_marks(digits):
+    X_train, X_test, y_train, y_test = digits
+    model = fit_quietly(ContrastiveEmbedding(8, unlabeled_label=np.nan, random_state=0),
+                        X_train, y_train)
+    hidden = np.arange(len(y_test)) % 4 == 0
+    weights = np.random.default_rng(0).random(len(y_test))
+    labelled_only = model.score(X_test[~hidden], y_test[~hidden], weights[~hidden])
+    y_hidden = np.where(hidden, np.nan, y_test)
+    assert model.score(X_test, y_hidden, weights) == pytest.approx(labelled_only, rel=1e-12)
+    with pytest.raises(ValueError, match="no labelled sample to score"):
+        model.score(X_test, np.full(len(y_test), np.nan))
+
+
+def test_missing_labels_need_no_pandas():
+    code = (
+        "import sys\n"
+        "class NoPandas:\n"  # as if pandas were not installed
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.partition('.')[0] == 'pandas':\n"
+        "            raise ImportError('no pandas')\n"
+        "sys.meta_path.insert(0, NoPandas())\n"
+        "import numpy as np\n"
+        "from sk_contrastive import ContrastiveEmbedding\n"
+        "X = np.random.default_rng(0).standard_normal((60, 4))\n"
+        "y = [None if i % 3 == 0 else 'ab'[i % 2] for i in range(60)]\n"
+        "model = ContrastiveEmbedding(2, unlabeled_label=np.nan, max_iter=5).fit(X, y)\n"
+        "print(model.transform(X).shape, 0 <= model.score(X, y) <= 1, 'pandas' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "(60, 2) True False", result.stderr
+
+
+def test_missing_labels_of_a_dask_y():
+    da = pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("distributed")
+    X, y, missing = missing_label_data()
+    X_dask = da.from_array(X, chunks=(30, X.shape[1]))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        def fit(labels, **params):
+            model = ContrastiveEmbedding(2, random_state=0, **params)
+            return fit_quietly(model, X_dask, da.from_array(labels, chunks=30))
+
+        expected = fit(np.where(missing, -1, y), unlabeled_label=-1)
+        model = fit(np.where(missing, np.nan, y), unlabeled_label=np.nan)
+        np.testing.assert_array_equal(model.components_, expected.components_)
+        with pytest.raises(ValueError, match=f"y holds {missing.sum()} missing label"):
+            fit(np.where(missing, np.nan, y))
+        with pytest.raises(ValueError, match="missing labels of a Dask y must be NaN"):
+            fit(with_missing("object None", y, missing), unlabeled_label=np.nan)
