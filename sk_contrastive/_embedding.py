@@ -922,7 +922,9 @@ class _MiningPairSource:
         if n_components >= X.shape[1] or n_components < 1:
             return X.toarray() if sp.issparse(X) else X
         svd = TruncatedSVD(n_components, random_state=random_state)
-        return svd.fit_transform(X).astype(X.dtype, copy=False)
+        # its explained-variance ratio, unused here, is 0 / 0 for constant X
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return svd.fit_transform(X).astype(X.dtype, copy=False)
 
     def blocks(self, space, random_state, feature_scale=None):
         if self.block_size is None or space.shape[0] <= self.block_size:

@@ -11,8 +11,8 @@ with weights; :func:`row_fingerprints` recognises a row by its values.
 import numpy as np
 import scipy.sparse as sp
 
-# Entries hashed at once: bounds the uint64 temporaries to a few tens of MiB.
-_CHUNK_ENTRIES = 2**21
+# Entries hashed at once (a test shrinks it): bounds the uint64 temporaries to a few tens of MiB.
+CHUNK_ENTRIES = 2**21
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -73,13 +73,13 @@ def row_fingerprints(X):
             X = X.copy()
             X.sum_duplicates()
         sums = np.zeros(X.nnz + 1, dtype=np.uint64)
-        for start in range(0, X.nnz, _CHUNK_ENTRIES):
-            stop = min(start + _CHUNK_ENTRIES, X.nnz)
+        for start in range(0, X.nnz, CHUNK_ENTRIES):
+            stop = min(start + CHUNK_ENTRIES, X.nnz)
             sums[start + 1 : stop + 1] = _entry_hashes(X.data[start:stop], X.indices[start:stop])
         np.cumsum(sums, out=sums)  # wraps mod 2**64, as the sums are meant to
         return sums[X.indptr[1:]] - sums[X.indptr[:-1]]
     fingerprints = np.empty(n_samples, dtype=np.uint64)
-    rows = max(1, _CHUNK_ENTRIES // max(n_features, 1))
+    rows = max(1, CHUNK_ENTRIES // max(n_features, 1))
     columns = np.arange(n_features)
     for start in range(0, n_samples, rows):
         block = X[start : start + rows]
@@ -146,7 +146,7 @@ def merge_duplicates(X, labels=None, sample_weight=None):
 def _equal_rows(X, rows, others):
     """Whether ``X[rows[i]]`` equals ``X[others[i]]``, for each ``i``."""
     equal = np.empty(rows.shape[0], dtype=bool)
-    step = max(1, _CHUNK_ENTRIES // max(X.shape[1], 1))
+    step = max(1, CHUNK_ENTRIES // max(X.shape[1], 1))
     for start in range(0, rows.shape[0], step):
         a, b = X[rows[start : start + step]], X[others[start : start + step]]
         if sp.issparse(X):

@@ -243,8 +243,8 @@ def test_score_with_pandas_output_and_mismatched_label_types(small):
 def test_huge_weights_are_taken_relative_to_the_largest(small):
     X, y, pairs, labels = small
     weights = np.r_[np.full(30, 2.0), np.ones(30)]
-    reference = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y, weights)
-    huge = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y, weights * 1e154)
+    reference = ContrastiveEmbedding(n_components=2, alpha=0.01, random_state=0).fit(X, y, weights)
+    huge = ContrastiveEmbedding(n_components=2, alpha=0.01, random_state=0).fit(X, y, weights * 1e154)
     np.testing.assert_allclose(huge.components_, reference.components_, rtol=1e-8)
     assert huge.score(X, y, sample_weight=np.full(60, 1e307)) == pytest.approx(huge.score(X, y))
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
