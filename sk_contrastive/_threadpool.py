@@ -22,6 +22,7 @@ import contextlib
 import threading
 
 try:  # installed with scikit-learn, which requires it; optional here
+    import threadpoolctl
     from threadpoolctl import ThreadpoolController
 except ImportError:  # pragma: no cover
     ThreadpoolController = None
@@ -50,7 +51,7 @@ def blas_single_threaded():
             libraries = ThreadpoolController().select(user_api="blas").lib_controllers
             _saved_limits = [(module, module.num_threads) for module in libraries]
             for module in libraries:
-                module.set_num_threads(1)
+                _set_num_threads(module, 1)
         _active_fits += 1
     try:
         yield
@@ -59,5 +60,23 @@ def blas_single_threaded():
             _active_fits -= 1
             if _active_fits == 0 and _saved_limits:
                 for module, num_threads in _saved_limits:
-                    module.set_num_threads(num_threads)
+                    _set_num_threads(module, num_threads)
                 _saved_limits = None
+
+
+def _set_num_threads(module, num_threads):
+    """Set ``module``'s limit from whichever thread a fit starts or ends on.
+
+    threadpoolctl 3.8 lets only the thread that first set an OpenBLAS limit
+    set it again and silently ignores the others; but the first fit may start
+    on one thread and the last end on another. So each change is made as the
+    controlling thread, and control is given back at once (earlier
+    threadpoolctl has no such notion).
+    """
+    release = getattr(getattr(threadpoolctl, "OpenBLASController", None),
+                      "clear_controlling_thread", None)
+    if release is not None:
+        release(force=True)
+    module.set_num_threads(num_threads)
+    if release is not None:
+        release(force=True)
