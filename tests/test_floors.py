@@ -53,8 +53,10 @@ def declared_floors():
         requirement = Requirement(spec)
         if requirement.name in DOCS_BUILD:
             continue
-        (specifier,) = requirement.specifier  # one ">=" per requirement, nothing else
-        assert specifier.operator == ">=", f"{spec!r}: declare a floor with >="
+        specifiers = list(requirement.specifier)
+        assert len(specifiers) == 1 and specifiers[0].operator == ">=", (
+            f"{spec!r}: declare each requirement with its floor alone, name>=version")
+        (specifier,) = specifiers
         extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
         floors[canonicalize_name(requirement.name)] = (requirement.name + extras,
                                                        specifier.version)
