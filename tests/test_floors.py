@@ -51,7 +51,7 @@ def declared_floors():
     floors = {}
     for spec in project["dependencies"] + project["optional-dependencies"]["tests"]:
         requirement = Requirement(spec)
-        if requirement.name in DOCS_BUILD:
+        if canonicalize_name(requirement.name) in DOCS_BUILD:
             continue
         specifiers = list(requirement.specifier)
         assert len(specifiers) == 1 and specifiers[0].operator == ">=", (
