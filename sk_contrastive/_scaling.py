@@ -85,7 +85,7 @@ class InputScaling:
         # taken in those units, so no square can overflow.
         bound = power_of_two_below(largest_magnitude(X))
         if sp.issparse(X):
-            bounded = sp.csr_array(X) @ sp.diags_array(1.0 / bound)
+            bounded = sp.csr_array(X) @ _diagonal(1.0 / bound)
             mean, variance = mean_variance_axis(
                 bounded.astype(np.float64), axis=0, weights=sample_weight
             )
@@ -145,7 +145,7 @@ class InputScaling:
             X = sp.csr_array(X)
             if rows is not None:
                 X = X[rows]
-            return (X @ sp.diags_array((1.0 / self.scale).astype(X.dtype))).tocsr()
+            return (X @ _diagonal((1.0 / self.scale).astype(X.dtype))).tocsr()
         internal = X[rows] if rows is not None else X.copy()
         # a fit on sparse data is not centred: dense samples of it neither
         offset = np.zeros_like(self.scale) if self.offset is None else self.offset
@@ -159,6 +159,12 @@ class InputScaling:
         internal -= (offset / self.bound).astype(X.dtype)
         internal *= (self.bound / self.scale).astype(X.dtype)
         return internal
+
+
+def _diagonal(values):
+    """The diagonal sparse array of ``values``, in their dtype (what
+    ``scipy.sparse.diags_array`` builds, which scipy < 1.12 lacks)."""
+    return sp.dia_array((values[np.newaxis], [0]), shape=(values.size, values.size))
 
 
 def largest_magnitude(X):

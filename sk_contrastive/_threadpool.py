@@ -22,6 +22,7 @@ import contextlib
 import threading
 
 try:  # installed with scikit-learn, which requires it; optional here
+    import threadpoolctl
     from threadpoolctl import ThreadpoolController
 except ImportError:  # pragma: no cover
     ThreadpoolController = None
@@ -55,7 +56,7 @@ def blas_single_threaded():
                 libraries = ThreadpoolController().select(user_api="blas").lib_controllers
                 _saved_limits = [(module, module.num_threads) for module in libraries]
                 for module in libraries:
-                    module.set_num_threads(1)
+                    _set_num_threads(module, 1)
         yield
     finally:
         with _lock:
@@ -71,9 +72,27 @@ def _set_limits(limits):
     for module, num_threads in limits:
         while True:
             try:
-                module.set_num_threads(num_threads)
+                _set_num_threads(module, num_threads)
                 break
             except KeyboardInterrupt as error:
                 interrupted = error
     if interrupted is not None:
         raise interrupted
+
+
+def _set_num_threads(module, num_threads):
+    """Set ``module``'s limit from whichever thread a fit starts or ends on.
+
+    threadpoolctl 3.8 lets only the thread that first set an OpenBLAS limit
+    set it again and silently ignores the others; but the first fit may start
+    on one thread and the last end on another. So each change is made as the
+    controlling thread, and control is given back at once (earlier
+    threadpoolctl has no such notion).
+    """
+    release = getattr(getattr(threadpoolctl, "OpenBLASController", None),
+                      "clear_controlling_thread", None)
+    if release is not None:
+        release(force=True)
+    module.set_num_threads(num_threads)
+    if release is not None:
+        release(force=True)

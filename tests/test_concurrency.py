@@ -9,6 +9,7 @@ from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_info
 
 from sk_contrastive import ContrastiveEmbedding
+from sk_contrastive._threadpool import blas_single_threaded
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +40,25 @@ def test_concurrent_fits_restore_thread_limits_and_match_sequential_fits(data):
         assert thread_limits() == before
         for a, b in zip(sequential, concurrent):
             np.testing.assert_array_equal(a, b)
+
+
+def test_a_fit_on_any_thread_holds_blas_to_one_thread():
+    # threadpoolctl 3.8 lets only the thread that first set an OpenBLAS limit
+    # change it again: after a fit on the main thread, a fit on another thread
+    # ran BLAS on every core (and OpenBLAS 0.3.21 then rounds otherwise).
+    def blas_limits_during_a_fit():
+        with blas_single_threaded():
+            return {info["num_threads"] for info in threadpool_info()
+                    if info["user_api"] == "blas"}
+
+    before = thread_limits()
+    assert blas_limits_during_a_fit() == {1}
+    for _ in range(2):
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(blas_limits_during_a_fit).result() == {1}
+        assert thread_limits() == before
+    assert blas_limits_during_a_fit() == {1}
+    assert thread_limits() == before
 
 
 def test_joblib_threads_and_nested_parallelism_restore_thread_limits(data):

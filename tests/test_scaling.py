@@ -34,13 +34,21 @@ def test_scaling_centres_and_divides_by_powers_of_two():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((500, 4)) * [1e-5, 1.0, 3e3, 1e8] + [0.0, 5e9, -7.0, 1e12]
     scaling = InputScaling.from_data(X)
-    np.testing.assert_allclose(scaling.offset, X.mean(axis=0), rtol=1e-12)
+    # A sum of n floats, in any order (BLAS kernels differ), is off by at most
+    # (n - 1) u sum|x| (u = eps / 2): the offset and numpy's mean, each a sum
+    # over n = 500 rows, agree within n eps mean|x|.
+    n_eps = X.shape[0] * np.finfo(np.float64).eps
+    assert np.all(np.abs(scaling.offset - X.mean(axis=0)) <= n_eps * np.abs(X).mean(axis=0))
     exponents = np.log2(scaling.scale)
     np.testing.assert_array_equal(exponents, np.round(exponents))
     ratio = X.std(axis=0) / scaling.scale
     assert np.all((ratio >= 2**-0.5) & (ratio <= 2**0.5))
     internal = scaling.apply(X)
-    np.testing.assert_allclose(internal.mean(axis=0), 0.0, atol=1e-6)
+    # Centred as closely as float64 allows: the offset's error, n u mean|x|
+    # (3e-4 for the feature near 5e9, whose own entries are only resolved to
+    # 5e-7), in internal units, plus the rounding of the internal mean itself.
+    bound = n_eps * (np.abs(X).mean(axis=0) / scaling.scale + np.abs(internal).mean(axis=0))
+    assert np.all(np.abs(internal.mean(axis=0)) <= bound)
     assert np.all((internal.std(axis=0) >= 0.7) & (internal.std(axis=0) <= 1.42))
 
 
@@ -80,11 +88,18 @@ def test_mlp_trains_normally_on_translated_X(wine, offset):
     shifted = fit(X + offset, y, **MLP)
     spread = shifted.transform(X + offset).std(axis=0)
     # Before, offset 1e5 collapsed the output to a spread of 1.7e-7 after 5
-    # iterations. Rounding X + 1e9 to float64 perturbs the data by 1e-7, which
-    # a nonconvex fit may amplify a little: the same model within a few per cent.
-    np.testing.assert_allclose(spread, reference.transform(X).std(axis=0), rtol=0.05)
+    # iterations. Rounding X + offset perturbs the data by up to ulp(offset) / 2
+    # (6e-8 at 1e9), and the end point of a nonconvex L-BFGS fit is not a
+    # rounding-level quantity: 108 fits of X plus random perturbations of 1e-13
+    # to 1e-7, on two BLAS kernels, ended with spreads 0.90-1.06 times the
+    # reference's, losses 0.97-1.07 times, the same score, and 55-91
+    # iterations. So assert what tells a fit that trains from one that
+    # collapses (a spread 1e6 times smaller; a loss 10 times larger after 5
+    # iterations): the spread within a factor 2, the loss within 25 %.
+    ratio = spread / reference.transform(X).std(axis=0)
+    assert np.all((ratio > 0.5) & (ratio < 2.0)), ratio
     assert shifted.n_iter_ > 20
-    assert shifted.loss_ == pytest.approx(reference.loss_, rel=0.05)
+    assert shifted.loss_ == pytest.approx(reference.loss_, rel=0.25)
     assert shifted.score(X + offset, y) == pytest.approx(reference.score(X, y), abs=0.01)
 
 
