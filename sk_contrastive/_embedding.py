@@ -1056,9 +1056,15 @@ def _drop_zero_weights(X, y, sample_weight):
     """``X``, ``y`` and ``sample_weight`` (Dask arrays) without the samples of
     weight 0, and with the weights in units of the largest, as ``fit`` treats
     them in memory."""
+    import dask
     import dask.array as da
 
+    # The weights, and below the kept rows, are computed once and held on the
+    # workers: recomputed by each of the fit's small computations, a filter had
+    # one computation release the keys the next one needed at once, which
+    # deadlocked the cluster now and then (seen with distributed 2024.1 to 2026.8).
     sample_weight = da.asarray(sample_weight).astype(np.float64).rechunk((X.chunks[0],))
+    sample_weight = sample_weight.persist()
     negative, positive, largest = da.compute(
         (sample_weight < 0).any(), (sample_weight > 0).sum(), sample_weight.max()
     )
@@ -1070,10 +1076,13 @@ def _drop_zero_weights(X, y, sample_weight):
     sample_weight = sample_weight / largest
     if positive < X.shape[0]:
         kept = sample_weight > 0
+        X, sample_weight, y = dask.persist(
+            X[kept], sample_weight[kept], None if y is None else y[kept]
+        )
         # the rows kept per chunk, counted on the workers
-        X = X[kept].compute_chunk_sizes()
-        sample_weight = sample_weight[kept].compute_chunk_sizes()
-        y = None if y is None else y[kept].compute_chunk_sizes()
+        X = X.compute_chunk_sizes()
+        sample_weight = sample_weight.compute_chunk_sizes()
+        y = None if y is None else y.compute_chunk_sizes()
     return X, y, sample_weight
 
 
