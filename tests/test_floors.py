@@ -69,12 +69,18 @@ def test_floors_are_read_from_pyproject():
     assert {"pytest", "pandas", "hypothesis", "dask", "distributed"} <= set(floors)
 
 
-def run(command, log, **kwargs):
-    """Run ``command``, appending its output to ``log``; the output if it failed."""
+def run(command, log, timeout=900, **kwargs):
+    """Run ``command``, appending its output to ``log``; the output if it failed
+    or ran past ``timeout`` seconds (a hang fails here, with its log, rather
+    than running into CI's own limit)."""
     with open(log, "a") as out:
         out.write(f"\n$ {' '.join(map(str, command))}\n")
         out.flush()
-        completed = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, **kwargs)
+        try:
+            completed = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT,
+                                       timeout=timeout, **kwargs)
+        except subprocess.TimeoutExpired:
+            return Path(log).read_text()[-12000:] + f"\n[still running after {timeout} s]"
     if completed.returncode:
         return Path(log).read_text()[-12000:]
     return None
@@ -112,6 +118,6 @@ def test_suite_passes_with_every_dependency_at_its_floor(tmp_path):
     for name, (_, floor) in floors.items():
         assert Requirement(f"{name}=={floor}").specifier.contains(installed[name]), (
             name, installed[name])
-    failed = run([python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfE"]
+    failed = run([python, "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "-v"]
                  + [f"--ignore={path}" for path in LEFT_OUT], log, cwd=source, env=environment)
     assert failed is None, f"the suite fails at the floors {floors}:\n{failed}"
