@@ -206,16 +206,20 @@ class BaseContrastive(BaseEstimator):
                 f"n_features) = ({n_components}, {n_features})."
             )
 
-    def _warn_about_ineffective_margin(self):
-        """The margin of a plain linear map only rescales it: say so where it is set."""
-        if not self.hidden_layer_sizes and self.margin != 1.0 and (
-            is_auto(self.pos_margin) or self.pos_margin == 0
-        ):
+    def _warn_about_ineffective_margin(self, pos_margin=None):
+        """The margin of a plain linear map with ``pos_margin`` 0 only
+        rescales it: say so where it is set. ``pos_margin``: the value
+        ``"auto"`` chose in every round (``None``: before the fit, where only
+        a given 0 is known to be ineffective)."""
+        if self.hidden_layer_sizes or self.margin == 1.0:
+            return
+        if (pos_margin == 0 if is_auto(self.pos_margin) else self.pos_margin == 0):
             warn(
                 f"{type(self).__name__}: with the linear map and pos_margin="
-                f"{self.pos_margin!r}, the margin only rescales the embedding, so "
-                "neighbours and scores are the same for every margin. Set pos_margin "
-                "> 0 to make it matter (user guide, 'The margin and the scale')."
+                f"{self.pos_margin!r}{' (0 in every round)' if pos_margin == 0 else ''}, "
+                "the margin only rescales the embedding, so neighbours and scores are "
+                "the same for every margin. Set pos_margin > 0 to make it matter "
+                "(user guide, 'The margin and the scale')."
             )
 
     # ---- the fit -----------------------------------------------------------
@@ -344,7 +348,7 @@ class BaseContrastive(BaseEstimator):
                 self.callback(projection.to_input_units(flat_params), n_iter)
 
         n_rounds, mines = data.source.n_rounds, data.source.mines
-        results, n_pairs, n_iter = [], 0, 0
+        results, n_pairs, n_iter, largest_pos_margin = [], 0, 0, 0.0
         for mining_round in range(n_rounds):
             log.round_started(mining_round, n_rounds)
             n_pairs = data.build_pairs(projection, params, mining_round, warm, random_state)
@@ -357,6 +361,7 @@ class BaseContrastive(BaseEstimator):
                 )
                 data.set_pos_margin(pos_margin)
                 log.pos_margin_chosen(pos_margin)
+                largest_pos_margin = max(largest_pos_margin, pos_margin)
             result = minimize_lbfgs(
                 lambda p: data.objective(projection, p, alpha),
                 params,
@@ -374,6 +379,8 @@ class BaseContrastive(BaseEstimator):
             n_iter += result.n_iter
             if result.stop == "callback":
                 break
+        if is_auto(self.pos_margin):
+            self._warn_about_ineffective_margin(largest_pos_margin)
         return params, results, n_pairs
 
     def _starting_point(self, params, projection, data, random_state):

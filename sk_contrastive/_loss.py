@@ -28,7 +28,7 @@ _ALIGNMENT = 64
 
 # pos_margin="auto": the share of impostor-free anchors above which similar
 # pairs stop being pulled all the way together, and the largest pos_margin
-# it gives, in units of the margin.
+# it gives at margin=1 (see auto_pos_margin).
 AUTO_POS_MARGIN_SHARE = 0.5
 AUTO_POS_MARGIN_LARGEST = 0.6
 # Pairs counted at once by impostor_free_anchors.
@@ -311,30 +311,41 @@ def _impostor_free_block(Z, first, second, similar):
 def auto_pos_margin(n_free, n_anchors, margin):
     """The similar term's margin chosen by ``pos_margin="auto"``.
 
-    ``0`` (the source formula) until half the anchors are impostor-free,
-    then growing linearly with their share to ``0.6 * margin`` when all are::
+    A target ``R`` in units of the default margin 1: ``0`` (the source
+    formula) until half the anchors are impostor-free, then growing linearly
+    with their share to ``0.6`` when all are. With ``P = R / (1 - R)``::
 
-        pos_margin = 0.6 * margin * clip((share - 0.5) / 0.5, 0, 1)
+        1 / pos_margin = 1 / P + 1 / margin
 
-    Where most neighbourhoods are already clean, pulling similar pairs all
-    the way together only fits the training pairs more tightly; where many
-    anchors still have impostors the full pull is what separates the
-    classes. The two constants were chosen on the quality benchmark's ten
-    sets (see ``doc/benchmarks.md``), not on one of them.
+    so ``pos_margin`` is ``R`` at ``margin=1`` (the rule of earlier versions
+    there), tends to the absolute ``P`` for large margins and stays below any
+    margin. Its ratio to the margin, ``P / (P + margin)``, falls as the margin
+    grows: a linear map fitted with different margins is not a rescaled copy,
+    and a search over the margin selects. Where most neighbourhoods are
+    already clean, pulling similar pairs all the way together only fits the
+    training pairs more tightly; where many anchors still have impostors the
+    full pull is what separates the classes. The two constants were chosen on
+    the quality benchmark's ten sets (see ``doc/benchmarks.md``).
 
     Examples
     --------
     >>> from sk_contrastive._loss import auto_pos_margin
     >>> auto_pos_margin(40, 100, margin=1.0)
     0.0
-    >>> round(auto_pos_margin(90, 100, margin=2.0), 6)  # 0.6 * 2 * 0.8
-    0.96
+    >>> round(auto_pos_margin(90, 100, margin=1.0), 6)  # R = 0.6 * 0.8
+    0.48
+    >>> round(auto_pos_margin(90, 100, margin=2.0), 6)  # P = 0.48 / 0.52
+    0.631579
     """
     if not n_anchors:
         return 0.0
     share = n_free / n_anchors
     relaxed = (share - AUTO_POS_MARGIN_SHARE) / (1.0 - AUTO_POS_MARGIN_SHARE)
-    return AUTO_POS_MARGIN_LARGEST * margin * min(max(relaxed, 0.0), 1.0)
+    target = AUTO_POS_MARGIN_LARGEST * min(max(relaxed, 0.0), 1.0)
+    if target == 0.0:
+        return 0.0
+    absolute = target / (1.0 - target)
+    return absolute * margin / (absolute + margin)
 
 
 def aligned_empty(shape, dtype, alignment=_ALIGNMENT):

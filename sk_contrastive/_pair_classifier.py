@@ -67,7 +67,8 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         source formula exactly. Smaller than ``margin``. ``"auto"``: chosen
         from the share of anchors (first samples of pairs) that have no
         impostor among their pairs, as in
-        :class:`~sk_contrastive.ContrastiveEmbedding`; only anchors with
+        :class:`~sk_contrastive.ContrastiveEmbedding` (in absolute units:
+        ``1 / pos_margin = 1 / P + 1 / margin``); only anchors with
         both a similar and a dissimilar pair count, and where there are
         none (one pair per sample) the source formula is used.
     alpha : float or "auto", default="auto"

@@ -59,7 +59,16 @@ def test_auto_pos_margin_grows_from_half_the_anchors_to_all():
     assert auto_pos_margin(50, 100, 1.0) == 0.0
     assert auto_pos_margin(75, 100, 1.0) == pytest.approx(0.3)
     assert auto_pos_margin(100, 100, 1.0) == pytest.approx(0.6)
-    assert auto_pos_margin(100, 100, 5.0) == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("margin", [0.01, 0.25, 0.5, 2.0, 4.0, 1e6])
+def test_auto_pos_margin_is_absolute_and_stays_below_every_margin(margin):
+    # 1 / pos_margin = 1 / P + 1 / margin with P = R / (1 - R), R = 0.6 at a full share
+    chosen = auto_pos_margin(100, 100, margin)
+    assert chosen == pytest.approx(1.5 * margin / (1.5 + margin))
+    assert 0 < chosen < min(margin, 1.5)
+    # not proportional to the margin: the ratio falls as the margin grows
+    assert chosen / margin > auto_pos_margin(100, 100, 2 * margin) / (2 * margin)
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +141,29 @@ def test_other_strings_are_refused(digits, value):
         ContrastiveEmbedding(2, pos_margin=value).fit(X, y)
 
 
-def test_auto_keeps_the_linear_margin_a_rescaling_and_says_so(digits):
+def test_a_margin_search_with_auto_selects_without_a_warning(digits):
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+
     X, y = digits
-    with pytest.warns(UserWarning, match="only rescales the embedding"):
-        quietly(ContrastiveEmbedding(2, pos_margin="auto", margin=3.0, max_iter=5).fit, X, y)
+    pipe = make_pipeline(
+        ContrastiveEmbedding(8, pos_margin="auto", max_iter=30, random_state=0),
+        KNeighborsClassifier(),
+    )
+    search = GridSearchCV(pipe, {"contrastiveembedding__margin": [0.25, 1.0, 4.0]}, cv=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("error", UserWarning)
+        search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert len(set(scores)) == len(scores)
+
+
+def test_auto_that_chose_zero_everywhere_says_the_margin_only_rescales(digits):
+    X, y = digits
+    shuffled = np.random.default_rng(0).permutation(y)  # impostors everywhere: auto is 0
+    with pytest.warns(UserWarning, match=r"pos_margin='auto' \(0 in every round\)"):
+        model = quietly(ContrastiveEmbedding(2, pos_margin="auto", margin=3.0,
+                                             max_iter=5).fit, X, shuffled)
+    assert model.pos_margin_ == 0.0
