@@ -44,8 +44,10 @@ def metric_learn_pair_learners(preprocessor, quick=False, random_state=0):
 
 def _patch_metric_learn_for_new_sklearn(metric_learn):
     """metric-learn 0.7.0 passes ``force_all_finite``, which scikit-learn 1.8
-    renamed ``ensure_all_finite``; translate the keyword for its validation."""
-    from metric_learn import _util
+    renamed ``ensure_all_finite``; translate the keyword for its validation.
+    SDML passes ``cov_init`` to ``graphical_lasso``, which scikit-learn 1.5
+    removed (it was only the solver's start: the problem is convex); drop it."""
+    from metric_learn import _util, sdml
 
     if getattr(_util, "_keyword_patched", False):
         return
@@ -59,6 +61,9 @@ def _patch_metric_learn_for_new_sklearn(metric_learn):
 
     _util.check_array = renamed(_util.check_array)
     _util.check_X_y = renamed(_util.check_X_y)
+    graphical_lasso = sdml.graphical_lasso
+    sdml.graphical_lasso = lambda *args, cov_init=None, **kwargs: graphical_lasso(
+        *args, **kwargs)
     _util._keyword_patched = True
 
 
@@ -135,3 +140,54 @@ def torch_estimators(n_components, random_state=0):
         "PyTorch MLP (64,)": TorchContrastive(n_components=n_components, hidden=64,
                                               random_state=random_state),
     }
+
+
+class SDMLLargestBalance:
+    """metric-learn's SDML (its defaults otherwise) with the largest
+    ``balance_param`` of a ladder that fits: its default (0.5) and larger weights of the pair term make the
+    graphical lasso's input too ill-conditioned on the verification sets
+    ("Non SPD result"). The ladder is tried on the training pairs only;
+    ``balance_param_`` is the weight used."""
+
+    LADDER = (0.5, 0.1, 1e-2, 1e-3, 1e-4, 1e-5)
+
+    def __init__(self, random_state=0):
+        self.random_state = random_state
+
+    def fit(self, pairs, y):
+        import metric_learn
+
+        for balance_param in self.LADDER:
+            learner = metric_learn.SDML(balance_param=balance_param,
+                                        random_state=self.random_state)
+            try:
+                self.learner_ = learner.fit(pairs, y)
+            except RuntimeError:
+                continue
+            self.balance_param_ = balance_param
+            return self
+        raise RuntimeError(f"SDML did not fit with any balance_param of {self.LADDER}")
+
+    def decision_function(self, pairs):
+        return self.learner_.decision_function(pairs)
+
+
+def metric_learn_verification_learners(quick=False, random_state=0):
+    """metric-learn's pair learners for pairs of samples (labels +1 similar,
+    -1 dissimilar): ITML, SDML (:class:`SDMLLargestBalance`), MMC with a
+    diagonal and (unless ``quick``: 20-60 s a fit) a full matrix; {} without
+    metric-learn."""
+    try:
+        import metric_learn
+    except ImportError:
+        return {}
+    _patch_metric_learn_for_new_sklearn(metric_learn)
+    learners = {
+        "metric-learn ITML": metric_learn.ITML(random_state=random_state),
+        "metric-learn SDML": SDMLLargestBalance(random_state=random_state),
+        "metric-learn MMC diagonal": metric_learn.MMC(diagonal=True,
+                                                      random_state=random_state),
+    }
+    if not quick:
+        learners["metric-learn MMC full"] = metric_learn.MMC(random_state=random_state)
+    return learners
