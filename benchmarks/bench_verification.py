@@ -123,7 +123,8 @@ def split_products(X, product, unseen_share, n_pairs, seed):
     train_pairs, train_labels = draw_pairs(rng, product[~unseen], n_pairs)
     test_pairs, test_labels = draw_pairs(rng, product[unseen], 2 * n_pairs)
     return ((X_train[train_pairs], train_labels), (X_test[test_pairs], test_labels),
-            len(np.unique(product[~unseen])), len(np.unique(product[unseen])))
+            len(np.unique(product[~unseen])), len(np.unique(product[unseen])),
+            product[~unseen][train_pairs])
 
 
 class RawDistance:

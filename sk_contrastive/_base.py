@@ -40,6 +40,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._diagonal import DIAGONAL_INIT_OPTIONS, DiagonalProjection
 from ._linear import INIT_OPTIONS, LinearProjection
 from ._loss import ContrastiveLoss, auto_pos_margin
 from ._memory import check_fit_memory, fit_memory_parts
@@ -70,6 +71,8 @@ MLP_DEFAULT_ALPHA = 1e-3
 LINEAR_ALPHA_PER_SAMPLE = 2.5
 # A dissimilar pair this much closer than the margin counts as collapsed.
 _COLLAPSE_TOLERANCE = 1e-6
+ARCHITECTURES = ("auto", "linear", "diagonal", "mlp")
+DEFAULT_HIDDEN_LAYER_SIZES = (64,)
 # n_components=None gives at most this many dimensions (see default_n_components)
 DEFAULT_MAX_COMPONENTS = 64
 
@@ -99,6 +102,54 @@ def default_n_components(n_samples, n_features):
     return max(int(min(n_features, n_samples, DEFAULT_MAX_COMPONENTS)), 1)
 
 
+def resolve_map(architecture, hidden_layer_sizes):
+    """The map that ``architecture`` and ``hidden_layer_sizes`` name, by fixed rules.
+
+    Returns ``(architecture, hidden_layer_sizes)``, both explicit:
+    ``"auto"`` architecture is ``"mlp"`` when hidden layers are given and
+    ``"linear"`` otherwise; ``"auto"`` hidden layers are
+    ``DEFAULT_HIDDEN_LAYER_SIZES`` for an MLP and ``()`` otherwise. A fit
+    whose data can choose (see ``_selection``) replaces these rules by its
+    choice.
+
+    Raises
+    ------
+    ValueError
+        For an unknown architecture, hidden layers that are not a tuple of
+        positive integers, an MLP without hidden layers, or hidden layers
+        with ``"linear"`` or ``"diagonal"``.
+    """
+    check_option(architecture, "architecture", ARCHITECTURES)
+    if not (is_auto(hidden_layer_sizes) or (
+        isinstance(hidden_layer_sizes, (tuple, list)) and all(
+            isinstance(units, numbers.Integral) and not isinstance(units, bool)
+            and units >= 1 for units in hidden_layer_sizes
+        )
+    )):
+        raise ValueError(
+            "hidden_layer_sizes must be 'auto' or a tuple of positive integers, such "
+            f"as () for the linear map or (64,); got {hidden_layer_sizes!r}."
+        )
+    if is_auto(hidden_layer_sizes):
+        hidden = DEFAULT_HIDDEN_LAYER_SIZES if architecture == "mlp" else ()
+    else:
+        hidden = tuple(int(units) for units in hidden_layer_sizes)
+    if architecture == "auto":
+        architecture = "mlp" if hidden else "linear"
+    if architecture == "mlp" and not hidden:
+        raise ValueError(
+            "architecture='mlp' needs hidden layers: hidden_layer_sizes='auto' "
+            f"(that is {DEFAULT_HIDDEN_LAYER_SIZES}) or a tuple such as (64,); got ()."
+        )
+    if architecture in ("linear", "diagonal") and hidden:
+        raise ValueError(
+            f"architecture={architecture!r} has no hidden layers; got "
+            f"hidden_layer_sizes={hidden_layer_sizes!r}. Use architecture='mlp' "
+            "or 'auto'."
+        )
+    return architecture, hidden
+
+
 class BaseContrastive(BaseEstimator):
     """Shared fit engine; subclasses define ``__init__`` and their pair source.
 
@@ -108,19 +159,35 @@ class BaseContrastive(BaseEstimator):
 
     # ---- validation --------------------------------------------------------
 
-    def _check_engine_params(self, n_samples, n_features, n_classes=None, sparse=False):
+    def _check_engine_params(self, n_samples, n_features, n_classes=None, sparse=False,
+                             chosen=None):
         """Validate the parameters of the map, loss and optimiser; return
-        ``n_components``."""
-        hidden = self.hidden_layer_sizes
-        if not (isinstance(hidden, (tuple, list)) and all(
-            isinstance(units, numbers.Integral) and not isinstance(units, bool)
-            and units >= 1 for units in hidden
-        )):
-            raise ValueError(
-                "hidden_layer_sizes must be a tuple of positive integers, such as "
-                f"() for the linear map or (64,); got {hidden!r}."
-            )
-        if self.n_components is None:
+        ``n_components``.
+
+        Also decides the map of this fit, ``self._map_choice``
+        (``(architecture, hidden_layer_sizes)``), and its
+        ``self._pos_margin_choice`` and ``self._alpha_choice``: those in ``chosen`` (the parameters a
+        selection chose, see ``_selection``), else the fixed rule of
+        :func:`resolve_map` and ``pos_margin`` (where ``"auto"`` is the
+        impostor rule of :func:`~sk_contrastive._loss.auto_pos_margin`).
+        """
+        architecture, hidden = resolve_map(self.architecture, self.hidden_layer_sizes)
+        chosen = {} if chosen is None else chosen
+        if chosen:
+            architecture, hidden = chosen["architecture"], chosen["hidden_layer_sizes"]
+        self._map_choice = (architecture, hidden)
+        self._pos_margin_choice = chosen.get("pos_margin", self.pos_margin)
+        self._alpha_choice = chosen.get("alpha", self.alpha)
+        if architecture == "diagonal":
+            if self.n_components not in (None, n_features):
+                raise ValueError(
+                    f"architecture='diagonal' weighs each of the {n_features} features, "
+                    f"so its embedding has n_features={n_features} dimensions; got "
+                    f"n_components={self.n_components!r}. Leave n_components=None or "
+                    "use architecture='linear'."
+                )
+            n_components = n_features
+        elif self.n_components is None:
             array_init = not isinstance(self.init, str) and np.ndim(self.init) == 2
             n_components = (
                 np.shape(self.init)[0] if array_init
@@ -129,7 +196,7 @@ class BaseContrastive(BaseEstimator):
         else:
             n_components = check_integer(self.n_components, "n_components", min_val=1)
         check_option(self.activation, "activation", tuple(ACTIVATIONS))
-        if n_components > n_features and not hidden:
+        if n_components > n_features and architecture == "linear":
             raise ValueError(
                 f"n_components={n_components} must be at most n_features="
                 f"{n_features} for a linear map."
@@ -163,13 +230,31 @@ class BaseContrastive(BaseEstimator):
         return n_components
 
     def _check_init(self, n_components, n_samples, n_features, n_classes, sparse):
-        if self.hidden_layer_sizes:
+        architecture, hidden = self._map_choice
+        if architecture == "mlp":
             if not (isinstance(self.init, str) and self.init in MLP_INIT_OPTIONS):
                 raise ValueError(
                     f"init must be one of {MLP_INIT_OPTIONS} for an MLP "
-                    f"(hidden_layer_sizes={self.hidden_layer_sizes!r}); got "
+                    f"(hidden_layer_sizes={hidden!r}); got "
                     f"{self.init!r}. 'pca', 'lda', 'identity' and arrays apply to the "
                     "linear map only."
+                )
+            return
+        if architecture == "diagonal":
+            if isinstance(self.init, str):
+                check_option(self.init, "init", DIAGONAL_INIT_OPTIONS + ("pca", "lda", "random"))
+                if self.init not in DIAGONAL_INIT_OPTIONS:
+                    raise ValueError(
+                        f"init={self.init!r} does not apply to architecture='diagonal', "
+                        f"which starts from {DIAGONAL_INIT_OPTIONS} or an array of "
+                        "shape (n_features,) of feature weights."
+                    )
+                return
+            init = check_array(self.init, dtype=np.float64, ensure_2d=False, input_name="init")
+            if init.shape != (n_features,):
+                raise ValueError(
+                    f"init array has shape {init.shape}; architecture='diagonal' "
+                    f"expects feature weights of shape (n_features,) = ({n_features},)."
                 )
             return
         if isinstance(self.init, str):
@@ -211,7 +296,7 @@ class BaseContrastive(BaseEstimator):
         rescales it: say so where it is set. ``pos_margin``: the value
         ``"auto"`` chose in every round (``None``: before the fit, where only
         a given 0 is known to be ineffective)."""
-        if self.hidden_layer_sizes or self.margin == 1.0:
+        if self._map_choice[0] == "mlp" or self.margin == 1.0:
             return
         if (pos_margin == 0 if is_auto(self.pos_margin) else self.pos_margin == 0):
             warn(
@@ -247,7 +332,10 @@ class BaseContrastive(BaseEstimator):
         random_state = check_random_state(self.random_state)
         n_features = X.shape[1]
         # "auto" is decided each round, once the round's pairs exist
-        pos_margin = 0.0 if is_auto(self.pos_margin) else check_real(self.pos_margin, "pos_margin")
+        pos_margin = (
+            0.0 if is_auto(self._pos_margin_choice)
+            else check_real(self._pos_margin_choice, "pos_margin")
+        )
         if _is_dask_collection(X):
             from ._dask import DaskData
 
@@ -267,7 +355,7 @@ class BaseContrastive(BaseEstimator):
     def _check_memory(self, X, source, n_components):
         """Log what the fit will cost (``verbose``); refuse it if it does not fit."""
         n_samples, n_features = X.shape
-        hidden_layer_sizes = tuple(self.hidden_layer_sizes)
+        hidden_layer_sizes = self._map_choice[1]
         parts = fit_memory_parts(
             n_samples=n_samples,
             n_features=n_features,
@@ -323,13 +411,14 @@ class BaseContrastive(BaseEstimator):
         self.n_pairs_ = n_pairs
         self.pos_margin_ = data.pos_margin
         self.alpha_ = alpha
+        self.architecture_, self.hidden_layer_sizes_ = self._map_choice
 
     def _alpha(self, n_samples):
         """The penalty weight ``alpha`` stands for, for ``n_samples``
         samples (summed weights: a sample of weight 2 counts twice)."""
-        if not is_auto(self.alpha):
-            return check_real(self.alpha, "alpha")
-        if self.hidden_layer_sizes:
+        if not is_auto(self._alpha_choice):
+            return check_real(self._alpha_choice, "alpha")
+        if self._map_choice[0] == "mlp":
             return MLP_DEFAULT_ALPHA
         return LINEAR_ALPHA_PER_SAMPLE / max(n_samples, 1)
 
@@ -355,7 +444,7 @@ class BaseContrastive(BaseEstimator):
             log.pairs_built(n_pairs, data.n_samples, mined=mines)
             if mining_round == 0 and not warm:
                 params = self._starting_point(params, projection, data, random_state)
-            if is_auto(self.pos_margin):
+            if is_auto(self._pos_margin_choice):
                 pos_margin = auto_pos_margin(
                     *data.impostor_free_anchors(projection, params), self.margin
                 )
@@ -379,7 +468,7 @@ class BaseContrastive(BaseEstimator):
             n_iter += result.n_iter
             if result.stop == "callback":
                 break
-        if is_auto(self.pos_margin):
+        if is_auto(self._pos_margin_choice):
             self._warn_about_ineffective_margin(largest_pos_margin)
         return params, results, n_pairs
 
@@ -447,11 +536,11 @@ class BaseContrastive(BaseEstimator):
                 delattr(self, name)
 
     def _make_projection(self, n_features, n_components, scaling=None):
-        if self.hidden_layer_sizes:
-            return MLPProjection(
-                n_features, self.hidden_layer_sizes, n_components, self.activation,
-                scaling,
-            )
+        architecture, hidden = self._map_choice
+        if architecture == "mlp":
+            return MLPProjection(n_features, hidden, n_components, self.activation, scaling)
+        if architecture == "diagonal":
+            return DiagonalProjection(n_features, scaling)
         return LinearProjection(n_features, n_components, scaling)
 
     # ---- the fitted map ----------------------------------------------------

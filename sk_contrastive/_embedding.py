@@ -29,6 +29,13 @@ from ._pairs import (
     unlabelled_neighbor_rows,
 )
 from ._rows import merge_duplicates, row_fingerprints
+from ._selection import (
+    heldout_knn_accuracy,
+    labelled_splits,
+    map_candidates,
+    select_map,
+    selection_seed,
+)
 from ._scoring import (
     neighbor_label_agreement,
     reference_rows,
@@ -390,10 +397,11 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self,
         n_components=None,
         *,
-        hidden_layer_sizes=(),
+        architecture="auto",
+        hidden_layer_sizes="auto",
         activation="relu",
         margin=1.0,
-        pos_margin=0.0,
+        pos_margin="auto",
         pair_strategy="neighbors",
         n_positives=5,
         n_negatives=10,
@@ -413,6 +421,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         class_weight=None,
     ):
         self.n_components = n_components
+        self.architecture = architecture
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.margin = margin
@@ -513,6 +522,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             X = X[rows]
             y, labels = (None, None) if y is None else (y[rows], labels[rows])
         total_weight = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        weights_as_given = sample_weight
         if sample_weight is not None:
             # in units of the largest weight (the loss is normalised by the
             # total pair weight), so that sums cannot overflow
@@ -525,15 +535,50 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         )
         unlabelled = labels is None or bool(np.any(labels < 0))
         self._check_pair_params(unlabelled=unlabelled)
+        selection = None if unlabelled else self._select_map(X, y, weights_as_given)
+        if selection is not None:
+            n_components = self._check_engine_params(
+                *X.shape, n_classes=n_classes, sparse=sp.issparse(X),
+                chosen=selection[0],
+            )
         self._warn_about_ineffective_margin()
         source = self._pair_source_maker(labels is None, unlabelled)(labels)
         self._fit_engine(X, source, n_components, sample_weight, total_weight)
+        self.selection_results_ = None if selection is None else selection[1]
         if labels is None:
             self._fitted_reference = (None, None, None)
         else:
             labelled = labels >= 0
             self._keep_score_reference(X[labelled], y[labelled], labels[labelled])
         return self
+
+    def _select_map(self, X, y, sample_weight):
+        """``(chosen, results)`` of the held-out selection of the map (see
+        ``_selection``), or None where the parameters fix the map, a
+        ``warm_start`` refit keeps it or a class has a single sample."""
+        candidates = map_candidates(self, X.shape[1], not sp.issparse(X))
+        if candidates is None or not getattr(self, "_selecting", True) or (
+            self.warm_start and hasattr(self, "architecture_")
+        ):
+            return None
+        splits = labelled_splits(y, selection_seed(self.random_state))
+        if not splits:
+            return None
+
+        def weights(rows):
+            return None if sample_weight is None else sample_weight[rows]
+
+        def fit_and_score(model, train, test):
+            model.fit(X[train], y[train], sample_weight=weights(train))
+            return heldout_knn_accuracy(
+                model.transform(X[train]), y[train], model.transform(X[test]), y[test],
+                weights(test),
+            )
+
+        def raw_score(train, test):
+            return heldout_knn_accuracy(X[train], y[train], X[test], y[test], weights(test))
+
+        return select_map(self, candidates, splits, fit_and_score, raw_score)
 
     def _sample_weight(self, sample_weight, X, y, labels):
         """Each sample's weight, ``sample_weight`` times ``class_weight``
@@ -715,7 +760,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     def _n_random_negatives(self):
         """``n_random_negatives`` with ``"auto"`` resolved for this map."""
         if isinstance(self.n_random_negatives, str):
-            return MLP_RANDOM_NEGATIVES if self.hidden_layer_sizes else LINEAR_RANDOM_NEGATIVES
+            return (
+                MLP_RANDOM_NEGATIVES if self._map_choice[0] == "mlp"
+                else LINEAR_RANDOM_NEGATIVES
+            )
         return self.n_random_negatives
 
     def _reference_row_bytes(self, X, y):

@@ -3,6 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
+from sklearn.metrics.pairwise import paired_euclidean_distances
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -15,6 +16,14 @@ from ._base import BaseContrastive, fit_transaction
 from ._loss import pair_distances
 from ._memory import check_fit_memory, pair_preparation_parts, validated_bytes
 from ._pairs import Pairs
+from ._selection import (
+    heldout_pair_splits,
+    heldout_roc_auc,
+    map_candidates,
+    pair_groups,
+    select_map,
+    selection_seed,
+)
 from ._threshold import calibrate_distance_threshold
 from ._validation import check_real
 
@@ -165,10 +174,11 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         self,
         n_components=None,
         *,
-        hidden_layer_sizes=(),
+        architecture="auto",
+        hidden_layer_sizes="auto",
         activation="relu",
         margin=1.0,
-        pos_margin=0.0,
+        pos_margin="auto",
         alpha="auto",
         init="auto",
         max_iter=500,
@@ -180,6 +190,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         preprocessor=None,
     ):
         self.n_components = n_components
+        self.architecture = architecture
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.margin = margin
@@ -195,7 +206,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         self.preprocessor = preprocessor
 
     @fit_transaction
-    def fit(self, pairs, y, sample_weight=None):
+    def fit(self, pairs, y, sample_weight=None, groups=None):
         """Learn the embedding from labelled pairs, then calibrate ``threshold_``.
 
         Parameters
@@ -213,6 +224,16 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             pair of weight 0 is the same as no pair (it is dropped), and an
             integer weight counts the pair that many times. The threshold is
             calibrated with the same weights.
+        groups : array-like of shape (n_pairs, 2) or (n_pairs,), default=None
+            For the selection of the map (``architecture="auto"``), which
+            scores each candidate on pairs of classes it did not see: the
+            class (product, person, ...) of each of the two samples of a pair,
+            or one group per pair. ``None``: the classes are the connected
+            components of the similar pairs (samples joined by a chain of
+            similar pairs belong to one class). Ignored when the parameters
+            fix the map. In a scikit-learn search, route it with
+            ``set_fit_request(groups=True)`` under
+            ``sklearn.set_config(enable_metadata_routing=True)``.
 
         Returns
         -------
@@ -251,6 +272,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             sample_weight = sample_weight / np.max(sample_weight, initial=0.0)
             kept = sample_weight > 0
             pairs, y, sample_weight = np.asarray(pairs)[kept], y[kept], sample_weight[kept]
+            groups = None if groups is None else _check_groups(groups, kept.shape[0])[kept]
             if np.all(sample_weight == sample_weight[:1]):
                 sample_weight = None  # equal weights are no weights
         X, first, second = self._samples_and_pairs(pairs, reset=True)
@@ -265,8 +287,17 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         n_components = self._check_engine_params(
             X.shape[0], X.shape[1], sparse=sp.issparse(X)
         )
+        selection = self._select_map(
+            pairs, y, sample_weight, groups, X, first, second, similar
+        )
+        if selection is not None:
+            n_components = self._check_engine_params(
+                X.shape[0], X.shape[1], sparse=sp.issparse(X),
+                chosen=selection[0],
+            )
         self._warn_about_ineffective_margin()
         self._fit_engine(X, source, n_components)
+        self.selection_results_ = None if selection is None else selection[1]
         self.classes_ = classes
         Z = self._projection.forward(self._projection.params_from(self), X)[0]
         self.threshold_ = calibrate_distance_threshold(
@@ -436,6 +467,44 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         self.threshold_ = float(check_real(threshold, "threshold"))
         return self
 
+    def _select_map(self, pairs, y, sample_weight, groups, X, first, second, similar):
+        """``(chosen, results)`` of the held-out selection of the map (see
+        ``_selection``): candidates fitted on the pairs of some classes and
+        scored by the ROC-AUC of ``decision_function`` on pairs of the other
+        classes; None where the parameters fix the map, a ``warm_start``
+        refit keeps it, or no split has both kinds of pairs on each side."""
+        candidates = map_candidates(self, X.shape[1], not sp.issparse(X))
+        if candidates is None or not getattr(self, "_selecting", True) or (
+            self.warm_start and hasattr(self, "architecture_")
+        ):
+            return None
+        if groups is None:
+            classes = pair_groups(first, second, similar, X.shape[0])
+            first_group, second_group = classes[first], classes[second]
+        else:
+            groups = _check_groups(groups, similar.shape[0])
+            first_group, second_group = (
+                (groups, groups) if groups.ndim == 1 else (groups[:, 0], groups[:, 1])
+            )
+        splits = heldout_pair_splits(
+            first_group, second_group, similar, selection_seed(self.random_state)
+        )
+        if not splits:
+            return None
+        pairs = np.asarray(pairs)
+
+        def fit_and_score(model, train, test):
+            model.fit(pairs[train], y[train],
+                      sample_weight=None if sample_weight is None else sample_weight[train])
+            return heldout_roc_auc(-model.decision_function(pairs[test]), similar[test])
+
+        def raw_score(train, test):
+            return heldout_roc_auc(
+                paired_euclidean_distances(X[first[test]], X[second[test]]), similar[test]
+            )
+
+        return select_map(self, candidates, splits, fit_and_score, raw_score)
+
     def _samples_and_pairs(self, pairs, reset):
         """The distinct samples the pairs use and each pair's two row numbers.
 
@@ -557,6 +626,20 @@ class _FixedPairSource:
 
     def build(self, space, blocks, random_state):
         return self.pairs
+
+
+def _check_groups(groups, n_pairs):
+    """``groups`` as an array of shape (n_pairs,) or (n_pairs, 2)."""
+    groups = np.asarray(groups)
+    if groups.shape not in ((n_pairs,), (n_pairs, 2)):
+        raise ValueError(
+            f"groups must have shape (n_pairs,) = ({n_pairs},), one group per pair, "
+            f"or (n_pairs, 2) = ({n_pairs}, 2), the class of each of the two samples "
+            f"of a pair; got shape {groups.shape}."
+        )
+    if groups.dtype.kind == "f" and not np.all(np.isfinite(groups)):
+        raise ValueError("groups must not contain NaN or infinity.")
+    return groups
 
 
 def _check_pair_labels(y):

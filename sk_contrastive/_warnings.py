@@ -11,6 +11,7 @@ a search (``margin=2.0``, ``margin=5.0``).
 """
 
 import concurrent
+import contextlib
 import multiprocessing
 import os
 import queue
@@ -40,6 +41,8 @@ _SKIPPED = (os.path.dirname(os.path.abspath(__file__)) + os.sep,) + tuple(
 
 _shown = set()
 _shown_lock = threading.Lock()
+# per thread: whether warn() is silenced (the fits of a selection)
+_silenced = threading.local()
 
 
 def warn(message, category=UserWarning):
@@ -64,6 +67,8 @@ def warn(message, category=UserWarning):
     >>> caught[0].filename == __file__ or caught[0].filename.startswith("<doctest")
     True
     """
+    if getattr(_silenced, "active", False):
+        return
     cause = sys._getframe(1)
     frame = _user_frame(cause)
     if frame is None:
@@ -81,6 +86,19 @@ def warn(message, category=UserWarning):
     except BaseException:  # an "error" filter: raise it again next time
         _shown.discard(key)
         raise
+
+
+@contextlib.contextmanager
+def quiet():
+    """Silence :func:`warn` in this thread (only), and leave the warnings'
+    registry untouched: for the fits of an internal selection, whose
+    candidates would warn about what the final fit warns about anyway."""
+    before = getattr(_silenced, "active", False)
+    _silenced.active = True
+    try:
+        yield
+    finally:
+        _silenced.active = before
 
 
 def reset_warning_registry():

@@ -1,0 +1,311 @@
+"""The map chosen by the data: the held-out selection behind ``architecture="auto"``.
+
+With ``architecture="auto"`` and ``hidden_layer_sizes="auto"`` (the
+defaults) a fit chooses the capacity of its map on held-out data, as
+scikit-learn's ``LogisticRegressionCV`` chooses its penalty, then fits the
+chosen map once on all the data:
+
+1. the linear candidates: the full linear map and, where ``n_components``
+   is left to the library, ``X`` is dense and has at most 64 features, the
+   diagonal map (one weight per feature), each with ``pos_margin`` 0 and
+   the impostor rule when ``pos_margin="auto"``;
+2. the MLP ``DEFAULT_HIDDEN_LAYER_SIZES``, only when the best linear
+   candidate scores below the raw features (distances of ``X`` itself) on
+   the held-out data by more than one binomial standard error of the raw
+   score, ``sqrt(raw * (1 - raw) / n_heldout)``: a linear map that cannot
+   even keep what the input gives lacks capacity, while one that can is
+   kept cheap. The MLP is chosen only if it beats every linear candidate.
+
+Each candidate is a clone of the estimator with its map fixed, fitted on
+the training part of each split and scored on the held-out part by the
+criterion of its estimator: kNN(5) accuracy for class labels
+(:func:`heldout_knn_accuracy`), ROC-AUC of pairs of held-out classes for
+pairs (:func:`heldout_pair_splits`). Ties go to the earlier (smaller)
+candidate. Selection fits at most ``MAX_SELECTION_SAMPLES`` samples (or
+``MAX_SELECTION_PAIRS`` pairs), so its cost is bounded whatever the size of
+the data; below ``KFOLD_BELOW`` it uses every sample once in ``N_FOLDS``
+folds, since one small hold-out is too noisy to choose by.
+
+A user-given ``architecture`` or ``hidden_layer_sizes`` turns the selection
+off, so that a user's own search over them never nests one.
+"""
+
+import copy
+import numbers
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.model_selection import (
+    GroupKFold,
+    GroupShuffleSplit,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+)
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.utils import check_random_state
+
+from ._base import DEFAULT_MAX_COMPONENTS, resolve_map
+from ._validation import is_auto
+from ._warnings import quiet
+
+MAX_SELECTION_SAMPLES = 2000
+MAX_SELECTION_PAIRS = 5000
+KFOLD_BELOW = 600
+N_FOLDS = 5
+HELDOUT_SHARE = 0.25
+KNN_NEIGHBORS = 5
+RAW_FEATURES = "raw features"
+MLP_WIDTHS = ((64,), (128, 64))
+MLP_ALPHAS = (1e-3, 1e-2, 1e-1)
+
+
+def selection_seed(random_state):
+    """The seed of the selection's splits for an estimator's ``random_state``:
+    the int itself, ``None`` for ``None``, and for a ``RandomState`` a draw
+    from a copy of it, which leaves the caller's generator where it was."""
+    if random_state is None or isinstance(random_state, numbers.Integral):
+        return random_state
+    return copy.deepcopy(check_random_state(random_state)).randint(np.iinfo(np.int32).max)
+
+
+def map_candidates(estimator, n_features, dense):
+    """The settings a fit chooses among: ``(first, escalation)``, two lists
+    of parameter dicts, or ``None`` when the parameters leave nothing to
+    choose.
+
+    Each parameter left ``"auto"`` varies, each one given stays: the
+    architecture (with ``architecture``, ``hidden_layer_sizes`` and ``init``
+    all ``"auto"``: the linear map, the diagonal map where ``n_components``
+    is ``None``, ``X`` dense and ``n_features`` at most
+    ``DEFAULT_MAX_COMPONENTS`` (its embedding has ``n_features`` dimensions,
+    and wider data get at most that many), and in ``escalation`` the MLPs of
+    ``MLP_WIDTHS``); ``pos_margin`` (0, the source formula, or the impostor
+    rule, for the linear maps); an MLP's ``alpha`` (``MLP_ALPHAS``).
+    """
+    architecture, hidden = resolve_map(estimator.architecture, estimator.hidden_layer_sizes)
+    if is_auto(estimator.architecture) and is_auto(estimator.hidden_layer_sizes) and (
+        is_auto(estimator.init)
+    ):
+        maps = [("linear", ())]
+        if estimator.n_components is None and dense and (
+            n_features <= DEFAULT_MAX_COMPONENTS
+        ):
+            maps.append(("diagonal", ()))
+        escalation = [("mlp", widths) for widths in MLP_WIDTHS]
+    else:
+        maps, escalation = [(architecture, hidden)], []
+
+    def settings(architecture, hidden):
+        if architecture == "mlp":
+            pos_margins = (0.0,) if is_auto(estimator.pos_margin) else (estimator.pos_margin,)
+            alphas = MLP_ALPHAS if is_auto(estimator.alpha) else (estimator.alpha,)
+        else:
+            pos_margins = (0.0, "auto") if is_auto(estimator.pos_margin) else (
+                estimator.pos_margin,)
+            alphas = (estimator.alpha,)
+        return [
+            {"architecture": architecture, "hidden_layer_sizes": hidden,
+             "pos_margin": pos_margin, "alpha": alpha}
+            for pos_margin in pos_margins for alpha in alphas
+        ]
+
+    first = [setting for found in maps for setting in settings(*found)]
+    escalation = [setting for found in escalation for setting in settings(*found)]
+    if len(first) == 1 and not escalation:
+        return None
+    return first, escalation
+
+
+def select_map(estimator, candidates, splits, fit_and_score, raw_score):
+    """Score the candidates on ``splits``; return ``(chosen, results)``.
+
+    Parameters
+    ----------
+    estimator : BaseContrastive
+        Copied for each candidate (its parameters, unfitted), with its map
+        fixed, ``verbose=0``, no ``callback`` and no ``warm_start``.
+    candidates : (list of dict, list of dict)
+        The first candidates and the escalation of :func:`map_candidates`.
+    splits : list of (ndarray, ndarray)
+        Training and held-out indices.
+    fit_and_score : callable
+        ``fit_and_score(model, train, test) -> float``: fits ``model`` on
+        the training part and scores it on the held-out part.
+    raw_score : callable
+        ``raw_score(train, test) -> float``: the same criterion on the raw
+        features.
+
+    Returns
+    -------
+    chosen : dict
+        The parameters of the chosen map.
+    results : dict
+        ``selection_results_``: ``params`` (a list of dicts, the raw
+        features as ``{"architecture": "raw features"}``),
+        ``mean_test_score``, ``std_test_score``, ``split<i>_test_score``,
+        ``mean_fit_time`` (seconds), ``rank_test_score`` and ``chosen``
+        (whether that row is the chosen map) -- the layout of
+        ``GridSearchCV.cv_results_``.
+    """
+    rows = [({"architecture": RAW_FEATURES},
+             [raw_score(train, test) for train, test in splits], 0.0)]
+
+    def evaluate(params):
+        # the parameters as they are, not deep copies (a preprocessor of
+        # millions of rows), as scikit-learn's clone would make
+        model = type(estimator)(**{
+            **estimator.get_params(deep=False), **params,
+            "verbose": 0, "callback": None, "warm_start": False,
+        })
+        # "auto" left in params is the fixed rule, not a selection again
+        model._selecting = False
+        scores, seconds = [], 0.0
+        for train, test in splits:
+            start = time.perf_counter()
+            scores.append(fit_and_score(model, train, test))
+            seconds += time.perf_counter() - start
+        rows.append((params, scores, seconds / len(splits)))
+        return float(np.mean(scores))
+
+    first, escalation = candidates
+    with quiet():  # the final fit warns about what it meets
+        means = [evaluate(params) for params in first]
+        chosen = first[int(np.argmax(means))]
+        best = max(means)
+        raw = float(np.mean(rows[0][1]))
+        n_heldout = sum(test.shape[0] for _, test in splits)
+        if best < raw - np.sqrt(raw * (1 - raw) / n_heldout):
+            for params in escalation:
+                mean = evaluate(params)
+                if mean > best:
+                    chosen, best = params, mean
+    return chosen, _results(rows, chosen)
+
+
+def _results(rows, chosen):
+    scores = np.array([row[1] for row in rows])
+    means = scores.mean(axis=1)
+    results = {
+        "params": [row[0] for row in rows],
+        "mean_test_score": means,
+        "std_test_score": scores.std(axis=1),
+        "mean_fit_time": np.array([row[2] for row in rows]),
+        # rank 1 is the best; equal scores share the better rank
+        "rank_test_score": np.array(
+            [1 + int(np.sum(means > mean)) for mean in means], dtype=np.int32
+        ),
+        "chosen": np.array([row[0] == chosen for row in rows]),
+    }
+    for split in range(scores.shape[1]):
+        results[f"split{split}_test_score"] = scores[:, split]
+    return results
+
+
+# ---- class labels: held-out kNN accuracy ------------------------------------
+
+
+def labelled_splits(y, random_state):
+    """Stratified held-out splits of labelled samples, on a bounded subsample.
+
+    At most ``MAX_SELECTION_SAMPLES`` samples (a stratified seeded subset);
+    ``N_FOLDS``-fold cross-validation below ``KFOLD_BELOW`` samples, one
+    ``HELDOUT_SHARE`` hold-out above. Returns the list of ``(train, test)``
+    index arrays into ``y``, or ``[]`` when a class has fewer than 2
+    samples (no stratified split exists).
+    """
+    n_samples = y.shape[0]
+    counts = np.unique(y, return_counts=True)[1]
+    if counts.min() < 2:
+        return []
+    rows = np.arange(n_samples)
+    if n_samples > MAX_SELECTION_SAMPLES:
+        rows, _ = next(StratifiedShuffleSplit(
+            n_splits=1, train_size=MAX_SELECTION_SAMPLES, random_state=random_state,
+        ).split(rows, y))
+        rows = np.sort(rows)
+        counts = np.unique(y[rows], return_counts=True)[1]
+        if counts.min() < 2:
+            return []
+    if rows.shape[0] < KFOLD_BELOW:
+        folds = StratifiedKFold(
+            n_splits=int(min(N_FOLDS, counts.min())), shuffle=True,
+            random_state=random_state,
+        )
+    else:
+        folds = StratifiedShuffleSplit(
+            n_splits=1, test_size=HELDOUT_SHARE, random_state=random_state
+        )
+    return [(rows[train], rows[test]) for train, test in folds.split(rows, y[rows])]
+
+
+def heldout_knn_accuracy(Z_train, y_train, Z_test, y_test, sample_weight=None):
+    """Accuracy of kNN(5) fitted on ``Z_train`` and scored on ``Z_test``,
+    with scikit-learn's :class:`~sklearn.neighbors.KNeighborsClassifier`."""
+    knn = KNeighborsClassifier(n_neighbors=min(KNN_NEIGHBORS, Z_train.shape[0]))
+    knn.fit(Z_train, y_train)
+    return float(accuracy_score(y_test, knn.predict(Z_test), sample_weight=sample_weight))
+
+
+# ---- pairs: ROC-AUC on pairs of held-out classes -----------------------------
+
+
+def pair_groups(first, second, similar, n_samples):
+    """Class ids of the samples the pairs use, when the pairs carry none:
+    the connected components of the graph whose edges are the similar pairs.
+    Returns an int array of shape ``(n_samples,)``."""
+    graph = sp.coo_matrix(
+        (np.ones(int(similar.sum())), (first[similar], second[similar])),
+        shape=(n_samples, n_samples),
+    )
+    return connected_components(graph, directed=False)[1]
+
+
+def heldout_pair_splits(first_group, second_group, similar, random_state):
+    """Splits of pairs by class: the held-out pairs join two held-out classes.
+
+    ``first_group[p]`` and ``second_group[p]`` are the classes (groups) of
+    the two samples of pair ``p``. The classes are split with
+    scikit-learn's ``GroupKFold`` (``N_FOLDS`` folds); above
+    ``MAX_SELECTION_PAIRS`` pairs, a seeded subset of that many is split
+    once by ``GroupShuffleSplit`` with ``HELDOUT_SHARE`` of the classes held
+    out. A training part keeps the pairs both of whose samples are in
+    training classes, a held-out part the pairs both of whose samples are
+    held out; pairs across the two are dropped, so that the held-out score
+    measures pairs of classes the candidate never saw. A split whose parts
+    lack similar or dissimilar pairs is skipped; returns ``[]`` when none
+    remains (fewer than 2 classes, say).
+    """
+    rng = np.random.RandomState(random_state)
+    n_pairs = similar.shape[0]
+    pair_rows = np.arange(n_pairs)
+    if n_pairs > MAX_SELECTION_PAIRS:
+        pair_rows = np.sort(rng.choice(n_pairs, MAX_SELECTION_PAIRS, replace=False))
+        folds = GroupShuffleSplit(n_splits=1, test_size=HELDOUT_SHARE, random_state=rng)
+    first_group, second_group = first_group[pair_rows], second_group[pair_rows]
+    classes = np.unique(np.concatenate([first_group, second_group]))
+    if classes.shape[0] < 2:
+        return []
+    if n_pairs <= MAX_SELECTION_PAIRS:
+        folds = GroupKFold(n_splits=int(min(N_FOLDS, classes.shape[0])))
+    splits = []
+    for _, heldout_classes in folds.split(classes, groups=classes):
+        held_first = np.isin(first_group, classes[heldout_classes])
+        held_second = np.isin(second_group, classes[heldout_classes])
+        train = pair_rows[~held_first & ~held_second]
+        test = pair_rows[held_first & held_second]
+        if _both_kinds(similar[train]) and _both_kinds(similar[test]):
+            splits.append((train, test))
+    return splits
+
+
+def _both_kinds(similar):
+    return bool(similar.any()) and not bool(similar.all())
+
+
+def heldout_roc_auc(distances, similar):
+    """ROC-AUC of ``-distances`` for telling similar pairs from dissimilar
+    ones (scikit-learn's :func:`~sklearn.metrics.roc_auc_score`)."""
+    return float(roc_auc_score(similar, -np.asarray(distances)))
