@@ -72,6 +72,8 @@ LINEAR_ALPHA_PER_SAMPLE = 2.5
 # A dissimilar pair this much closer than the margin counts as collapsed.
 _COLLAPSE_TOLERANCE = 1e-6
 ARCHITECTURES = ("auto", "linear", "diagonal", "mlp")
+# pos_margin decided each round from the impostor-free anchors (auto_pos_margin)
+IMPOSTOR_RULE = "impostor"
 DEFAULT_HIDDEN_LAYER_SIZES = (64,)
 # n_components=None gives at most this many dimensions (see default_n_components)
 DEFAULT_MAX_COMPONENTS = 64
@@ -168,15 +170,18 @@ class BaseContrastive(BaseEstimator):
         (``(architecture, hidden_layer_sizes)``), and its
         ``self._pos_margin_choice`` and ``self._alpha_choice``: those in ``chosen`` (the parameters a
         selection chose, see ``_selection``), else the fixed rule of
-        :func:`resolve_map` and ``pos_margin`` (where ``"auto"`` is the
-        impostor rule of :func:`~sk_contrastive._loss.auto_pos_margin`).
+        :func:`resolve_map` and ``pos_margin`` (``"auto"``: 0, the source
+        formula, where no selection chose; ``"impostor"``: the rule of
+        :func:`~sk_contrastive._loss.auto_pos_margin`, decided each round).
         """
         architecture, hidden = resolve_map(self.architecture, self.hidden_layer_sizes)
         chosen = {} if chosen is None else chosen
         if chosen:
             architecture, hidden = chosen["architecture"], chosen["hidden_layer_sizes"]
         self._map_choice = (architecture, hidden)
-        self._pos_margin_choice = chosen.get("pos_margin", self.pos_margin)
+        self._pos_margin_choice = chosen.get(
+            "pos_margin", 0.0 if is_auto(self.pos_margin) else self.pos_margin
+        )
         self._alpha_choice = chosen.get("alpha", self.alpha)
         if architecture == "diagonal":
             if self.n_components not in (None, n_features):
@@ -210,8 +215,8 @@ class BaseContrastive(BaseEstimator):
                 "weight penalty and tolerance are set for margins near 1 (at 0.01 kNN "
                 "accuracy fell by 19 points on wine). Rescale the margin into that range."
             )
-        if not check_auto_string(
-            self.pos_margin, "pos_margin", "a float in [0, margin)"
+        if self.pos_margin != IMPOSTOR_RULE and not check_auto_string(
+            self.pos_margin, "pos_margin", f"a float in [0, margin), {IMPOSTOR_RULE!r}"
         ) and check_real(self.pos_margin, "pos_margin", min_val=0) >= self.margin:
             raise ValueError(
                 f"pos_margin={self.pos_margin} must be smaller than margin={self.margin}: "
@@ -293,12 +298,13 @@ class BaseContrastive(BaseEstimator):
 
     def _warn_about_ineffective_margin(self, pos_margin=None):
         """The margin of a plain linear map with ``pos_margin`` 0 only
-        rescales it: say so where it is set. ``pos_margin``: the value
-        ``"auto"`` chose in every round (``None``: before the fit, where only
-        a given 0 is known to be ineffective)."""
+        rescales it: say so where it is set. ``pos_margin``: the value the
+        impostor rule chose in every round (``None``: before the fit, where
+        only a given 0 is known to be ineffective). A 0 that a selection
+        chose is no mistake of the user's, and is not warned about."""
         if self._map_choice[0] == "mlp" or self.margin == 1.0:
             return
-        if (pos_margin == 0 if is_auto(self.pos_margin) else self.pos_margin == 0):
+        if (pos_margin == 0 if self.pos_margin == IMPOSTOR_RULE else self.pos_margin == 0):
             warn(
                 f"{type(self).__name__}: with the linear map and pos_margin="
                 f"{self.pos_margin!r}{' (0 in every round)' if pos_margin == 0 else ''}, "
@@ -333,7 +339,7 @@ class BaseContrastive(BaseEstimator):
         n_features = X.shape[1]
         # "auto" is decided each round, once the round's pairs exist
         pos_margin = (
-            0.0 if is_auto(self._pos_margin_choice)
+            0.0 if self._pos_margin_choice == IMPOSTOR_RULE
             else check_real(self._pos_margin_choice, "pos_margin")
         )
         if _is_dask_collection(X):
@@ -444,7 +450,7 @@ class BaseContrastive(BaseEstimator):
             log.pairs_built(n_pairs, data.n_samples, mined=mines)
             if mining_round == 0 and not warm:
                 params = self._starting_point(params, projection, data, random_state)
-            if is_auto(self._pos_margin_choice):
+            if self._pos_margin_choice == IMPOSTOR_RULE:
                 pos_margin = auto_pos_margin(
                     *data.impostor_free_anchors(projection, params), self.margin
                 )
@@ -468,7 +474,7 @@ class BaseContrastive(BaseEstimator):
             n_iter += result.n_iter
             if result.stop == "callback":
                 break
-        if is_auto(self._pos_margin_choice):
+        if self._pos_margin_choice == IMPOSTOR_RULE:
             self._warn_about_ineffective_margin(largest_pos_margin)
         return params, results, n_pairs
 

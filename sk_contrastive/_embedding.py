@@ -31,6 +31,7 @@ from ._pairs import (
 from ._rows import merge_duplicates, row_fingerprints
 from ._selection import (
     heldout_knn_accuracy,
+    kept_choice,
     labelled_splits,
     map_candidates,
     select_map,
@@ -557,9 +558,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``_selection``), or None where the parameters fix the map, a
         ``warm_start`` refit keeps it or a class has a single sample."""
         candidates = map_candidates(self, X.shape[1], not sp.issparse(X))
-        if candidates is None or not getattr(self, "_selecting", True) or (
-            self.warm_start and hasattr(self, "architecture_")
-        ):
+        if self.warm_start and hasattr(self, "architecture_"):
+            return kept_choice(self)
+        if candidates is None:
             return None
         splits = labelled_splits(y, selection_seed(self.random_state))
         if not splits:

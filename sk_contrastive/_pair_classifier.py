@@ -19,6 +19,7 @@ from ._pairs import Pairs
 from ._selection import (
     heldout_pair_splits,
     heldout_roc_auc,
+    kept_choice,
     map_candidates,
     pair_groups,
     select_map,
@@ -472,11 +473,11 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         ``_selection``): candidates fitted on the pairs of some classes and
         scored by the ROC-AUC of ``decision_function`` on pairs of the other
         classes; None where the parameters fix the map, a ``warm_start``
-        refit keeps it, or no split has both kinds of pairs on each side."""
+        refit keeps the previous choice, or no split has both kinds of pairs on each side."""
         candidates = map_candidates(self, X.shape[1], not sp.issparse(X))
-        if candidates is None or not getattr(self, "_selecting", True) or (
-            self.warm_start and hasattr(self, "architecture_")
-        ):
+        if self.warm_start and hasattr(self, "architecture_"):
+            return kept_choice(self)
+        if candidates is None:
             return None
         if groups is None:
             classes = pair_groups(first, second, similar, X.shape[0])

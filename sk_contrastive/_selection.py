@@ -47,7 +47,7 @@ from sklearn.model_selection import (
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import check_random_state
 
-from ._base import DEFAULT_MAX_COMPONENTS, resolve_map
+from ._base import DEFAULT_MAX_COMPONENTS, IMPOSTOR_RULE, resolve_map
 from ._validation import is_auto
 from ._warnings import quiet
 
@@ -103,7 +103,7 @@ def map_candidates(estimator, n_features, dense):
             pos_margins = (0.0,) if is_auto(estimator.pos_margin) else (estimator.pos_margin,)
             alphas = MLP_ALPHAS if is_auto(estimator.alpha) else (estimator.alpha,)
         else:
-            pos_margins = (0.0, "auto") if is_auto(estimator.pos_margin) else (
+            pos_margins = (0.0, IMPOSTOR_RULE) if is_auto(estimator.pos_margin) else (
                 estimator.pos_margin,)
             alphas = (estimator.alpha,)
         return [
@@ -117,6 +117,16 @@ def map_candidates(estimator, n_features, dense):
     if len(first) == 1 and not escalation:
         return None
     return first, escalation
+
+
+def kept_choice(estimator):
+    """What a ``warm_start`` refit keeps: ``(chosen, results)`` of the
+    previous fit's selection, or None if it had none (the fixed rules then
+    give the same map again)."""
+    results = getattr(estimator, "selection_results_", None)
+    if results is None:
+        return None
+    return results["params"][int(np.flatnonzero(results["chosen"])[0])], results
 
 
 def select_map(estimator, candidates, splits, fit_and_score, raw_score):
@@ -160,8 +170,6 @@ def select_map(estimator, candidates, splits, fit_and_score, raw_score):
             **estimator.get_params(deep=False), **params,
             "verbose": 0, "callback": None, "warm_start": False,
         })
-        # "auto" left in params is the fixed rule, not a selection again
-        model._selecting = False
         scores, seconds = [], 0.0
         for train, test in splits:
             start = time.perf_counter()

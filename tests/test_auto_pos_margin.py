@@ -1,4 +1,4 @@
-"""pos_margin="auto": the share of impostor-free anchors and the margin it picks."""
+"""pos_margin="impostor": the share of impostor-free anchors and the margin it picks."""
 
 import warnings
 
@@ -79,14 +79,17 @@ def digits():
 
 def test_clean_neighbourhoods_relax_the_pull_and_noisy_ones_keep_the_source_formula(digits):
     X, y = digits
-    relaxed = quietly(ContrastiveEmbedding(16, pos_margin="auto", random_state=0).fit, X, y)
+    relaxed = quietly(ContrastiveEmbedding(16, architecture="linear", pos_margin="impostor",
+                                           random_state=0).fit, X, y)
     assert 0.3 < relaxed.pos_margin_ <= 0.6
-    plain = quietly(ContrastiveEmbedding(16, random_state=0).fit, X, y)
+    plain = quietly(ContrastiveEmbedding(16, architecture="linear", pos_margin=0.0,
+                                         random_state=0).fit, X, y)
     assert plain.pos_margin_ == 0.0
     assert not np.allclose(relaxed.components_, plain.components_)
     # labels unrelated to the data: most anchors have impostors, the loss stays the source's
     shuffled = np.random.default_rng(0).permutation(y)
-    noisy = quietly(ContrastiveEmbedding(16, pos_margin="auto", random_state=0).fit, X, shuffled)
+    noisy = quietly(ContrastiveEmbedding(16, architecture="linear", pos_margin="impostor",
+                                           random_state=0).fit, X, shuffled)
     assert noisy.pos_margin_ == 0.0
     reference = quietly(ContrastiveEmbedding(16, random_state=0).fit, X, shuffled)
     np.testing.assert_array_equal(noisy.components_, reference.components_)
@@ -100,7 +103,7 @@ def test_one_round_of_auto_equals_the_margin_it_chose(digits, hidden):
         X, y = digits
     common = {"n_components": 4, "hidden_layer_sizes": hidden, "n_mining_rounds": 1,
               "max_iter": 30, "random_state": 0}
-    auto = quietly(ContrastiveEmbedding(pos_margin="auto", **common).fit, X, y)
+    auto = quietly(ContrastiveEmbedding(pos_margin="impostor", **common).fit, X, y)
     assert auto.pos_margin_ > 0
     fixed = quietly(ContrastiveEmbedding(pos_margin=auto.pos_margin_, **common).fit, X, y)
     np.testing.assert_allclose(auto.transform(X), fixed.transform(X), rtol=1e-12)
@@ -108,7 +111,7 @@ def test_one_round_of_auto_equals_the_margin_it_chose(digits, hidden):
 
 def test_verbose_reports_each_rounds_choice(digits, capsys):
     X, y = digits
-    quietly(ContrastiveEmbedding(4, pos_margin="auto", max_iter=5, verbose=1,
+    quietly(ContrastiveEmbedding(4, pos_margin="impostor", max_iter=5, verbose=1,
                                  random_state=0).fit, X, y)
     lines = [line for line in capsys.readouterr().out.splitlines() if "pos_margin=" in line]
     assert [line.split(":")[0] for line in lines] == [
@@ -122,13 +125,13 @@ def test_the_pair_classifier_takes_auto_too():
     index = rng.integers(0, 300, (600, 2))
     index = index[np.argsort(index[:, 0], kind="stable")]
     labels = (y[index[:, 0]] == y[index[:, 1]]).astype(int)
-    model = quietly(ContrastivePairClassifier(n_components=2, preprocessor=X, pos_margin="auto",
+    model = quietly(ContrastivePairClassifier(n_components=2, preprocessor=X, pos_margin="impostor",
                                               random_state=0).fit, index, labels)
     assert 0.0 <= model.pos_margin_ <= 0.6
     assert model.score(index, labels) > 0.9
     # one pair per anchor: no anchor has both kinds to compare, the loss stays the source's
     single = np.stack([np.arange(300), index[:300, 1]], axis=1)
-    model = quietly(ContrastivePairClassifier(n_components=2, preprocessor=X, pos_margin="auto",
+    model = quietly(ContrastivePairClassifier(n_components=2, preprocessor=X, pos_margin="impostor",
                                               random_state=0).fit, single,
                     (y == y[index[:300, 1]]).astype(int))
     assert model.pos_margin_ == 0.0
@@ -137,18 +140,18 @@ def test_the_pair_classifier_takes_auto_too():
 @pytest.mark.parametrize("value", ["Auto", "none", "0.5"])
 def test_other_strings_are_refused(digits, value):
     X, y = digits
-    with pytest.raises(ValueError, match="pos_margin must be a float in \\[0, margin\\) or 'auto'"):
+    with pytest.raises(ValueError, match="pos_margin must be a float in \\[0, margin\\), 'impostor' or 'auto'"):
         ContrastiveEmbedding(2, pos_margin=value).fit(X, y)
 
 
-def test_a_margin_search_with_auto_selects_without_a_warning(digits):
+def test_a_margin_search_with_the_impostor_rule_selects_without_a_warning(digits):
     from sklearn.model_selection import GridSearchCV
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
 
     X, y = digits
     pipe = make_pipeline(
-        ContrastiveEmbedding(8, pos_margin="auto", max_iter=30, random_state=0),
+        ContrastiveEmbedding(8, pos_margin="impostor", max_iter=30, random_state=0),
         KNeighborsClassifier(),
     )
     search = GridSearchCV(pipe, {"contrastiveembedding__margin": [0.25, 1.0, 4.0]}, cv=2)
@@ -160,10 +163,11 @@ def test_a_margin_search_with_auto_selects_without_a_warning(digits):
     assert len(set(scores)) == len(scores)
 
 
-def test_auto_that_chose_zero_everywhere_says_the_margin_only_rescales(digits):
+def test_an_impostor_rule_that_chose_zero_everywhere_says_the_margin_only_rescales(digits):
     X, y = digits
-    shuffled = np.random.default_rng(0).permutation(y)  # impostors everywhere: auto is 0
-    with pytest.warns(UserWarning, match=r"pos_margin='auto' \(0 in every round\)"):
-        model = quietly(ContrastiveEmbedding(2, pos_margin="auto", margin=3.0,
+    shuffled = np.random.default_rng(0).permutation(y)  # impostors everywhere: the rule gives 0
+    with pytest.warns(UserWarning, match=r"pos_margin='impostor' \(0 in every round\)"):
+        model = quietly(ContrastiveEmbedding(2, architecture="linear", pos_margin="impostor",
+                                             margin=3.0, random_state=0,
                                              max_iter=5).fit, X, shuffled)
     assert model.pos_margin_ == 0.0

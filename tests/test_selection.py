@@ -1,0 +1,321 @@
+"""Capacity chosen by the data: the diagonal map, architecture="auto" and the
+held-out selection of the map, pos_margin and an MLP's alpha."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from gradients import objective_gradient_error
+from sklearn import config_context
+from sklearn.datasets import load_digits, load_iris
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sk_contrastive import ContrastiveEmbedding, ContrastivePairClassifier
+from sk_contrastive._base import resolve_map
+from sk_contrastive._diagonal import DiagonalProjection
+from sk_contrastive._loss import ContrastiveLoss
+from sk_contrastive._pairs import pairs_from_labels
+from sk_contrastive._scaling import InputScaling
+from sk_contrastive._selection import (
+    MAX_SELECTION_SAMPLES,
+    heldout_pair_splits,
+    labelled_splits,
+    pair_groups,
+    selection_seed,
+)
+from sk_contrastive.datasets import make_nonlinear
+
+# ---- the diagonal map ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_diagonal_gradient_matches_finite_differences(alpha, sparse):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 4)) * [1.0, 4.0, 0.25, 2.0]
+    y = rng.integers(0, 3, 30)
+    scaling = InputScaling.from_data(X)
+    projection = DiagonalProjection(4, scaling)
+    loss = ContrastiveLoss(pairs_from_labels(X, y, random_state=0), 30, margin=2.0)
+    params = rng.uniform(0.5, 1.5, 4)
+    data = sp.csr_matrix(scaling.apply(X)) if sparse else scaling.apply(X)
+    error, gradient_norm = objective_gradient_error(params, data, projection, loss, alpha)
+    assert error < 1e-6 * gradient_norm
+
+
+def test_diagonal_map_weighs_features_and_transforms_like_a_linear_map():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 6))
+    y = (X[:, 0] > 0).astype(int) + 2 * (X[:, 1] > 0)  # only features 0 and 1 matter
+    model = ContrastiveEmbedding(architecture="diagonal", random_state=0).fit(X, y)
+    weights = np.diag(model.components_)
+    assert model.components_.shape == (6, 6)
+    assert np.count_nonzero(model.components_ - np.diag(weights)) == 0
+    np.testing.assert_allclose(model.transform(X), X * weights, rtol=1e-12)
+    # the two informative features outweigh every noise feature
+    assert np.abs(weights[:2]).min() > 2 * np.abs(weights[2:]).max()
+    assert model.architecture_ == "diagonal" and model.hidden_layer_sizes_ == ()
+    assert model.get_feature_names_out().shape == (6,)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.transform(X), model.transform(X))
+
+
+def test_diagonal_map_refuses_another_dimension_and_linear_inits():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="architecture='diagonal' weighs each of the 4"):
+        ContrastiveEmbedding(2, architecture="diagonal").fit(X, y)
+    with pytest.raises(ValueError, match="init='pca' does not apply"):
+        ContrastiveEmbedding(architecture="diagonal", init="pca").fit(X, y)
+    with pytest.raises(ValueError, match=r"shape \(n_features,\) = \(4,\)"):
+        ContrastiveEmbedding(architecture="diagonal", init=np.ones(3)).fit(X, y)
+    given = ContrastiveEmbedding(
+        architecture="diagonal", init=np.array([1.0, 0.0, 0.0, 1.0]), max_iter=1
+    ).fit(X, y)
+    assert given.components_.shape == (4, 4)
+
+
+@pytest.mark.parametrize("architecture, hidden, message", [
+    ("deep", "auto", "architecture must be one of"),
+    ("mlp", (), "architecture='mlp' needs hidden layers"),
+    ("linear", (8,), "architecture='linear' has no hidden layers"),
+    ("auto", (0,), "hidden_layer_sizes must be 'auto' or a tuple"),
+    ("auto", "wide", "hidden_layer_sizes must be 'auto' or a tuple"),
+])
+def test_invalid_architectures_name_the_problem(architecture, hidden, message):
+    with pytest.raises(ValueError, match=message):
+        resolve_map(architecture, hidden)
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match=message):
+        ContrastiveEmbedding(architecture=architecture, hidden_layer_sizes=hidden).fit(X, y)
+
+
+def test_fixed_rules_where_nothing_is_chosen():
+    assert resolve_map("auto", "auto") == ("linear", ())
+    assert resolve_map("auto", (64,)) == ("mlp", (64,))
+    assert resolve_map("mlp", "auto") == ("mlp", (64,))
+    assert resolve_map("auto", ()) == ("linear", ())
+
+
+# ---- the selection with class labels ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X[:500]), y[:500]
+
+
+def test_defaults_choose_among_the_linear_maps_on_held_out_knn(digits):
+    X, y = digits
+    model = ContrastiveEmbedding(random_state=0).fit(X, y)
+    results = model.selection_results_
+    params = results["params"]
+    assert params[0] == {"architecture": "raw features"}
+    assert [(p["architecture"], p["pos_margin"]) for p in params[1:]] == [
+        ("linear", 0.0), ("linear", "impostor"), ("diagonal", 0.0), ("diagonal", "impostor")]
+    n_splits = sum(key.startswith("split") for key in results)
+    assert n_splits == 5  # 500 samples: 5-fold cross-validation
+    scores = np.column_stack([results[f"split{i}_test_score"] for i in range(n_splits)])
+    np.testing.assert_allclose(results["mean_test_score"], scores.mean(axis=1))
+    assert results["chosen"].sum() == 1
+    chosen = params[int(np.flatnonzero(results["chosen"])[0])]
+    best = np.max(results["mean_test_score"][1:])
+    assert results["mean_test_score"][results["chosen"]][0] == best
+    assert (model.architecture_, model.pos_margin_ > 0) == (
+        chosen["architecture"], chosen["pos_margin"] == "impostor")
+    assert results["rank_test_score"][results["chosen"]][0] == 1 or (
+        results["mean_test_score"][0] >= best)
+
+
+def test_the_chosen_fit_is_the_fit_with_that_setting_given(digits):
+    X, y = digits
+    model = ContrastiveEmbedding(random_state=0).fit(X, y)
+    chosen = model.selection_results_["params"][
+        int(np.flatnonzero(model.selection_results_["chosen"])[0])]
+    given = ContrastiveEmbedding(random_state=0, **chosen).fit(X, y)
+    assert given.selection_results_ is None
+    np.testing.assert_array_equal(model.transform(X), given.transform(X))
+
+
+def test_a_given_value_turns_its_selection_off(digits):
+    X, y = digits
+    fixed = ContrastiveEmbedding(architecture="linear", pos_margin=0.0, random_state=0)
+    assert fixed.fit(X, y).selection_results_ is None
+    pos_only = ContrastiveEmbedding(architecture="linear", random_state=0).fit(X, y)
+    assert [p["pos_margin"] for p in pos_only.selection_results_["params"][1:]] == [
+        0.0, "impostor"]
+    assert {p["architecture"] for p in pos_only.selection_results_["params"][1:]} == {
+        "linear"}
+    # a named linear init fixes the map too
+    named = ContrastiveEmbedding(init="pca", random_state=0).fit(X, y)
+    assert named.architecture_ == "linear"
+
+
+def test_no_selection_without_full_labels_or_a_split():
+    X, y = load_iris(return_X_y=True)
+    assert ContrastiveEmbedding(random_state=0).fit(X).selection_results_ is None
+    partly = np.where(np.arange(150) % 3 == 0, -1, y)
+    model = ContrastiveEmbedding(unlabeled_label=-1, random_state=0).fit(X, partly)
+    assert model.selection_results_ is None and model.architecture_ == "linear"
+    single = y.copy()
+    single[0] = 7  # a class of one sample: no stratified split exists
+    assert labelled_splits(single, 0) == []
+    assert ContrastiveEmbedding(random_state=0).fit(X, single).selection_results_ is None
+
+
+def test_a_map_that_cannot_keep_the_raw_neighbours_escalates_to_an_mlp():
+    X, y = make_nonlinear("moons", n_samples=500, n_noise_features=2, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    model = ContrastiveEmbedding(n_components=1, random_state=0).fit(X, y)
+    results = model.selection_results_
+    raw, linear = results["mean_test_score"][0], results["mean_test_score"][1:3].max()
+    assert linear < raw  # one linear direction cannot unfold the moons
+    widths = {p["hidden_layer_sizes"] for p in results["params"] if p["architecture"] == "mlp"}
+    assert widths == {(64,), (128, 64)}
+    assert model.architecture_ == "mlp" and model.hidden_layer_sizes_ in widths
+    assert model.alpha_ in (1e-3, 1e-2, 1e-1)
+    knn = KNeighborsClassifier().fit(model.transform(X[:350]), y[:350])
+    assert knn.score(model.transform(X[350:]), y[350:]) > linear
+
+
+def test_no_escalation_where_a_linear_map_keeps_the_raw_neighbours():
+    X, y = load_iris(return_X_y=True)
+    results = ContrastiveEmbedding(n_components=2, random_state=0).fit(
+        StandardScaler().fit_transform(X), y).selection_results_
+    assert results["mean_test_score"][1:].max() >= results["mean_test_score"][0]
+    assert all(p["architecture"] != "mlp" for p in results["params"])
+
+
+def test_selection_fits_a_bounded_subsample():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 10 * MAX_SELECTION_SAMPLES)
+    splits = labelled_splits(y, 0)
+    assert len(splits) == 1
+    train, test = splits[0]
+    assert train.shape[0] + test.shape[0] == MAX_SELECTION_SAMPLES
+    assert np.intersect1d(train, test).size == 0
+
+
+def test_a_margin_search_with_defaults_selects_without_a_warning(digits):
+    X, y = digits
+    pipeline = make_pipeline(
+        ContrastiveEmbedding(n_components=8, random_state=0), KNeighborsClassifier())
+    search = GridSearchCV(pipeline, {"contrastiveembedding__margin": [0.25, 4.0]}, cv=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[0] != scores[1]
+
+
+def test_selection_is_quiet_and_the_final_fit_still_warns(digits):
+    X, y = digits
+    with pytest.warns(UserWarning) as caught:
+        ContrastiveEmbedding(max_iter=1, random_state=0).fit(X, y)
+    messages = [str(w.message) for w in caught if "max_iter" in str(w.message)]
+    assert len(messages) == 1
+
+
+def test_a_random_state_generator_is_left_where_it_was():
+    generator = np.random.RandomState(3)
+    state = generator.get_state()[1].copy()
+    seed = selection_seed(generator)
+    np.testing.assert_array_equal(generator.get_state()[1], state)
+    assert seed == selection_seed(np.random.RandomState(3))
+    assert selection_seed(5) == 5 and selection_seed(None) is None
+
+
+def test_warm_start_keeps_the_chosen_map(digits):
+    X, y = digits
+    model = ContrastiveEmbedding(n_components=1, warm_start=True, random_state=0)
+    first = model.fit(X, y).architecture_
+    results = model.selection_results_
+    second = model.fit(X, y)
+    assert second.architecture_ == first and second.selection_results_ is results
+
+
+# ---- the selection with pairs: ROC-AUC on pairs of held-out classes ---------------
+
+
+def product_pairs(seed, n_products=80, n_pairs=600, informative=4, noise=20):
+    """Pairs of "photos" of products: informative features among noise ones.
+
+    Returns ``pairs`` (n_pairs, 2, n_features), labels (1 similar), and the
+    product of each sample of a pair (n_pairs, 2)."""
+    rng = np.random.default_rng(seed)
+    product = np.repeat(np.arange(n_products), 6)
+    X = np.hstack([
+        rng.standard_normal((n_products, informative))[product]
+        + 0.8 * rng.standard_normal((product.size, informative)),
+        rng.standard_normal((product.size, noise)),
+    ])
+    similar = rng.integers(0, 2, n_pairs).astype(bool)
+    first = rng.integers(0, product.size, n_pairs)
+    second = np.where(similar, 6 * product[first] + (first + rng.integers(1, 6, n_pairs)) % 6,
+                      rng.integers(0, product.size, n_pairs))
+    labels = (product[first] == product[second]).astype(int)
+    return (np.stack([X[first], X[second]], axis=1), labels,
+            np.column_stack([product[first], product[second]]))
+
+
+def test_connected_components_of_the_similar_pairs_are_the_classes():
+    first, second = np.array([0, 1, 3, 4]), np.array([1, 2, 4, 0])
+    similar = np.array([True, True, False, True])
+    groups = pair_groups(first, second, similar, 6)
+    assert groups[0] == groups[1] == groups[2] == groups[4]
+    assert len({groups[0], groups[3], groups[5]}) == 3
+
+
+def test_held_out_pairs_join_held_out_classes_only():
+    pairs, labels, products = product_pairs(0)
+    splits = heldout_pair_splits(products[:, 0], products[:, 1], labels == 1, 0)
+    assert len(splits) == 5
+    for train, test in splits:
+        train_classes = np.unique(products[train])
+        assert np.intersect1d(train_classes, np.unique(products[test])).size == 0
+        assert 0 < labels[test].mean() < 1
+
+
+def test_pair_defaults_choose_a_map_that_generalises_to_unseen_products():
+    pairs, labels, products = product_pairs(0)
+    test_pairs, test_labels, _ = product_pairs(1)  # other products altogether
+    model = ContrastivePairClassifier(random_state=0).fit(pairs, labels, groups=products)
+    assert model.architecture_ == "diagonal"
+    linear = ContrastivePairClassifier(
+        architecture="linear", pos_margin=0.0, random_state=0).fit(pairs, labels)
+
+    def auc(fitted):
+        return roc_auc_score(test_labels, fitted.decision_function(test_pairs))
+
+    assert auc(model) > auc(linear)
+    derived = ContrastivePairClassifier(random_state=0).fit(pairs, labels)
+    assert derived.selection_results_ is not None
+
+
+def test_pair_groups_per_pair_and_their_shape():
+    pairs, labels, products = product_pairs(0, n_pairs=200)
+    per_pair = ContrastivePairClassifier(architecture="linear", random_state=0)
+    per_pair.fit(pairs, labels, groups=products[:, 0])
+    assert per_pair.selection_results_ is not None
+    with pytest.raises(ValueError, match=r"groups must have shape \(n_pairs,\)"):
+        ContrastivePairClassifier().fit(pairs, labels, groups=products[:10])
+    with pytest.raises(ValueError, match="groups must not contain NaN"):
+        ContrastivePairClassifier().fit(
+            pairs, labels, groups=np.where(products == 0, np.nan, products))
+
+
+def test_groups_reach_fit_through_metadata_routing():
+    pairs, labels, products = product_pairs(0, n_pairs=300)
+    with config_context(enable_metadata_routing=True):
+        model = ContrastivePairClassifier(architecture="linear", random_state=0)
+        model.set_fit_request(groups=True)
+        search = GridSearchCV(model, {"margin": [0.5, 2.0]}, cv=GroupKFold(3),
+                              scoring="roc_auc")
+        search.fit(pairs, labels, groups=products[:, 0])
+    assert search.best_estimator_.selection_results_ is not None
