@@ -480,8 +480,12 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         if candidates is None:
             return None
         if groups is None:
-            classes = pair_groups(first, second, similar, X.shape[0])
-            first_group, second_group = classes[first], classes[second]
+            # identical rows are one sample, as in pairs of samples, so that
+            # both forms of the same pairs split alike
+            same = (np.unique(X, axis=0, return_inverse=True)[1].ravel() if not sp.issparse(X)
+                    else np.arange(X.shape[0]))
+            classes = pair_groups(same[first], same[second], similar, X.shape[0])
+            first_group, second_group = classes[same[first]], classes[same[second]]
         else:
             groups = _check_groups(groups, similar.shape[0])
             first_group, second_group = (

@@ -96,7 +96,8 @@ def test_warm_start_continues_from_previous_solution(iris):
     # Random pairs do not depend on the embedding, so a warm refit solves the
     # very problem the first fit solved, starting at its solution.
     params = dict(pair_strategy="random", n_mining_rounds=1, tol=1e-9, max_iter=500)
-    model = ContrastiveEmbedding(2, warm_start=True, random_state=0, **params).fit(X, y)
+    model = ContrastiveEmbedding(2, architecture="linear", pos_margin=0.0, warm_start=True,
+                                 random_state=0, **params).fit(X, y)
     first_components, first_n_iter = model.components_.copy(), model.n_iter_
     model.fit(X, y)
     assert model.n_iter_ < first_n_iter / 4
@@ -131,7 +132,8 @@ def test_callback_sees_every_iteration_and_can_stop_the_fit(iris):
 
 def test_verbose_log_marks_rounds_times_and_closes_with_a_summary(iris, capsys):
     X, y = iris
-    model = ContrastiveEmbedding(2, verbose=1, random_state=0).fit(X, y)
+    model = ContrastiveEmbedding(2, architecture="linear", pos_margin=0.0, verbose=1,
+                                 random_state=0).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert all(line.startswith("[ContrastiveEmbedding] ") for line in lines)
     assert lines[0].endswith("Map: 4 -> 2 (linear), 8 parameters")
@@ -313,9 +315,10 @@ def test_score_tells_a_random_map_from_a_trained_one_on_plain_kfold():
 
 def test_plain_margin_only_rescales_the_embedding(iris):
     X, y = iris
-    small = ContrastiveEmbedding(2, margin=1.0, random_state=0).fit(X, y)
+    plain = dict(architecture="linear", pos_margin=0.0, random_state=0)
+    small = ContrastiveEmbedding(2, margin=1.0, **plain).fit(X, y)
     with pytest.warns(UserWarning, match="the margin only rescales the embedding"):
-        large = ContrastiveEmbedding(2, margin=10.0, random_state=0).fit(X, y)
+        large = ContrastiveEmbedding(2, margin=10.0, **plain).fit(X, y)
     # The optimiser works in units of the margin, so the two fits run the same
     # iterations and one solution is exactly ten times the other.
     np.testing.assert_allclose(large.components_, 10 * small.components_, rtol=1e-9)
@@ -337,7 +340,8 @@ def test_pos_margin_makes_margins_select_different_models():
 
     def embed(margin, pos_margin):
         model = ContrastiveEmbedding(
-            4, margin=margin, pos_margin=pos_margin, max_iter=200, random_state=0
+            4, architecture="linear", margin=margin, pos_margin=pos_margin, max_iter=200,
+            random_state=0,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -354,7 +358,8 @@ def test_grid_search_over_margin_sees_different_scores():
     X = StandardScaler().fit_transform(X[:500])
     y = y[:500]
     search = GridSearchCV(
-        ContrastiveEmbedding(2, pos_margin=1.0, max_iter=100, random_state=0),
+        ContrastiveEmbedding(2, architecture="linear", pos_margin=1.0, max_iter=100,
+                             random_state=0),
         {"margin": [1.5, 3.0, 8.0]},
         cv=3,
     )
@@ -441,11 +446,12 @@ def test_warnings_point_at_the_callers_line(iris, how):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_auto_alpha_of_a_linear_map_falls_with_the_number_of_samples(iris):
     X, y = iris
-    auto = ContrastiveEmbedding(2, random_state=0).fit(X, y)
+    linear = dict(architecture="linear", pos_margin=0.0, random_state=0)
+    auto = ContrastiveEmbedding(2, **linear).fit(X, y)
     assert auto.alpha_ == pytest.approx(2.5 / len(y))
-    explicit = ContrastiveEmbedding(2, alpha=2.5 / len(y), random_state=0).fit(X, y)
+    explicit = ContrastiveEmbedding(2, alpha=2.5 / len(y), **linear).fit(X, y)
     np.testing.assert_array_equal(auto.components_, explicit.components_)
-    half = ContrastiveEmbedding(2, random_state=0).fit(X[::2], y[::2])
+    half = ContrastiveEmbedding(2, **linear).fit(X[::2], y[::2])
     assert half.alpha_ == pytest.approx(2.5 / len(y[::2]))
     mlp = ContrastiveEmbedding(2, hidden_layer_sizes=(4,), max_iter=5,
                                random_state=0).fit(X, y)
@@ -466,7 +472,8 @@ def test_auto_alpha_helps_a_linear_map_on_small_training_sets():
         split = (scaler.transform(X_train), scaler.transform(X_test), y_train, y_test)
         plain, auto = (
             knn_accuracy(
-                ContrastiveEmbedding(32, alpha=alpha, random_state=seed).fit(split[0], y_train),
+                ContrastiveEmbedding(32, architecture="linear", pos_margin=0.0, alpha=alpha,
+                                     random_state=seed).fit(split[0], y_train),
                 *split,
             )
             for alpha in (0.0, "auto")

@@ -17,7 +17,7 @@ from sk_contrastive._loss import ContrastiveLoss
 from sk_contrastive._pairs import Pairs
 from sk_contrastive._threshold import calibrate_distance_threshold
 
-MAPS = {"linear": {}, "mlp": {"hidden_layer_sizes": (8,)}}
+MAPS = {"linear": {}, "mlp": {"hidden_layer_sizes": (8,), "alpha": 1e-3}}
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,8 @@ def test_held_out_pairs_are_verified(digit_pairs, params):
 def test_loss_is_the_source_formula_over_exactly_the_given_pairs(digit_pairs):
     X, index_pairs, y = digit_pairs
     model = fit_quietly(
-        ContrastivePairClassifier(4, preprocessor=X, margin=2.0, alpha=0.0, random_state=0),
+        ContrastivePairClassifier(4, preprocessor=X, margin=2.0, pos_margin=0.0, alpha=0.0,
+                                  random_state=0),
         index_pairs, y,
     )
     d = model.pair_distance(index_pairs)
@@ -271,6 +272,6 @@ def test_an_mlp_converges_at_the_default_max_iter(digit_pairs):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model = ContrastivePairClassifier(
-            hidden_layer_sizes=(64,), preprocessor=X, random_state=0
+            hidden_layer_sizes=(64,), alpha=1e-3, preprocessor=X, random_state=0
         ).fit(index_pairs[:900], y[:900])
     assert model.n_iter_ > 100  # where the former default stopped it
