@@ -48,6 +48,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import check_random_state
 
 from ._base import DEFAULT_MAX_COMPONENTS, IMPOSTOR_RULE, resolve_map
+from ._threadpool import blas_single_threaded
 from ._validation import is_auto
 from ._warnings import quiet
 
@@ -160,6 +161,13 @@ def select_map(estimator, candidates, splits, fit_and_score, raw_score):
         (whether that row is the chosen map) -- the layout of
         ``GridSearchCV.cv_results_``.
     """
+    # scikit-learn's neighbour search sets and restores its own BLAS limit;
+    # inside ours, it restores ours, so concurrent fits leave none behind
+    with blas_single_threaded():
+        return _select(estimator, candidates, splits, fit_and_score, raw_score)
+
+
+def _select(estimator, candidates, splits, fit_and_score, raw_score):
     rows = [({"architecture": RAW_FEATURES},
              [raw_score(train, test) for train, test in splits], 0.0)]
 
