@@ -358,8 +358,10 @@ class BaseContrastive(BaseEstimator):
             data.n_samples if total_weight is None else total_weight,
         )
 
-    def _check_memory(self, X, source, n_components):
-        """Log what the fit will cost (``verbose``); refuse it if it does not fit."""
+    def _check_memory(self, X, source, n_components, log=True):
+        """Log what the fit will cost (``verbose`` and ``log``); refuse it if it
+        does not fit. Called before a selection too, so that a map too large
+        for the data is refused before the selection's fits, not after."""
         n_samples, n_features = X.shape
         hidden_layer_sizes = self._map_choice[1]
         parts = fit_memory_parts(
@@ -377,7 +379,7 @@ class BaseContrastive(BaseEstimator):
             reduced_space=source.reduced_dimension(X),
         )
         log_fit_cost(
-            self.verbose, type(self).__name__,
+            self.verbose if log else 0, type(self).__name__,
             (n_features, *hidden_layer_sizes, n_components), parts,
         )
         check_fit_memory(parts, type(self).__name__)

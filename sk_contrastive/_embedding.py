@@ -536,14 +536,19 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         )
         unlabelled = labels is None or bool(np.any(labels < 0))
         self._check_pair_params(unlabelled=unlabelled)
-        selection = None if unlabelled else self._select_map(X, y, weights_as_given)
+        make_source = self._pair_source_maker(labels is None, unlabelled)
+        selection = None
+        if not unlabelled:
+            self._check_memory(X, make_source(labels), n_components, log=False)
+            selection = self._select_map(X, y, weights_as_given)
         if selection is not None:
             n_components = self._check_engine_params(
                 *X.shape, n_classes=n_classes, sparse=sp.issparse(X),
                 chosen=selection[0],
             )
+            make_source = self._pair_source_maker(False, False)  # the chosen map's pairs
         self._warn_about_ineffective_margin()
-        source = self._pair_source_maker(labels is None, unlabelled)(labels)
+        source = make_source(labels)
         self._fit_engine(X, source, n_components, sample_weight, total_weight)
         self.selection_results_ = None if selection is None else selection[1]
         if labels is None:
@@ -557,7 +562,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """``(chosen, results)`` of the held-out selection of the map (see
         ``_selection``), or None where the parameters fix the map, a
         ``warm_start`` refit keeps it or a class has a single sample."""
-        candidates = map_candidates(self, X.shape[1], not sp.issparse(X))
+        candidates = map_candidates(self, *X.shape, not sp.issparse(X))
         if self.warm_start and hasattr(self, "architecture_"):
             return kept_choice(self)
         if candidates is None:

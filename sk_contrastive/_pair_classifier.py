@@ -288,6 +288,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         n_components = self._check_engine_params(
             X.shape[0], X.shape[1], sparse=sp.issparse(X)
         )
+        self._check_memory(X, source, n_components, log=False)
         selection = self._select_map(
             pairs, y, sample_weight, groups, X, first, second, similar
         )
@@ -474,7 +475,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         scored by the ROC-AUC of ``decision_function`` on pairs of the other
         classes; None where the parameters fix the map, a ``warm_start``
         refit keeps the previous choice, or no split has both kinds of pairs on each side."""
-        candidates = map_candidates(self, X.shape[1], not sp.issparse(X))
+        candidates = map_candidates(self, *X.shape, not sp.issparse(X))
         if self.warm_start and hasattr(self, "architecture_"):
             return kept_choice(self)
         if candidates is None:

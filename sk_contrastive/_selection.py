@@ -9,12 +9,15 @@ chosen map once on all the data:
    is left to the library, ``X`` is dense and has at most 64 features, the
    diagonal map (one weight per feature), each with ``pos_margin`` 0 and
    the impostor rule when ``pos_margin="auto"``;
-2. the MLP ``DEFAULT_HIDDEN_LAYER_SIZES``, only when the best linear
+2. the MLPs of ``MLP_WIDTHS``, (64,) and (128, 64), each with ``alpha``
+   of ``MLP_ALPHAS``, 1e-3, 1e-2 and 1e-1, only when the best linear
    candidate scores below the raw features (distances of ``X`` itself) on
    the held-out data by more than one binomial standard error of the raw
    score, ``sqrt(raw * (1 - raw) / n_heldout)``: a linear map that cannot
    even keep what the input gives lacks capacity, while one that can is
    kept cheap. The MLP is chosen only if it beats every linear candidate.
+   Data with at least as many features as samples never escalate: a
+   linear map can already separate any labelling of so few samples.
 
 Each candidate is a clone of the estimator with its map fixed, fitted on
 the training part of each split and scored on the held-out part by the
@@ -72,7 +75,7 @@ def selection_seed(random_state):
     return copy.deepcopy(check_random_state(random_state)).randint(np.iinfo(np.int32).max)
 
 
-def map_candidates(estimator, n_features, dense):
+def map_candidates(estimator, n_samples, n_features, dense):
     """The settings a fit chooses among: ``(first, escalation)``, two lists
     of parameter dicts, or ``None`` when the parameters leave nothing to
     choose.
@@ -83,8 +86,11 @@ def map_candidates(estimator, n_features, dense):
     is ``None``, ``X`` dense and ``n_features`` at most
     ``DEFAULT_MAX_COMPONENTS`` (its embedding has ``n_features`` dimensions,
     and wider data get at most that many), and in ``escalation`` the MLPs of
-    ``MLP_WIDTHS``); ``pos_margin`` (0, the source formula, or the impostor
-    rule, for the linear maps); an MLP's ``alpha`` (``MLP_ALPHAS``).
+    ``MLP_WIDTHS``, where there are more samples than features: with as many
+    features as samples, a linear map can already separate any labelling of
+    them, so what it lacks there is data, not capacity); ``pos_margin`` (0,
+    the source formula, or the impostor rule, for the linear maps); an MLP's
+    ``alpha`` (``MLP_ALPHAS``).
     """
     architecture, hidden = resolve_map(estimator.architecture, estimator.hidden_layer_sizes)
     if is_auto(estimator.architecture) and is_auto(estimator.hidden_layer_sizes) and (
@@ -95,7 +101,7 @@ def map_candidates(estimator, n_features, dense):
             n_features <= DEFAULT_MAX_COMPONENTS
         ):
             maps.append(("diagonal", ()))
-        escalation = [("mlp", widths) for widths in MLP_WIDTHS]
+        escalation = [("mlp", widths) for widths in MLP_WIDTHS] if n_features < n_samples else []
     else:
         maps, escalation = [(architecture, hidden)], []
 

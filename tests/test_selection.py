@@ -196,6 +196,18 @@ def test_no_escalation_where_a_linear_map_keeps_the_raw_neighbours():
     assert all(p["architecture"] != "mlp" for p in results["params"])
 
 
+def test_no_escalation_with_as_many_features_as_samples():
+    # a linear map separates any labelling of so few samples: an MLP could only
+    # overfit more (60 x 5000 noise escalated to six MLPs, 5 folds each: 360 s)
+    X = np.random.default_rng(0).standard_normal((40, 50))
+    y = np.repeat([0, 1], 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y)
+    assert [p["architecture"] for p in model.selection_results_["params"]] == [
+        "raw features", "linear", "linear"]
+
+
 def test_selection_fits_a_bounded_subsample():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 10 * MAX_SELECTION_SAMPLES)
