@@ -25,11 +25,22 @@ def scaled_for_distances(*arrays):
     >>> (Z,) = scaled_for_distances(np.array([[3e200], [-1e200]]))
     >>> bool(np.abs(Z).max() <= 1)
     True
+    >>> (Z,) = scaled_for_distances(np.array([[1e-40], [-2e-40]], dtype=np.float32))
+    >>> float(np.abs(Z).max())
+    0.5444...
     """
     factor = distance_factor(*arrays)
     if factor == 1.0:
         return arrays
-    return tuple(None if array is None else array * factor for array in arrays)
+    return tuple(None if array is None else _times(array, factor) for array in arrays)
+
+
+def _times(array, factor):
+    """``array * factor``, in float64 where ``factor`` overflows the array's
+    dtype (float32 entries below 2**-128 need a factor above its range)."""
+    if array.dtype.kind == "f" and factor > float(np.finfo(array.dtype).max):
+        return array.astype(np.float64) * factor
+    return array * factor
 
 
 def reference_size(row_bytes):
