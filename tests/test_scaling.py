@@ -15,7 +15,7 @@ from sk_contrastive._mlp import MLPProjection
 from sk_contrastive._scaling import InputScaling
 
 LINEAR = {}
-MLP = {"hidden_layer_sizes": (16,)}
+MLP = {"hidden_layer_sizes": (16,), "alpha": 1e-3}
 
 
 @pytest.fixture(scope="module")

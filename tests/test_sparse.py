@@ -91,8 +91,8 @@ def test_inits_on_sparse_data():
     y = np.arange(80) % 4
     # "auto" picks the TruncatedSVD start (LDA takes dense data only)
     for init in ("auto", "pca", "identity", "random"):
-        model = fit_quietly(ContrastiveEmbedding(3, init=init, max_iter=10,
-                                                 random_state=0), X, y)
+        model = fit_quietly(ContrastiveEmbedding(3, architecture="linear", init=init,
+                                                 max_iter=10, random_state=0), X, y)
         assert np.all(np.isfinite(model.components_))
     with pytest.raises(ValueError, match="init='lda' needs dense X"):
         ContrastiveEmbedding(3, init="lda").fit(X, y)
