@@ -91,7 +91,7 @@ def distributed_round(data, scale, chunks=1000):
     X, y = data
     X_dask = da.from_array(X.astype(np.float64), chunks=(chunks, 12))
     labels = da.from_array(y.astype(np.intp), chunks=(chunks,))
-    make = ContrastiveEmbedding(3)._pair_source_maker(False, False)
+    make = ContrastiveEmbedding(3, n_random_negatives=2)._pair_source_maker(False, False)
     distributed_data = DaskData(X_dask, ChunkedPairSource(make, labels, 1), None, 1.0, 0.0,
                                 np.random.RandomState(0))
     projection = LinearProjection(12, 3, distributed_data.scaling)

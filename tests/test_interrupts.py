@@ -118,17 +118,23 @@ def data():
     return X, y, pairs, (y[pairs[:, 0]] == y[pairs[:, 1]]).astype(int)
 
 
-SMALL = {"n_components": 2, "max_iter": 2, "pos_margin": "auto", "random_state": 0}
+# each map given, so that no selection runs (see the selection's own test)
+SMALL = {"n_components": 2, "max_iter": 2, "pos_margin": "impostor", "random_state": 0}
+LINEAR = {"architecture": "linear", **SMALL}
 
 
 def estimator(kind, data, **params):
     """The estimator of ``kind`` and the arguments of its ``fit``."""
     X, y, pairs, similar = data
     if kind == "pair classifier":
-        return ContrastivePairClassifier(preprocessor=X, **{**SMALL, **params}), (pairs, similar)
+        return ContrastivePairClassifier(preprocessor=X, **{**LINEAR, **params}), (pairs, similar)
     if kind == "mlp embedding":
-        params = {"hidden_layer_sizes": (4,), **params}
-    return ContrastiveEmbedding(**{"n_mining_rounds": 2, **SMALL, **params}), (X, y)
+        params = {"hidden_layer_sizes": (4,), "alpha": 1e-3, **SMALL, **params}
+    elif kind == "selecting embedding":
+        params = {"n_components": 2, "max_iter": 2, "random_state": 0, **params}
+    else:
+        params = {**LINEAR, **params}
+    return ContrastiveEmbedding(**{"n_mining_rounds": 2, **params}), (X, y)
 
 
 def outputs(model, data):
@@ -209,6 +215,26 @@ def test_an_interrupt_at_any_checkpoint_leaves_the_estimator_as_it_was(kind, sta
     assert_every_checkpoint_restores(before, fit_args, data, points)
 
 
+@pytest.mark.parametrize("kind", ["selecting embedding", "pair classifier"])
+def test_an_interrupt_during_the_selection_leaves_the_estimator_as_it_was(kind, data):
+    # defaults: the held-out selection of the map runs before the final fit.
+    # The selection's own functions at their first and last calls, on entering
+    # and leaving; the stages of a fit (its candidates' fits first) on entering.
+    params = {"n_components": None}
+    if kind == "pair classifier":
+        params.update(architecture="auto", pos_margin="auto")
+    before, fit_args = estimator(kind, data, **params)
+    counter = Checkpoints()
+    fitted = counter.run(copy.deepcopy(before).fit, *fit_args)
+    assert len(fitted.selection_results_["params"]) > 2
+    points = [(code, 1, "enter") for code in counter.counts if code.co_name in STAGES]
+    points += [(code, k, when) for code, n_calls in counter.counts.items()
+               if code.co_filename.endswith("_selection.py")
+               for k in sorted({1, n_calls}) for when in ("enter", "leave")]
+    assert any(code.co_name == "select_map" for code, _, _ in points)
+    assert_every_checkpoint_restores(before, fit_args, data, points)
+
+
 @pytest.mark.parametrize("kind", ["embedding", "pair classifier"])
 @pytest.mark.parametrize("exception", [MemoryError, SystemExit])
 def test_any_exception_during_a_refit_keeps_the_previous_model(kind, exception, data):
@@ -230,7 +256,7 @@ def test_a_failed_refit_on_other_data_keeps_the_previous_model(kind, data):
             model.set_params(preprocessor=X, pos_margin=5.0).fit(*fit_args)
         else:
             model.set_params(pos_margin=5.0).fit(X, y)
-    model.set_params(pos_margin="auto")
+    model.set_params(pos_margin="impostor")
     if kind == "pair classifier":
         model.set_params(preprocessor=data[0])
     assert model.n_features_in_ == 4
