@@ -563,10 +563,11 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``_selection``), or None where the parameters fix the map, a
         ``warm_start`` refit keeps it or a class has a single sample."""
         candidates = map_candidates(self, *X.shape, not sp.issparse(X))
-        if self.warm_start and hasattr(self, "architecture_"):
-            return kept_choice(self)
         if candidates is None:
             return None
+        kept = kept_choice(self, candidates) if self.warm_start else None
+        if kept is not None:
+            return kept
         splits = labelled_splits(y, selection_seed(self.random_state))
         if not splits:
             return None

@@ -476,10 +476,11 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         classes; None where the parameters fix the map, a ``warm_start``
         refit keeps the previous choice, or no split has both kinds of pairs on each side."""
         candidates = map_candidates(self, *X.shape, not sp.issparse(X))
-        if self.warm_start and hasattr(self, "architecture_"):
-            return kept_choice(self)
         if candidates is None:
             return None
+        kept = kept_choice(self, candidates) if self.warm_start else None
+        if kept is not None:
+            return kept
         if groups is None:
             # identical rows are one sample, as in pairs of samples, so that
             # both forms of the same pairs split alike

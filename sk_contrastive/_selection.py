@@ -126,14 +126,16 @@ def map_candidates(estimator, n_samples, n_features, dense):
     return first, escalation
 
 
-def kept_choice(estimator):
+def kept_choice(estimator, candidates):
     """What a ``warm_start`` refit keeps: ``(chosen, results)`` of the
-    previous fit's selection, or None if it had none (the fixed rules then
-    give the same map again)."""
+    previous fit's selection, if its choice is still one of ``candidates``
+    (see :func:`map_candidates`); else None, and the refit selects anew (a
+    parameter given since, such as ``hidden_layer_sizes``, takes effect)."""
     results = getattr(estimator, "selection_results_", None)
     if results is None:
         return None
-    return results["params"][int(np.flatnonzero(results["chosen"])[0])], results
+    chosen = results["params"][int(np.flatnonzero(results["chosen"])[0])]
+    return (chosen, results) if chosen in candidates[0] + candidates[1] else None
 
 
 def select_map(estimator, candidates, splits, fit_and_score, raw_score):
