@@ -62,8 +62,10 @@ LINEAR_RANDOM_NEGATIVES, MLP_RANDOM_NEGATIVES = 2, 20
 class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseContrastive):
     """Metric learning with the contrastive loss: a linear map or a small MLP.
 
-    Learns a map ``f`` (by default linear, ``f(X) = X @ components_.T``; with
-    ``hidden_layer_sizes`` a fully connected network) that brings samples of
+    Learns a map ``f`` (the linear map ``f(X) = X @ components_.T``, a
+    diagonal map that weighs each feature, or a small fully connected
+    network; by default chosen on held-out data, see ``architecture``) that
+    brings samples of
     the same class close together and pushes samples of different classes at
     least ``margin`` apart, by minimising over pairs built from the labels::
 
@@ -92,13 +94,37 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         MLP (whose output layer the cap bounds too). ``verbose`` logs the
         size of the map and the estimated peak memory.
 
-    hidden_layer_sizes : tuple of int, default=()
-        Units of the hidden layers. ``()`` learns the linear map
-        ``components_``; ``(64,)`` or ``(128, 64)`` learns a fully connected
-        network whose hidden layers apply ``activation`` and whose linear
-        output layer has ``n_components`` units (``coefs_``,
-        ``intercepts_``). Gradients are back-propagated analytically, all
-        samples at once.
+    architecture : {"auto", "linear", "diagonal", "mlp"}, default="auto"
+        The family of the map. ``"linear"``: ``components_`` of shape
+        ``(n_components, n_features)``. ``"diagonal"``: one weight per
+        feature, ``X * w`` (``components_`` is ``diag(w)``), the capacity
+        of metric-learn's ``MMC(diagonal=True)``; its embedding keeps the
+        ``n_features`` dimensions, so ``n_components`` must be ``None`` or
+        ``n_features``. ``"mlp"``: a fully connected network of
+        ``hidden_layer_sizes``. ``"auto"``, with ``hidden_layer_sizes`` and
+        ``init`` left ``"auto"`` and class labels for every sample: chosen in
+        ``fit`` on held-out data (stratified 5-fold below 600 samples, else
+        a 25 % hold-out, of at most 2,000 samples), by the kNN(5) accuracy
+        of the embedding: the linear map, the diagonal map (where
+        ``n_components`` is ``None``, ``X`` is dense and has at most 64
+        features) and, each with ``pos_margin`` 0 and ``"impostor"``, and
+        only if the best of them scores more than one binomial standard
+        error below the raw features, the MLPs ``(64,)`` and ``(128, 64)``
+        with ``alpha`` 1e-3, 1e-2 and 1e-1 (never where ``n_features >=
+        n_samples``). The chosen setting is then fitted on all the data; see
+        ``selection_results_`` and the user guide, "Capacity and the
+        selection". Without a selection (unlabelled, partly labelled or
+        Dask data, a class of one sample) ``"auto"`` is the linear map, or
+        the MLP when ``hidden_layer_sizes`` is given.
+
+    hidden_layer_sizes : "auto" or tuple of int, default="auto"
+        Units of the hidden layers of an MLP: ``(64,)`` or ``(128, 64)``
+        learns a fully connected network whose hidden layers apply
+        ``activation`` and whose linear output layer has ``n_components``
+        units (``coefs_``, ``intercepts_``); gradients are back-propagated
+        analytically, all samples at once. A non-empty tuple implies
+        ``architecture="mlp"``; ``()`` the linear map. ``"auto"``: chosen
+        with the architecture, ``(64,)`` for a given ``architecture="mlp"``.
 
     activation : {"relu", "tanh", "softplus", "logistic"}, default="relu"
         Activation of the hidden layers (ignored by the linear map).
@@ -109,23 +135,27 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     margin : float, default=1.0
         Dissimilar pairs closer than ``margin`` are pushed apart; between
         1e-150 and 1e150 (so that its square is a normal float) for the
-        linear map, between 0.1 and 1000 for an MLP. For the
-        linear map with the default ``pos_margin=0`` the margin only sets the
-        scale of the solution: the optimum for ``c * margin`` is exactly ``c`` times the
-        optimum for ``margin`` (the loss and the penalty are both quadratic
-        in ``components_``), so neighbours, and a downstream kNN, are the
-        same for every margin; setting it then warns (with ``"auto"``, only
-        if it chose 0 in every round). Set ``pos_margin > 0`` or ``"auto"``
-        to make the margin select between genuinely different embeddings.
+        linear map, between 0.1 and 1000 for an MLP. For a linear or
+        diagonal map with ``pos_margin=0`` the margin only sets the scale of
+        the solution: the optimum for ``c * margin`` is exactly ``c`` times
+        the optimum for ``margin`` (the loss and the penalty are both
+        quadratic in the weights), so neighbours, and a downstream kNN, are
+        the same for every margin; a given ``pos_margin=0`` then warns (with
+        ``"impostor"``, only if it chose 0 in every round). With the default
+        ``pos_margin="auto"`` the margin is a real parameter wherever the
+        selection runs: it is scored with the impostor rule, in absolute
+        units, among the candidates.
 
-    pos_margin : float or "auto", default=0.0
+    pos_margin : float, "auto" or "impostor", default="auto"
         Similar pairs closer than ``pos_margin`` stop pulling: their term
         becomes ``s_p * max(d_p - pos_margin, 0)**2``. ``0`` gives the source
         formula exactly. A positive value fixes the scale of the embedding,
         so that ``margin / pos_margin`` decides how far classes are pushed
         apart relative to how tightly they are gathered, and a search over
         ``margin`` compares different models. Must be smaller than ``margin``.
-        ``"auto"`` chooses it each mining round from the share of anchors
+        ``"auto"``: chosen with the map on held-out data between ``0`` and
+        ``"impostor"`` (see ``architecture``); ``0`` for an MLP and where no
+        selection runs. ``"impostor"`` chooses it each mining round from the share of anchors
         without an impostor (every similar partner closer than every
         dissimilar one, in the embedding the round starts from; without
         labels, the dissimilar partners are the random ones): a target
@@ -218,7 +248,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         measurements (digits) and lost up to 0.7 (iris, moons); on larger
         sets it mostly moved accuracy within the spread over splits (user
         guide, "Which option when", has the figures). For an MLP ``"auto"``
-        means ``1e-3``, where some weight decay gave 2 to 12 points. The
+        is chosen on held-out data among 1e-3, 1e-2 and 1e-1 where the
+        selection runs (see ``architecture``), else ``1e-3``, where some
+        weight decay gave 2 to 12 points. The
         weights are those of the standardised features (each divided by its
         standard deviation; for an MLP, in its first layer), so the penalty
         does not depend on the units of ``X``; the value used is ``alpha_``.
@@ -324,8 +356,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     Attributes
     ----------
     components_ : ndarray of shape (n_components, n_features)
-        The learned linear map, in the dtype of the training data. Only for
-        ``hidden_layer_sizes=()``.
+        The learned linear map, in the dtype of the training data; for the
+        diagonal map, the diagonal matrix of its feature weights. Not for
+        an MLP.
 
     coefs_ : list of ndarray
         For an MLP: the weight matrix of each layer, ``coefs_[i]`` of shape
@@ -345,8 +378,25 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Number of training pairs in the last mining round.
 
     pos_margin_ : float
-        The ``pos_margin`` of the last mining round: the one chosen with
-        ``pos_margin="auto"``, else ``pos_margin``.
+        The ``pos_margin`` of the last mining round: the one the selection
+        or the impostor rule chose, else ``pos_margin``.
+
+    architecture_ : {"linear", "diagonal", "mlp"}
+        The family of the fitted map (chosen by the selection, or given).
+
+    hidden_layer_sizes_ : tuple of int
+        The hidden layers of the fitted map (``()`` for a linear or
+        diagonal map).
+
+    selection_results_ : dict or None
+        The held-out selection behind ``architecture="auto"``, in the layout
+        of ``GridSearchCV.cv_results_``: ``params`` (one dict per candidate;
+        the first row, ``{"architecture": "raw features"}``, scores the
+        input itself), ``mean_test_score``, ``std_test_score``,
+        ``split<k>_test_score`` (kNN(5) accuracy on each held-out part),
+        ``mean_fit_time`` (seconds per split), ``rank_test_score`` and
+        ``chosen`` (bool, the row that was fitted). ``None`` when nothing
+        was selected.
 
     alpha_ : float
         The penalty weight used: the one ``alpha="auto"`` stands for, else

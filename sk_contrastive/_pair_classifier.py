@@ -37,8 +37,9 @@ _CONVENTIONS = (
 class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
     """Siamese metric learning: a classifier of pairs, similar or dissimilar.
 
-    Learns a map ``f`` (linear, or a small MLP with ``hidden_layer_sizes``)
-    from pairs of samples labelled similar (genuine vs counterfeit products,
+    Learns a map ``f`` (linear, diagonal -- a weight per feature -- or a
+    small MLP; by default chosen on pairs of held-out classes, see
+    ``architecture``) from pairs of samples labelled similar (genuine vs counterfeit products,
     duplicate records, two photos of one person) or dissimilar, by minimising
     the contrastive loss over exactly the given pairs::
 
@@ -62,20 +63,38 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         as in :class:`~sk_contrastive.ContrastiveEmbedding`, the cap keeps
         the map of wide data small (``64 * n_features`` weights) and leaves
         data of at most 64 features with every dimension.
-    hidden_layer_sizes : tuple of int, default=()
+    architecture : {"auto", "linear", "diagonal", "mlp"}, default="auto"
+        The family of the map, as in
+        :class:`~sk_contrastive.ContrastiveEmbedding`. ``"auto"`` (with
+        ``hidden_layer_sizes`` and ``init`` left ``"auto"``): chosen in
+        ``fit`` by the ROC-AUC of ``decision_function`` on pairs of classes
+        held out of training (``GroupKFold``, 5 folds, over ``groups`` or the
+        connected components of the similar pairs; one 25 % hold-out of at
+        most 5,000 pairs above that), so that the chosen capacity is the one
+        that verifies pairs of items never seen: the linear and, where
+        ``n_components`` is ``None``, the diagonal map (each with
+        ``pos_margin`` 0 and ``"impostor"``), then MLPs only where both score
+        below the raw Euclidean distance (see
+        :class:`~sk_contrastive.ContrastiveEmbedding`). On held-back
+        product-verification sets the diagonal map, chosen where it fits,
+        generalised where the full map learnt the training products (user
+        guide, "Capacity and the selection").
+    hidden_layer_sizes : "auto" or tuple of int, default="auto"
         ``()``: the linear map ``components_``; ``(64,)``: an MLP
-        (``coefs_``, ``intercepts_``). See ``ContrastiveEmbedding``.
+        (``coefs_``, ``intercepts_``); ``"auto"``: chosen with the
+        architecture. See ``ContrastiveEmbedding``.
     activation : {"relu", "tanh", "softplus", "logistic"}, default="relu"
         Activation of an MLP's hidden layers.
     margin : float, default=1.0
         Dissimilar pairs closer than ``margin`` are pushed apart (between
         1e-150 and 1e150 for the linear map, 0.1 and 1000 for an MLP). For
-        the linear map with ``pos_margin=0`` it only sets the scale (the fitted
-        threshold scales with it, so predictions do not change).
-    pos_margin : float or "auto", default=0.0
+        a linear or diagonal map with ``pos_margin=0`` it only sets the scale
+        (the fitted threshold scales with it, so predictions do not change).
+    pos_margin : float, "auto" or "impostor", default="auto"
         Similar pairs closer than ``pos_margin`` stop pulling; ``0`` is the
         source formula exactly. Smaller than ``margin``. ``"auto"``: chosen
-        from the share of anchors (first samples of pairs) that have no
+        with the map between 0 and ``"impostor"`` (0 where nothing is
+        selected). ``"impostor"``: chosen from the share of anchors (first samples of pairs) that have no
         impostor among their pairs, as in
         :class:`~sk_contrastive.ContrastiveEmbedding` (in absolute units:
         ``1 / pos_margin = 1 / P + 1 / margin``); only anchors with
@@ -83,8 +102,10 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         none (one pair per sample) the source formula is used.
     alpha : float or "auto", default="auto"
         L2 penalty on the weights; ``"auto"``: ``2.5 / n_samples`` for the
-        linear map (``n_samples`` the distinct samples the pairs use), 1e-3
-        for an MLP, as in :class:`~sk_contrastive.ContrastiveEmbedding`.
+        linear and diagonal maps (``n_samples`` the distinct samples the
+        pairs use); for an MLP, chosen among 1e-3, 1e-2 and 1e-1 on held-out
+        classes (1e-3 where nothing is selected), as in
+        :class:`~sk_contrastive.ContrastiveEmbedding`.
     init : {"auto", "pca", "identity", "random"} or ndarray of shape \
             (n_components, n_features), default="auto"
         Start of the linear map (``"auto"``: ``"pca"`` when ``n_components <
@@ -129,7 +150,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         similar and the next one); :meth:`calibrate_threshold` recalibrates
         it, preferably on held-out pairs.
     components_ : ndarray of shape (n_components, n_features)
-        The linear map (``hidden_layer_sizes=()``).
+        The linear map; for the diagonal map, ``diag`` of its weights.
     coefs_, intercepts_ : list of ndarray
         The MLP's layers.
     n_iter_ : int
@@ -139,8 +160,18 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
     n_pairs_ : int
         Number of training pairs.
     pos_margin_ : float
-        The ``pos_margin`` used: the one chosen with ``pos_margin="auto"``,
-        else ``pos_margin``.
+        The ``pos_margin`` used: the one the selection or the impostor rule
+        chose, else ``pos_margin``.
+    architecture_ : {"linear", "diagonal", "mlp"}
+        The family of the fitted map.
+    hidden_layer_sizes_ : tuple of int
+        The hidden layers of the fitted map (``()`` unless an MLP).
+    selection_results_ : dict or None
+        The held-out selection, in the layout of
+        ``GridSearchCV.cv_results_`` (see
+        :class:`~sk_contrastive.ContrastiveEmbedding`), scored by held-out
+        ROC-AUC; its first row is the raw Euclidean distance. ``None`` when
+        nothing was selected.
     alpha_ : float
         The penalty weight used: the one ``alpha="auto"`` stands for, else
         ``alpha``.
