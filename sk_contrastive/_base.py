@@ -381,6 +381,7 @@ class BaseContrastive(BaseEstimator):
         log_fit_cost(
             self.verbose if log else 0, type(self).__name__,
             (n_features, *hidden_layer_sizes, n_components), parts,
+            diagonal=self._map_choice[0] == "diagonal",
         )
         check_fit_memory(parts, type(self).__name__)
 

@@ -103,11 +103,12 @@ class FitLog:
         )
 
 
-def log_fit_cost(verbose, name, sizes, parts):
+def log_fit_cost(verbose, name, sizes, parts, diagonal=False):
     """Before the first round: the size of the map and the estimated peak memory.
 
     ``sizes``: the widths of the map's layers, ``(n_features, *hidden_layer_sizes,
-    n_components)``; ``parts``: the fit's ``MemoryPart`` list.
+    n_components)``; ``parts``: the fit's ``MemoryPart`` list; ``diagonal``:
+    the map is the diagonal one (``n_features`` weights).
 
     Examples
     --------
@@ -122,9 +123,9 @@ def log_fit_cost(verbose, name, sizes, parts):
     if not verbose:
         return
     available = available_memory_bytes()
-    n_params = map_parameters(sizes[0], sizes[1:-1], sizes[-1])
+    n_params = sizes[0] if diagonal else map_parameters(sizes[0], sizes[1:-1], sizes[-1])
     layers = " -> ".join(f"{size:,}" for size in sizes)
-    kind = "MLP" if len(sizes) > 2 else "linear"
+    kind = "diagonal" if diagonal else "MLP" if len(sizes) > 2 else "linear"
     print(f"[{name}] Map: {layers} ({kind}), {n_params:,} parameters", flush=True)
     print(
         f"[{name}] Estimated peak memory: "

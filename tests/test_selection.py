@@ -335,3 +335,12 @@ def test_groups_reach_fit_through_metadata_routing():
                               scoring="roc_auc")
         search.fit(pairs, labels, groups=products[:, 0])
     assert search.best_estimator_.selection_results_ is not None
+
+
+def test_verbose_names_the_diagonal_map_and_its_parameters(capsys):
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ContrastiveEmbedding(architecture="diagonal", verbose=1, max_iter=3).fit(X, y)
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == "[ContrastiveEmbedding] Map: 4 -> 4 (diagonal), 4 parameters"
