@@ -91,7 +91,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         iterations; 64 dimensions converged in about 30 at 0.84 GB, as
         accurate as 128). Data of at most 64 features keep every dimension.
         At most ``n_features`` for the linear map; any positive size for an
-        MLP (whose output layer the cap bounds too). ``verbose`` logs the
+        MLP (whose output layer the cap bounds too). The diagonal map keeps
+        the ``n_features`` dimensions (so the selection tries it only up to
+        64 features, where the rule gives the same). ``verbose`` logs the
         size of the map and the estimated peak memory.
 
     architecture : {"auto", "linear", "diagonal", "mlp"}, default="auto"
