@@ -71,10 +71,11 @@ if __name__ == "__main__":
     # %%
     # A search: locally, then on the cluster.
     X, y = load_digits(return_X_y=True)
+    dims = [8, 32] if QUICK else [2, 4, 8, 16, 32]
     search = GridSearchCV(
         make_pipeline(StandardScaler(), ContrastiveEmbedding(random_state=0),
                       KNeighborsClassifier()),
-        {"contrastiveembedding__n_components": [8, 32] if QUICK else [2, 4, 8, 16, 32]},
+        {"contrastiveembedding__n_components": dims},
         cv=3, n_jobs=-1)
     local = search.fit(X, y).cv_results_["mean_test_score"]
     with parallel_config(backend="dask", scatter=[X, y]):
@@ -98,7 +99,6 @@ if __name__ == "__main__":
 
     # %%
     # The search's scores on the cluster and locally.
-    dims = [2, 4, 8, 16, 32]
     figure, axis = plt.subplots(figsize=(6, 3.6))
     axis.plot(dims, local, "o-", color="tab:gray", label="local (loky processes)")
     axis.plot(dims, remote, "x--", color="tab:orange", markersize=10,
