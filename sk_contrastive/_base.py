@@ -315,14 +315,17 @@ class BaseContrastive(BaseEstimator):
 
     # ---- the fit -----------------------------------------------------------
 
-    def _fit_engine(self, X, source, n_components, sample_weight=None, total_weight=None):
+    def _fit_engine(self, X, source, n_components, sample_weight=None, total_weight=None,
+                    start=None):
         """Learn the map from ``X`` (validated, dense or CSR) and ``source``.
 
         ``sample_weight`` (positive, one per row of ``X``, or None) weighs
         each pair by its anchor's weight (see ``_weights``); ``total_weight``
         is the number of samples the data stand for (their summed weights
         before any normalisation; ``None``: the rows of ``X``), which sets
-        ``alpha="auto"``. Sets the fitted attributes of the map, ``n_iter_``,
+        ``alpha="auto"``. ``start``, a fitted estimator of the same map (the
+        selection's chosen candidate), is where the optimisation starts
+        instead of ``init``, as a ``warm_start`` refit starts from its own. Sets the fitted attributes of the map, ``n_iter_``,
         ``loss_`` and ``n_pairs_``, and forgets those of a previous fit (the
         estimator's ``fit`` is a :func:`fit_transaction`, which restores
         them on any exception). BLAS runs on one thread throughout (see
@@ -331,10 +334,11 @@ class BaseContrastive(BaseEstimator):
         """
         with blas_single_threaded():
             self._fit_engine_single_threaded(
-                X, source, n_components, sample_weight, total_weight
+                X, source, n_components, sample_weight, total_weight, start
             )
 
-    def _fit_engine_single_threaded(self, X, source, n_components, sample_weight, total_weight):
+    def _fit_engine_single_threaded(self, X, source, n_components, sample_weight, total_weight,
+                                    start):
         random_state = check_random_state(self.random_state)
         n_features = X.shape[1]
         # "auto" is decided each round, once the round's pairs exist
@@ -355,7 +359,7 @@ class BaseContrastive(BaseEstimator):
             )
         self._fit_data(
             data, n_features, n_components, random_state,
-            data.n_samples if total_weight is None else total_weight,
+            data.n_samples if total_weight is None else total_weight, start,
         )
 
     def _check_memory(self, X, source, n_components, log=True):
@@ -385,15 +389,19 @@ class BaseContrastive(BaseEstimator):
         )
         check_fit_memory(parts, type(self).__name__)
 
-    def _fit_data(self, data, n_features, n_components, random_state, total_weight):
-        """Initialise the map, run the rounds, set the fitted attributes."""
+    def _fit_data(self, data, n_features, n_components, random_state, total_weight,
+                  start=None):
+        """Initialise the map (from ``start``, a fitted estimator, if given),
+        run the rounds, set the fitted attributes."""
         log = FitLog(self.verbose, type(self).__name__)
         projection = self._make_projection(n_features, n_components, data.scaling)
         previous = getattr(self, "_projection", None)
         warm = self.warm_start and previous is not None and (
             previous.architecture == projection.architecture
         )
-        if warm:
+        if start is not None:
+            params, warm = projection.params_from(start), True
+        elif warm:
             params = projection.params_from(self)
         else:
             params = projection.initial_params(self.init, *data.init_sample(), random_state)

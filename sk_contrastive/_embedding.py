@@ -31,9 +31,7 @@ from ._pairs import (
 from ._rows import merge_duplicates, row_fingerprints
 from ._selection import (
     heldout_knn_accuracy,
-    kept_choice,
     labelled_splits,
-    map_candidates,
     select_map,
     selection_seed,
 )
@@ -596,13 +594,16 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if selection is not None:
             n_components = self._check_engine_params(
                 *X.shape, n_classes=n_classes, sparse=sp.issparse(X),
-                chosen=selection[0],
+                chosen=selection.chosen,
             )
             make_source = self._pair_source_maker(False, False)  # the chosen map's pairs
         self._warn_about_ineffective_margin()
         source = make_source(labels)
-        self._fit_engine(X, source, n_components, sample_weight, total_weight)
-        self.selection_results_ = None if selection is None else selection[1]
+        self._fit_engine(
+            X, source, n_components, sample_weight, total_weight,
+            start=None if selection is None else selection.start,
+        )
+        self.selection_results_ = None if selection is None else selection.results
         if labels is None:
             self._fitted_reference = (None, None, None)
         else:
@@ -612,17 +613,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     def _select_map(self, X, y, sample_weight):
         """``(chosen, results)`` of the held-out selection of the map (see
-        ``_selection``), or None where the parameters fix the map, a
-        ``warm_start`` refit keeps it or a class has a single sample."""
-        candidates = map_candidates(self, *X.shape, not sp.issparse(X))
-        if candidates is None:
-            return None
-        kept = kept_choice(self, candidates) if self.warm_start else None
-        if kept is not None:
-            return kept
-        splits = labelled_splits(y, selection_seed(self.random_state))
-        if not splits:
-            return None
+        ``_selection``), scored by held-out kNN accuracy; None where the
+        parameters fix the map, a ``warm_start`` refit keeps it or a class
+        has a single sample."""
 
         def weights(rows):
             return None if sample_weight is None else sample_weight[rows]
@@ -637,7 +630,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         def raw_score(train, test):
             return heldout_knn_accuracy(X[train], y[train], X[test], y[test], weights(test))
 
-        return select_map(self, candidates, splits, fit_and_score, raw_score)
+        return select_map(
+            self, X, lambda: labelled_splits(y, selection_seed(self.random_state)),
+            fit_and_score, raw_score,
+        )
 
     def _sample_weight(self, sample_weight, X, y, labels):
         """Each sample's weight, ``sample_weight`` times ``class_weight``

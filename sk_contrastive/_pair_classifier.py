@@ -19,8 +19,6 @@ from ._pairs import Pairs
 from ._selection import (
     heldout_pair_splits,
     heldout_roc_auc,
-    kept_choice,
-    map_candidates,
     pair_groups,
     select_map,
     selection_seed,
@@ -295,6 +293,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         """
         y = column_or_1d(y, warn=True)
         check_consistent_length(np.asarray(pairs), y)
+        groups = None if groups is None else _check_groups(groups, y.shape[0])
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, y, dtype=np.float64, ensure_non_negative=True
@@ -304,7 +303,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             sample_weight = sample_weight / np.max(sample_weight, initial=0.0)
             kept = sample_weight > 0
             pairs, y, sample_weight = np.asarray(pairs)[kept], y[kept], sample_weight[kept]
-            groups = None if groups is None else _check_groups(groups, kept.shape[0])[kept]
+            groups = None if groups is None else groups[kept]
             if np.all(sample_weight == sample_weight[:1]):
                 sample_weight = None  # equal weights are no weights
         X, first, second = self._samples_and_pairs(pairs, reset=True)
@@ -326,11 +325,13 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         if selection is not None:
             n_components = self._check_engine_params(
                 X.shape[0], X.shape[1], sparse=sp.issparse(X),
-                chosen=selection[0],
+                chosen=selection.chosen,
             )
         self._warn_about_ineffective_margin()
-        self._fit_engine(X, source, n_components)
-        self.selection_results_ = None if selection is None else selection[1]
+        self._fit_engine(
+            X, source, n_components, start=None if selection is None else selection.start
+        )
+        self.selection_results_ = None if selection is None else selection.results
         self.classes_ = classes
         Z = self._projection.forward(self._projection.params_from(self), X)[0]
         self.threshold_ = calibrate_distance_threshold(
@@ -506,29 +507,23 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         scored by the ROC-AUC of ``decision_function`` on pairs of the other
         classes; None where the parameters fix the map, a ``warm_start``
         refit keeps the previous choice, or no split has both kinds of pairs on each side."""
-        candidates = map_candidates(self, *X.shape, not sp.issparse(X))
-        if candidates is None:
-            return None
-        kept = kept_choice(self, candidates) if self.warm_start else None
-        if kept is not None:
-            return kept
-        if groups is None:
-            # identical rows are one sample, as in pairs of samples, so that
-            # both forms of the same pairs split alike
-            same = (np.unique(X, axis=0, return_inverse=True)[1].ravel() if not sp.issparse(X)
-                    else np.arange(X.shape[0]))
-            classes = pair_groups(same[first], same[second], similar, X.shape[0])
-            first_group, second_group = classes[same[first]], classes[same[second]]
-        else:
-            groups = _check_groups(groups, similar.shape[0])
-            first_group, second_group = (
-                (groups, groups) if groups.ndim == 1 else (groups[:, 0], groups[:, 1])
+
+        def make_splits():
+            if groups is None:
+                # identical rows are one sample, as in pairs of samples, so
+                # that both forms of the same pairs split alike
+                same = (np.unique(X, axis=0, return_inverse=True)[1].ravel()
+                        if not sp.issparse(X) else np.arange(X.shape[0]))
+                classes = pair_groups(same[first], same[second], similar, X.shape[0])
+                first_group, second_group = classes[same[first]], classes[same[second]]
+            else:
+                first_group, second_group = (
+                    (groups, groups) if groups.ndim == 1 else (groups[:, 0], groups[:, 1])
+                )
+            return heldout_pair_splits(
+                first_group, second_group, similar, selection_seed(self.random_state)
             )
-        splits = heldout_pair_splits(
-            first_group, second_group, similar, selection_seed(self.random_state)
-        )
-        if not splits:
-            return None
+
         pairs = np.asarray(pairs)
 
         def fit_and_score(model, train, test):
@@ -541,7 +536,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
                 paired_euclidean_distances(X[first[test]], X[second[test]]), similar[test]
             )
 
-        return select_map(self, candidates, splits, fit_and_score, raw_score)
+        return select_map(self, X, make_splits, fit_and_score, raw_score)
 
     def _samples_and_pairs(self, pairs, reset):
         """The distinct samples the pairs use and each pair's two row numbers.

@@ -11,13 +11,21 @@ chosen map once on all the data:
    the impostor rule when ``pos_margin="auto"``;
 2. the MLPs of ``MLP_WIDTHS``, (64,) and (128, 64), each with ``alpha``
    of ``MLP_ALPHAS``, 1e-3, 1e-2 and 1e-1, only when the best linear
-   candidate scores below the raw features (distances of ``X`` itself) on
-   the held-out data by more than one binomial standard error of the raw
-   score, ``sqrt(raw * (1 - raw) / n_heldout)``: a linear map that cannot
-   even keep what the input gives lacks capacity, while one that can is
-   kept cheap. The MLP is chosen only if it beats every linear candidate.
-   Data with at least as many features as samples never escalate: a
-   linear map can already separate any labelling of so few samples.
+   candidate scores below what the features allow on the held-out data by
+   more than one binomial standard error, ``sqrt(p * (1 - p) / n_heldout)``
+   of that score ``p``: a linear map that cannot keep what the input gives
+   lacks capacity, while one that can is kept cheap. What the features
+   allow is the raw features' score (distances of ``X`` itself) and, where
+   ``n_components`` asks for fewer dimensions than the features' own (see
+   ``default_n_components``), the score of the linear map that keeps them
+   all (``n_components=None``, the *reference*, fitted only when the raw
+   features do not already call for the MLPs, and never chosen, since its
+   output has another dimension): concentric spheres among noise features
+   are better than their raw neighbours after any linear map, yet no linear
+   map keeps them apart in 2 dimensions, where an MLP does. The MLP is
+   chosen only if it beats every linear candidate. Data with at least as
+   many features as samples never escalate: a linear map can already
+   separate any labelling of so few samples.
 
 Each candidate is a clone of the estimator with its map fixed, fitted on
 the training part of each split and scored on the held-out part by the
@@ -36,6 +44,7 @@ off, so that a user's own search over them never nests one.
 import copy
 import numbers
 import time
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -50,7 +59,12 @@ from sklearn.model_selection import (
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import check_random_state
 
-from ._base import DEFAULT_MAX_COMPONENTS, IMPOSTOR_RULE, resolve_map
+from ._base import (
+    DEFAULT_MAX_COMPONENTS,
+    IMPOSTOR_RULE,
+    default_n_components,
+    resolve_map,
+)
 from ._threadpool import blas_single_threaded
 from ._validation import is_auto
 from ._warnings import quiet
@@ -75,10 +89,25 @@ def selection_seed(random_state):
     return copy.deepcopy(check_random_state(random_state)).randint(np.iinfo(np.int32).max)
 
 
+class Selection(NamedTuple):
+    """What a selection found."""
+
+    chosen: dict  # the parameters of the chosen map
+    results: dict  # ``selection_results_``
+    start: object = None  # an MLP's start: its best-scoring candidate fit
+
+
+class Candidates(NamedTuple):
+    """The settings a fit chooses among (parameter dicts)."""
+
+    first: list
+    escalation: list
+    reference: dict = None  # the linear map to every dimension, or None
+
+
 def map_candidates(estimator, n_samples, n_features, dense):
-    """The settings a fit chooses among: ``(first, escalation)``, two lists
-    of parameter dicts, or ``None`` when the parameters leave nothing to
-    choose.
+    """The settings a fit chooses among: :class:`Candidates`, or ``None``
+    when the parameters leave nothing to choose.
 
     Each parameter left ``"auto"`` varies, each one given stays: the
     architecture (with ``architecture``, ``hidden_layer_sizes`` and ``init``
@@ -90,7 +119,9 @@ def map_candidates(estimator, n_samples, n_features, dense):
     features as samples, a linear map can already separate any labelling of
     them, so what it lacks there is data, not capacity); ``pos_margin`` (0,
     the source formula, or the impostor rule, for the linear maps); an MLP's
-    ``alpha`` (``MLP_ALPHAS``).
+    ``alpha`` (``MLP_ALPHAS``). ``reference`` is the first linear setting
+    with ``n_components=None``, where MLPs may follow and ``n_components``
+    is below :func:`default_n_components` of the data; else None.
     """
     architecture, hidden = resolve_map(estimator.architecture, estimator.hidden_layer_sizes)
     if is_auto(estimator.architecture) and is_auto(estimator.hidden_layer_sizes) and (
@@ -123,33 +154,45 @@ def map_candidates(estimator, n_samples, n_features, dense):
     escalation = [setting for found in escalation for setting in settings(*found)]
     if len(first) == 1 and not escalation:
         return None
-    return first, escalation
+    reference = None
+    if escalation and estimator.n_components is not None and (
+        estimator.n_components < default_n_components(n_samples, n_features)
+    ):
+        reference = {**first[0], "n_components": None}
+    return Candidates(first, escalation, reference)
 
 
 def kept_choice(estimator, candidates):
-    """What a ``warm_start`` refit keeps: ``(chosen, results)`` of the
-    previous fit's selection, if its choice is still one of ``candidates``
+    """What a ``warm_start`` refit keeps: the :class:`Selection` of the
+    previous fit (with no ``start``: the refit starts from its own map), if its choice is still one of ``candidates``
     (see :func:`map_candidates`); else None, and the refit selects anew (a
     parameter given since, such as ``hidden_layer_sizes``, takes effect)."""
     results = getattr(estimator, "selection_results_", None)
     if results is None:
         return None
     chosen = results["params"][int(np.flatnonzero(results["chosen"])[0])]
-    return (chosen, results) if chosen in candidates[0] + candidates[1] else None
+    if chosen not in candidates.first + candidates.escalation:
+        return None
+    return Selection(chosen, results)
 
 
-def select_map(estimator, candidates, splits, fit_and_score, raw_score):
-    """Score the candidates on ``splits``; return ``(chosen, results)``.
+def select_map(estimator, X, make_splits, fit_and_score, raw_score):
+    """The map chosen on held-out data: a :class:`Selection`, or None where
+    the parameters fix the map, a ``warm_start`` refit keeps the previous
+    choice (:func:`kept_choice`) or ``make_splits`` finds no split.
 
     Parameters
     ----------
     estimator : BaseContrastive
-        Copied for each candidate (its parameters, unfitted), with its map
-        fixed, ``verbose=0``, no ``callback`` and no ``warm_start``.
-    candidates : (list of dict, list of dict)
-        The first candidates and the escalation of :func:`map_candidates`.
-    splits : list of (ndarray, ndarray)
-        Training and held-out indices.
+        Its parameters give the candidates (:func:`map_candidates`); copied
+        for each candidate (its parameters, unfitted), with its map fixed,
+        ``verbose=0``, no ``callback`` and no ``warm_start``.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        The samples the fit embeds (their shape and storage decide the
+        candidates).
+    make_splits : callable
+        ``make_splits() -> list of (ndarray, ndarray)``: training and
+        held-out indices, called only when there is something to choose.
     fit_and_score : callable
         ``fit_and_score(model, train, test) -> float``: fits ``model`` on
         the training part and scores it on the held-out part.
@@ -159,16 +202,34 @@ def select_map(estimator, candidates, splits, fit_and_score, raw_score):
 
     Returns
     -------
-    chosen : dict
-        The parameters of the chosen map.
-    results : dict
+    selection : Selection or None
+        ``chosen``, the parameters of the chosen map; ``start``, for a
+        chosen MLP, that candidate's model fitted on the split where it
+        scored best, from which the final fit starts (as scikit-learn's
+        ``LogisticRegressionCV`` starts its refit from the folds'
+        coefficients): an MLP's loss has many basins, and a final fit from
+        its own random start can land in a worse one than the candidate's
+        (on radial data one scored 0.65 after its candidate's 0.95). A
+        linear map starts from its ``init`` (LDA or PCA), which does not
+        depend on the split; ``results``,
         ``selection_results_``: ``params`` (a list of dicts, the raw
-        features as ``{"architecture": "raw features"}``),
+        features as ``{"architecture": "raw features"}``, the reference
+        where it was fitted with its ``"n_components": None``),
         ``mean_test_score``, ``std_test_score``, ``split<i>_test_score``,
         ``mean_fit_time`` (seconds), ``rank_test_score`` and ``chosen``
         (whether that row is the chosen map) -- the layout of
         ``GridSearchCV.cv_results_``.
     """
+    candidates = map_candidates(estimator, *X.shape, not sp.issparse(X))
+    if candidates is None:
+        return None
+    if estimator.warm_start:
+        kept = kept_choice(estimator, candidates)
+        if kept is not None:
+            return kept
+    splits = make_splits()
+    if not splits:
+        return None
     # scikit-learn's neighbour search sets and restores its own BLAS limit;
     # inside ours, it restores ours, so concurrent fits leave none behind
     with blas_single_threaded():
@@ -179,34 +240,48 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score):
     rows = [({"architecture": RAW_FEATURES},
              [raw_score(train, test) for train, test in splits], 0.0)]
 
+    starts = {}
+
     def evaluate(params):
         # the parameters as they are, not deep copies (a preprocessor of
         # millions of rows), as scikit-learn's clone would make
-        model = type(estimator)(**{
+        settings = {
             **estimator.get_params(deep=False), **params,
             "verbose": 0, "callback": None, "warm_start": False,
-        })
-        scores, seconds = [], 0.0
+        }
+        scores, seconds, best_model = [], 0.0, None
         for train, test in splits:
+            model = type(estimator)(**settings)
             start = time.perf_counter()
             scores.append(fit_and_score(model, train, test))
             seconds += time.perf_counter() - start
+            if best_model is None or scores[-1] > max(scores[:-1]):
+                best_model = model
         rows.append((params, scores, seconds / len(splits)))
+        starts[len(rows) - 1] = best_model
         return float(np.mean(scores))
 
-    first, escalation = candidates
+    n_heldout = sum(test.shape[0] for _, test in splits)
+
+    def clearly_below(score, allowed):
+        return score < allowed - np.sqrt(allowed * (1 - allowed) / n_heldout)
+
     with quiet():  # the final fit warns about what it meets
-        means = [evaluate(params) for params in first]
-        chosen = first[int(np.argmax(means))]
+        means = [evaluate(params) for params in candidates.first]
+        chosen = candidates.first[int(np.argmax(means))]
         best = max(means)
-        raw = float(np.mean(rows[0][1]))
-        n_heldout = sum(test.shape[0] for _, test in splits)
-        if best < raw - np.sqrt(raw * (1 - raw) / n_heldout):
-            for params in escalation:
+        escalate = clearly_below(best, float(np.mean(rows[0][1])))
+        if not escalate and candidates.reference is not None:
+            escalate = clearly_below(best, evaluate(candidates.reference))
+        if escalate:
+            for params in candidates.escalation:
                 mean = evaluate(params)
                 if mean > best:
                     chosen, best = params, mean
-    return chosen, _results(rows, chosen)
+    start = None
+    if chosen["architecture"] == "mlp":
+        start = starts[[found[0] for found in rows].index(chosen)]
+    return Selection(chosen, _results(rows, chosen), start)
 
 
 def _results(rows, chosen):

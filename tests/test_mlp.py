@@ -145,7 +145,7 @@ def test_mlp_beats_linear_and_nca_in_a_small_embedding():
         return knn.score(model.transform(X_test), y_test)
 
     nca = accuracy(NeighborhoodComponentsAnalysis(n_components=1, random_state=0))
-    linear = accuracy(ContrastiveEmbedding(n_components=1, random_state=0))
+    linear = accuracy(ContrastiveEmbedding(n_components=1, architecture="linear", random_state=0))
     network = accuracy(ContrastiveEmbedding(
         n_components=1, hidden_layer_sizes=(32,), max_iter=150, random_state=0))
     assert network > max(nca, linear) + 0.05

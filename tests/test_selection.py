@@ -23,6 +23,7 @@ from sk_contrastive._diagonal import DiagonalProjection
 from sk_contrastive._loss import ContrastiveLoss
 from sk_contrastive._pairs import pairs_from_labels
 from sk_contrastive._scaling import InputScaling
+from sk_contrastive import _selection as selection_module
 from sk_contrastive._selection import (
     MAX_SELECTION_SAMPLES,
     heldout_pair_splits,
@@ -135,14 +136,40 @@ def test_defaults_choose_among_the_linear_maps_on_held_out_knn(digits):
         results["mean_test_score"][0] >= best)
 
 
-def test_the_chosen_fit_is_the_fit_with_that_setting_given(digits):
-    X, y = digits
-    model = ContrastiveEmbedding(random_state=0).fit(X, y)
+def test_a_chosen_linear_map_is_the_fit_with_that_setting_given():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = ContrastiveEmbedding(2, random_state=0).fit(X, y)
     chosen = model.selection_results_["params"][
         int(np.flatnonzero(model.selection_results_["chosen"])[0])]
-    given = ContrastiveEmbedding(random_state=0, **chosen).fit(X, y)
+    assert chosen["architecture"] == model.architecture_ == "linear"
+    given = ContrastiveEmbedding(2, random_state=0, **chosen).fit(X, y)
     assert given.selection_results_ is None
     np.testing.assert_array_equal(model.transform(X), given.transform(X))
+
+
+def test_a_chosen_mlp_resumes_its_best_candidate_fit(monkeypatch):
+    # as LogisticRegressionCV refits from its folds' coefficients: the final
+    # fit of an MLP is a warm_start refit, on all the data, of the chosen
+    # candidate's best-scoring fit, not a fit from a new random start
+    X, y = make_nonlinear("moons", n_samples=300, n_noise_features=2, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    found = []
+    real_select = selection_module._select
+    monkeypatch.setattr(selection_module, "_select",
+                        lambda *args: found.append(real_select(*args)) or found[-1])
+    model = ContrastiveEmbedding(1, random_state=0).fit(X, y)
+    (selection,) = found
+    assert model.architecture_ == selection.chosen["architecture"] == "mlp"
+    results = selection.results
+    assert results["params"][int(np.flatnonzero(results["chosen"])[0])] == selection.chosen
+    start = pickle.loads(pickle.dumps(selection.start))
+    assert {key: start.get_params()[key] for key in selection.chosen} == selection.chosen
+    resumed = start.set_params(warm_start=True).fit(X, y)
+    np.testing.assert_array_equal(model.transform(X), resumed.transform(X))
+    given = ContrastiveEmbedding(1, random_state=0, **selection.chosen).fit(X, y)
+    assert given.selection_results_ is None
+    assert not np.allclose(model.transform(X), given.transform(X))
 
 
 def test_a_given_value_turns_its_selection_off(digits):

@@ -78,7 +78,8 @@ def test_sparse_unlabelled_partly_labelled_and_pair_fits(centred_sparse):
     pairs = rng.integers(0, 120, (300, 2))
     same = (y[pairs[:, 0]] == y[pairs[:, 1]]).astype(int)
     classifier = fit_quietly(
-        ContrastivePairClassifier(3, preprocessor=X, random_state=0), pairs, same)
+        ContrastivePairClassifier(3, architecture="linear", preprocessor=X, random_state=0),
+        pairs, same)
     dense = fit_quietly(
         ContrastivePairClassifier(3, preprocessor=X.toarray(), random_state=0, init="random"),
         pairs, same)
