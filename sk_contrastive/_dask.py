@@ -124,7 +124,7 @@ class DaskData:
                 [X.chunks[0][index] for index in filled], chunks, labels, weights,
                 random_state)
         seeds = random_state.randint(np.iinfo(np.int32).max, size=len(chunks))
-        self.scaling = self._internal_units(chunks, weights)
+        self.scaling = self._internal_units(chunks, weights, int(sum(X.chunks[0])))
         self.scaling.check_representable(margin, X.dtype)
         states = [
             client.submit(_chunk_state, chunk, label, weight, source.make, self.scaling,
@@ -178,7 +178,7 @@ class DaskData:
             for item in range(3)
         )
 
-    def _internal_units(self, chunks, weights):
+    def _internal_units(self, chunks, weights, n_samples):
         """The fit's internal units from statistics that add up over chunks."""
         client = self.client
         largest = np.max(client.gather([client.submit(largest_magnitude, c) for c in chunks]),
@@ -191,7 +191,9 @@ class DaskData:
         mean = sum(part for _, part in sums) / weight
         squares = client.gather([client.submit(weighted_moments, c, factor, w, mean)
                                  for c, w in zip(chunks, weights)])
-        return InputScaling.from_statistics(bound, mean, sum(p for _, p in squares) / weight)
+        return InputScaling.from_statistics(
+            bound, mean, sum(p for _, p in squares) / weight, n_samples
+        )
 
     def _on_chunks(self, function, *args, each=None):
         """``function(state, *args)`` (and ``each[i]`` for chunk ``i``) on every

@@ -91,10 +91,11 @@ class InputScaling:
             )
         else:
             mean, variance = _weighted_mean_variance(X, 1.0 / bound, sample_weight)
-        return cls.from_statistics(bound, mean, variance, centre=not sp.issparse(X))
+        return cls.from_statistics(bound, mean, variance, X.shape[0],
+                                   centre=not sp.issparse(X))
 
     @classmethod
-    def from_statistics(cls, bound, mean, variance, centre=True):
+    def from_statistics(cls, bound, mean, variance, n_samples, centre=True):
         """The internal units from each feature's statistics in units of ``bound``.
 
         Parameters
@@ -104,13 +105,22 @@ class InputScaling:
             (:func:`power_of_two_below` of it).
         mean, variance : ndarray of shape (n_features,)
             Weighted mean and variance of each feature divided by ``bound``.
+        n_samples : int
+            The number of rows they were computed from.
         centre : bool, default=True
             Whether the internal units are centred (not for sparse data).
         """
         offset = mean * bound if centre else None
         std = np.sqrt(np.maximum(variance, 0.0))
         exponent = np.zeros_like(std)
-        varies = std > 0
+        # A constant feature's computed variance is the rounding error of its
+        # mean, not 0; scaled by that, its weights in the caller's units would
+        # be ~1e16 times its internal ones (a digits pixel, constant in a
+        # subsample, mapped a rare sample 5e15 away). scikit-learn's
+        # StandardScaler (_is_constant_feature) bounds that error so:
+        eps = np.finfo(np.float64).eps
+        rounding = n_samples * eps * variance + (n_samples * mean * eps) ** 2
+        varies = variance > rounding
         exponent[varies] = np.round(np.log2(std[varies]))
         # finite powers of two whose reciprocals are finite too, for data that
         # span the float range (largest or subnormal entries)

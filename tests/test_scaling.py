@@ -66,6 +66,27 @@ def test_constant_and_zero_features_are_left_at_zero():
     np.testing.assert_array_equal(internal[:, :2], 0.0)
 
 
+@pytest.mark.parametrize("value", [-0.02841, 0.1, -7.123456789])
+@pytest.mark.parametrize("params", [LINEAR, MLP], ids=["linear", "mlp"])
+def test_a_constant_feature_whose_mean_rounds_gets_no_weight_in_input_units(value, params):
+    # the mean of 1,000 copies of these values is not the value itself: the
+    # computed variance is rounding error (about 1e-28), and scaling by its
+    # root gave the feature weights ~1e14 in the caller's units, so that a
+    # sample with another value there (a digits pixel, constant in the rows
+    # fitted on) was mapped 5e15 away
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.standard_normal((1000, 3)), np.full(1000, value)])
+    y = (X[:, 0] > 0).astype(int)
+    scaling = InputScaling.from_data(X)
+    assert scaling.scale[3] == InputScaling.from_data(X[:5]).scale[3]  # 5 rows: exact mean
+    model = fit(X, y, **params)
+    weights = model.components_.T if params is LINEAR else model.coefs_[0]
+    assert np.abs(weights[3]).max() <= np.abs(weights[:3]).max()
+    other = X[:3].copy()
+    other[:, 3] = value + 1.0
+    assert np.abs(model.transform(other)).max() < 10 * np.abs(model.transform(X)).max()
+
+
 @pytest.mark.parametrize("offset", [1e3, 1e5, 1e7, 1e9])
 def test_linear_fit_is_invariant_to_translating_X(wine, offset):
     _, X, y = wine
