@@ -23,7 +23,10 @@ chosen map once on all the data:
    output has another dimension): concentric spheres among noise features
    are better than their raw neighbours after any linear map, yet no linear
    map keeps them apart in 2 dimensions, where an MLP does. The MLP is
-   chosen only if it beats every linear candidate. Data with at least as
+   chosen only if it beats every linear candidate, and the wider MLP is
+   tried only if the narrower one did (on 2,000 samples of 64 features,
+   where no MLP beat the linear map, the three wider candidates cost
+   another 3 s). Data with at least as
    many features as samples never escalate: a linear map can already
    separate any labelling of so few samples.
 
@@ -274,10 +277,15 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score):
         if not escalate and candidates.reference is not None:
             escalate = clearly_below(best, evaluate(candidates.reference))
         if escalate:
-            for params in candidates.escalation:
-                mean = evaluate(params)
-                if mean > best:
-                    chosen, best = params, mean
+            for widths in dict.fromkeys(p["hidden_layer_sizes"] for p in candidates.escalation):
+                improved = False
+                for params in candidates.escalation:
+                    if params["hidden_layer_sizes"] == widths:
+                        mean = evaluate(params)
+                        if mean > best:
+                            chosen, best, improved = params, mean, True
+                if not improved:  # a wider network is tried only while width helps
+                    break
     start = None
     if chosen["architecture"] == "mlp":
         start = starts[[found[0] for found in rows].index(chosen)]

@@ -213,6 +213,46 @@ def test_a_map_that_cannot_keep_the_raw_neighbours_escalates_to_an_mlp():
     assert knn.score(model.transform(X[350:]), y[350:]) > linear
 
 
+class _Scored:
+    """A stand-in estimator whose held-out score is a function of its map."""
+
+    def __init__(self, **params):
+        self.params = params
+
+    def get_params(self, deep=False):
+        return dict(self.params)
+
+
+@pytest.mark.parametrize("scores,tried", [
+    # (64,) beats the linear map: (128, 64) is tried and chosen
+    ({"linear": 0.6, (64,): 0.8, (128, 64): 0.9}, [(64,), (128, 64)]),
+    # (64,) does not: (128, 64) is never fitted
+    ({"linear": 0.6, (64,): 0.5, (128, 64): 0.9}, [(64,)]),
+])
+def test_a_wider_mlp_is_tried_only_while_width_helps(scores, tried):
+    base = {"architecture": "auto", "hidden_layer_sizes": "auto", "pos_margin": 0.0,
+            "alpha": "auto"}
+    candidates = selection_module.Candidates(
+        first=[{**base, "architecture": "linear", "hidden_layer_sizes": ()}],
+        escalation=[{**base, "architecture": "mlp", "hidden_layer_sizes": widths,
+                     "alpha": alpha} for widths in [(64,), (128, 64)] for alpha in (1e-3, 1e-2)],
+    )
+    splits = [(np.arange(10), np.arange(10, 20))]
+
+    def fit_and_score(model, train, test):
+        params = model.params
+        return scores[params["hidden_layer_sizes"] or "linear"]
+
+    chosen, results, start = selection_module._select(
+        _Scored(**base, verbose=0, callback=None, warm_start=False), candidates, splits,
+        fit_and_score, lambda train, test: 0.9)
+    fitted = [p["hidden_layer_sizes"] for p in results["params"] if p.get("architecture") == "mlp"]
+    assert list(dict.fromkeys(fitted)) == tried and len(fitted) == 2 * len(tried)
+    best = max(tried, key=lambda widths: scores[widths])
+    assert chosen["hidden_layer_sizes"] == (best if scores[best] > 0.6 else ())
+    assert (start is not None) == (chosen["architecture"] == "mlp")
+
+
 def test_no_escalation_where_a_linear_map_keeps_the_raw_neighbours():
     X, y = load_iris(return_X_y=True)
     results = ContrastiveEmbedding(n_components=2, random_state=0).fit(
