@@ -45,8 +45,8 @@ methods = {
     "PCA": PCA(n_components=2, random_state=0),
     "sklearn NCA": NeighborhoodComponentsAnalysis(n_components=2, max_iter=iterations,
                                                   random_state=0),
-    "ContrastiveEmbedding, linear": ContrastiveEmbedding(2, max_iter=iterations,
-                                                         random_state=0),
+    "ContrastiveEmbedding, linear": ContrastiveEmbedding(
+        2, architecture="linear", max_iter=iterations, random_state=0),
     "ContrastiveEmbedding, MLP (64,)": ContrastiveEmbedding(
         2, hidden_layer_sizes=(64,), max_iter=iterations, random_state=0),
 }

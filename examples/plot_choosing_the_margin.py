@@ -44,7 +44,7 @@ if QUICK:
     X, y = X[:600], y[:600]
 margins = [1.5, 3.0, 6.0] if QUICK else [1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0]
 model = make_pipeline(
-    StandardScaler(), ContrastiveEmbedding(n_components=16, random_state=0),
+    StandardScaler(), ContrastiveEmbedding(n_components=16, architecture="linear", random_state=0),
     KNeighborsClassifier(),
 )
 cv = StratifiedKFold(5, shuffle=True, random_state=0)
