@@ -631,7 +631,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             return heldout_knn_accuracy(X[train], y[train], X[test], y[test], weights(test))
 
         return select_map(
-            self, X, lambda: labelled_splits(y, selection_seed(self.random_state)),
+            self, X, y.shape[0], lambda: labelled_splits(y, selection_seed(self.random_state)),
             fit_and_score, raw_score,
         )
 

@@ -536,7 +536,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
                 paired_euclidean_distances(X[first[test]], X[second[test]]), similar[test]
             )
 
-        return select_map(self, X, make_splits, fit_and_score, raw_score)
+        return select_map(self, X, y.shape[0], make_splits, fit_and_score, raw_score)
 
     def _samples_and_pairs(self, pairs, reset):
         """The distinct samples the pairs use and each pair's two row numbers.

@@ -164,12 +164,37 @@ def test_a_chosen_mlp_resumes_its_best_candidate_fit(monkeypatch):
     results = selection.results
     assert results["params"][int(np.flatnonzero(results["chosen"])[0])] == selection.chosen
     start = pickle.loads(pickle.dumps(selection.start))
-    assert {key: start.get_params()[key] for key in selection.chosen} == selection.chosen
-    resumed = start.set_params(warm_start=True).fit(X, y)
+    for key, value in selection.chosen.items():
+        if key != "alpha":  # rescaled for all the data (see the next test)
+            assert start.get_params()[key] == value
+    # 5 folds of 300 samples: candidates fitted on 240
+    assert start.alpha == selection.chosen["alpha"]
+    assert model.alpha_ == pytest.approx(selection.chosen["alpha"] * 240 / 300)
+    resumed = start.set_params(warm_start=True, alpha=model.alpha_).fit(X, y)
     np.testing.assert_array_equal(model.transform(X), resumed.transform(X))
     given = ContrastiveEmbedding(1, random_state=0, **selection.chosen).fit(X, y)
     assert given.selection_results_ is None
     assert not np.allclose(model.transform(X), given.transform(X))
+
+
+@pytest.mark.parametrize("n_trained,n_fitted,resumed", [(80, 100, True), (1500, 14000, False)])
+def test_a_chosen_mlp_penalty_is_rescaled_to_all_the_data(n_trained, n_fitted, resumed,
+                                                          monkeypatch):
+    # the loss is a mean: a penalty chosen on m samples weighs n / m times too
+    # much on n; and a fit on a small subsample is no start for all the data
+    chosen = {"architecture": "mlp", "hidden_layer_sizes": (64,), "pos_margin": 0.0,
+              "alpha": 1e-2}
+    monkeypatch.setattr(selection_module, "_select",
+                        lambda *args: selection_module.Selection(chosen, {}, "candidate fit"))
+    splits = [(np.arange(n_trained), np.arange(n_trained, n_trained + 20))]
+    X = np.zeros((n_fitted, 5))
+    found = selection_module.select_map(ContrastiveEmbedding(2), X, n_fitted, lambda: splits,
+                                        None, None)
+    assert found.chosen["alpha"] == pytest.approx(1e-2 * n_trained / n_fitted)
+    assert (found.start == "candidate fit") == resumed
+    given = selection_module.select_map(ContrastiveEmbedding(2, alpha=1e-2), X, n_fitted,
+                                        lambda: splits, None, None)
+    assert given.chosen["alpha"] == 1e-2
 
 
 def test_a_given_value_turns_its_selection_off(digits):
@@ -208,7 +233,9 @@ def test_a_map_that_cannot_keep_the_raw_neighbours_escalates_to_an_mlp():
     widths = {p["hidden_layer_sizes"] for p in results["params"] if p["architecture"] == "mlp"}
     assert widths == {(64,), (128, 64)}
     assert model.architecture_ == "mlp" and model.hidden_layer_sizes_ in widths
-    assert model.alpha_ in (1e-3, 1e-2, 1e-1)
+    # 5 folds of 500 samples: the chosen penalty, rescaled from 400 samples to 500
+    assert model.alpha_ / 0.8 == pytest.approx(results["params"][
+        int(np.flatnonzero(results["chosen"])[0])]["alpha"])
     knn = KNeighborsClassifier().fit(model.transform(X[:350]), y[:350])
     assert knn.score(model.transform(X[350:]), y[350:]) > linear
 
