@@ -109,13 +109,18 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``n_components`` is ``None``, ``X`` is dense and has at most 64
         features) and, each with ``pos_margin`` 0 and ``"impostor"``, and
         only if the best of them scores more than one binomial standard
-        error below the raw features, the MLPs ``(64,)`` and ``(128, 64)``
-        with ``alpha`` 1e-3, 1e-2 and 1e-1 (never where ``n_features >=
-        n_samples``). The chosen setting is then fitted on all the data; see
-        ``selection_results_`` and the user guide, "Capacity and the
-        selection". Without a selection (unlabelled, partly labelled or
-        Dask data, a class of one sample) ``"auto"`` is the linear map, or
-        the MLP when ``hidden_layer_sizes`` is given.
+        error below the raw features (or, where ``n_components`` is below
+        the features' dimension, below the linear map that keeps them all),
+        the MLPs ``(64,)`` and ``(128, 64)`` with ``alpha`` 1e-3, 1e-2 and
+        1e-1 (never where ``n_features >= n_samples`` or ``margin`` is
+        outside an MLP's range). The chosen setting is then fitted on all
+        the data; see ``selection_results_`` and the user guide, "Capacity
+        and the selection". A given architecture fixes the map, not
+        ``pos_margin`` or ``alpha``: left ``"auto"``, they are still chosen
+        on held-out data (give them too for a single fit). Without a
+        selection (unlabelled, partly labelled or Dask data, a class of one
+        sample) ``"auto"`` is the linear map, or the MLP when
+        ``hidden_layer_sizes`` is given.
 
     hidden_layer_sizes : "auto" or tuple of int, default="auto"
         Units of the hidden layers of an MLP: ``(64,)`` or ``(128, 64)``
@@ -604,6 +609,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             start=None if selection is None else selection.start,
         )
         self.selection_results_ = None if selection is None else selection.results
+        self._selected_for = None if selection is None else selection.key
         if labels is None:
             self._fitted_reference = (None, None, None)
         else:
@@ -621,6 +627,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             return None if sample_weight is None else sample_weight[rows]
 
         def fit_and_score(model, train, test):
+            # the weights hold class_weight already: once is enough
+            model.set_params(class_weight=None)
             model.fit(X[train], y[train], sample_weight=weights(train))
             return heldout_knn_accuracy(
                 model.transform(X[train]), y[train], model.transform(X[test]), y[test],

@@ -260,8 +260,9 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             class (product, person, ...) of each of the two samples of a pair,
             or one group per pair. ``None``: the classes are the connected
             components of the similar pairs (samples joined by a chain of
-            similar pairs belong to one class). Ignored when the parameters
-            fix the map. In a scikit-learn search, route it with
+            similar pairs belong to one class). Ignored when nothing is
+            chosen (``architecture``, ``pos_margin`` and ``alpha`` all
+            given). In a scikit-learn search, route it with
             ``set_fit_request(groups=True)`` under
             ``sklearn.set_config(enable_metadata_routing=True)``.
 
@@ -332,6 +333,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             X, source, n_components, start=None if selection is None else selection.start
         )
         self.selection_results_ = None if selection is None else selection.results
+        self._selected_for = None if selection is None else selection.key
         self.classes_ = classes
         Z = self._projection.forward(self._projection.params_from(self), X)[0]
         self.threshold_ = calibrate_distance_threshold(
@@ -672,6 +674,14 @@ def _check_groups(groups, n_pairs):
         )
     if groups.dtype.kind == "f" and not np.all(np.isfinite(groups)):
         raise ValueError("groups must not contain NaN or infinity.")
+    if groups.dtype.kind == "O":
+        try:  # the split sorts them
+            np.unique(groups)
+        except TypeError as error:
+            raise ValueError(
+                "groups must be values of one kind that can be sorted (numbers or "
+                f"strings, no None): {error}."
+            ) from error
     return groups
 
 

@@ -71,6 +71,7 @@ from sklearn.utils import check_random_state
 from ._base import (
     DEFAULT_MAX_COMPONENTS,
     IMPOSTOR_RULE,
+    MLP_MARGIN_RANGE,
     default_n_components,
     resolve_map,
 )
@@ -107,6 +108,7 @@ class Selection(NamedTuple):
     chosen: dict  # the parameters of the chosen map
     results: dict  # ``selection_results_``
     start: object = None  # an MLP's start: its best-scoring candidate fit
+    key: tuple = None  # the features and n_components it was made for
 
 
 class Candidates(NamedTuple):
@@ -127,9 +129,10 @@ def map_candidates(estimator, n_samples, n_features, dense):
     is ``None``, ``X`` dense and ``n_features`` at most
     ``DEFAULT_MAX_COMPONENTS`` (its embedding has ``n_features`` dimensions,
     and wider data get at most that many), and in ``escalation`` the MLPs of
-    ``MLP_WIDTHS``, where there are more samples than features: with as many
+    ``MLP_WIDTHS``, where there are more samples than features (with as many
     features as samples, a linear map can already separate any labelling of
-    them, so what it lacks there is data, not capacity); ``pos_margin`` (0,
+    them, so what it lacks there is data, not capacity) and ``margin`` is
+    one an MLP takes); ``pos_margin`` (0,
     the source formula, or the impostor rule, for the linear maps); an MLP's
     ``alpha`` (``MLP_ALPHAS``). ``reference`` is the first linear setting
     with ``n_components=None``, where MLPs may follow and ``n_components``
@@ -144,7 +147,10 @@ def map_candidates(estimator, n_samples, n_features, dense):
             n_features <= DEFAULT_MAX_COMPONENTS
         ):
             maps.append(("diagonal", ()))
-        escalation = [("mlp", widths) for widths in MLP_WIDTHS] if n_features < n_samples else []
+        # an MLP accepts only margins in MLP_MARGIN_RANGE (see _base)
+        mlp_margin = MLP_MARGIN_RANGE[0] <= estimator.margin <= MLP_MARGIN_RANGE[1]
+        escalation = [("mlp", widths) for widths in MLP_WIDTHS] if (
+            n_features < n_samples and mlp_margin) else []
     else:
         maps, escalation = [(architecture, hidden)], []
 
@@ -174,20 +180,27 @@ def map_candidates(estimator, n_samples, n_features, dense):
     return Candidates(first, escalation, reference)
 
 
-def kept_choice(estimator, candidates):
+def _selection_key(estimator, n_features):
+    """What a kept choice must have been made for: the same features and
+    ``n_components``."""
+    return n_features, estimator.n_components
+
+
+def kept_choice(estimator, candidates, n_features):
     """What a ``warm_start`` refit keeps: the :class:`Selection` of the
     previous fit (with no ``start``: the refit starts from its own map), if its choice is still one of ``candidates``
     (see :func:`map_candidates`); else None, and the refit selects anew (a
     parameter given since, such as ``hidden_layer_sizes``, takes effect)."""
     results = getattr(estimator, "selection_results_", None)
-    if results is None:
+    if results is None or getattr(estimator, "_selected_for", None) != _selection_key(
+            estimator, n_features):
         return None
     chosen = results["params"][int(np.flatnonzero(results["chosen"])[0])]
     if chosen not in candidates.first + candidates.escalation:
         return None
     if chosen["architecture"] == "mlp":  # the penalty it was fitted with
         chosen = {**chosen, "alpha": estimator.alpha_}
-    return Selection(chosen, results)
+    return Selection(chosen, results, key=estimator._selected_for)
 
 
 def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score):
@@ -243,7 +256,7 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score):
     if candidates is None:
         return None
     if estimator.warm_start:
-        kept = kept_choice(estimator, candidates)
+        kept = kept_choice(estimator, candidates, X.shape[1])
         if kept is not None:
             return kept
     splits = make_splits()
@@ -253,6 +266,7 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score):
     # inside ours, it restores ours, so concurrent fits leave none behind
     with blas_single_threaded():
         selection = _select(estimator, candidates, splits, fit_and_score, raw_score)
+    selection = selection._replace(key=_selection_key(estimator, X.shape[1]))
     if selection.chosen["architecture"] != "mlp":
         return selection
     share = min(1.0, np.mean([train.shape[0] for train, _ in splits]) / n_fitted)

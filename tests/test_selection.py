@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 from gradients import objective_gradient_error
 from sklearn import config_context
-from sklearn.datasets import load_digits, load_iris
+from sklearn.datasets import load_digits, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, GroupKFold
@@ -270,7 +270,7 @@ def test_a_wider_mlp_is_tried_only_while_width_helps(scores, tried):
         params = model.params
         return scores[params["hidden_layer_sizes"] or "linear"]
 
-    chosen, results, start = selection_module._select(
+    chosen, results, start, _ = selection_module._select(
         _Scored(**base, verbose=0, callback=None, warm_start=False), candidates, splits,
         fit_and_score, lambda train, test: 0.9)
     fitted = [p["hidden_layer_sizes"] for p in results["params"] if p.get("architecture") == "mlp"]
@@ -438,3 +438,60 @@ def test_verbose_names_the_diagonal_map_and_its_parameters(capsys):
         ContrastiveEmbedding(architecture="diagonal", verbose=1, max_iter=3).fit(X, y)
     first = capsys.readouterr().out.splitlines()[0]
     assert first == "[ContrastiveEmbedding] Map: 4 -> 4 (diagonal), 4 parameters"
+
+
+# ---- found by a review: the selection with unusual settings -------------------
+
+
+def test_a_margin_no_mlp_takes_leaves_the_mlps_out():
+    X, y = make_nonlinear("moons", n_samples=300, n_noise_features=8, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    model = ContrastiveEmbedding(1, margin=0.05, random_state=0).fit(X, y)
+    assert model.architecture_ == "linear"
+    assert {p["architecture"] for p in model.selection_results_["params"]} <= {
+        "raw features", "linear"}
+
+
+def test_candidates_weigh_classes_once(monkeypatch):
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    seen = []
+    real_fit = ContrastiveEmbedding.fit
+
+    def recording_fit(self, X, y=None, sample_weight=None):
+        seen.append((self.class_weight, None if sample_weight is None else
+                     sorted({float(w) for w in np.round(sample_weight / sample_weight.max(), 6)})))
+        return real_fit(self, X, y, sample_weight)
+
+    monkeypatch.setattr(ContrastiveEmbedding, "fit", recording_fit)
+    ContrastiveEmbedding(2, class_weight={0: 10.0}, random_state=0).fit(X, y)
+    outer, *candidates = seen
+    assert outer == ({0: 10.0}, None) and candidates
+    # each candidate: no class_weight of its own, the weights 1:10 once (iris's
+    # duplicate rows are merged into samples of weight 2: 0.2); twice was 1:100
+    assert all(weight is None and min(ratios) == 0.1 for weight, ratios in candidates)
+
+
+def test_a_warm_start_refit_on_other_features_selects_anew():
+    wine_X, wine_y = load_wine(return_X_y=True)
+    iris_X, iris_y = load_iris(return_X_y=True)
+    model = ContrastiveEmbedding(random_state=0, warm_start=True)
+    model.fit(StandardScaler().fit_transform(wine_X), wine_y)
+    iris = StandardScaler().fit_transform(iris_X)
+    model.fit(iris, iris_y)
+    fresh = ContrastiveEmbedding(random_state=0).fit(iris, iris_y)
+    np.testing.assert_array_equal(model.selection_results_["mean_test_score"],
+                                  fresh.selection_results_["mean_test_score"])
+    # and after n_components changes
+    model.set_params(n_components=2).fit(iris, iris_y)
+    assert all(p["architecture"] != "diagonal" for p in model.selection_results_["params"])
+
+
+def test_groups_that_cannot_be_sorted_are_named():
+    X, y = load_iris(return_X_y=True)
+    pairs = np.random.default_rng(0).integers(0, 150, (60, 2))
+    similar = (y[pairs[:, 0]] == y[pairs[:, 1]]).astype(int)
+    groups = y[pairs].astype(object)
+    groups[0, 0] = None
+    with pytest.raises(ValueError, match="groups must be values of one kind"):
+        ContrastivePairClassifier(preprocessor=X).fit(pairs, similar, groups=groups)
