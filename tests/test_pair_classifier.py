@@ -165,8 +165,11 @@ def test_calibrate_threshold_on_held_out_pairs(digit_pairs):
 
 def test_cross_validation_and_grid_search_on_both_pair_forms(digit_pairs):
     X, index_pairs, y = digit_pairs
-    index_model = ContrastivePairClassifier(4, preprocessor=X, max_iter=30, random_state=0)
-    sample_model = ContrastivePairClassifier(4, max_iter=30, random_state=0)
+    # the map given: this is about the two forms in scikit-learn's tools, not
+    # about the selection (which test_selection covers)
+    fixed = {"architecture": "linear", "pos_margin": 0.0, "max_iter": 30, "random_state": 0}
+    index_model = ContrastivePairClassifier(4, preprocessor=X, **fixed)
+    sample_model = ContrastivePairClassifier(4, **fixed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         by_index = cross_val_score(index_model, index_pairs, y, cv=3, scoring="roc_auc")
@@ -181,8 +184,8 @@ def test_cross_validation_and_grid_search_on_both_pair_forms(digit_pairs):
         ]
         np.testing.assert_allclose(accuracy, stratified)
         search = GridSearchCV(
-            ContrastivePairClassifier(preprocessor=X, pos_margin=0.5, max_iter=30,
-                                      random_state=0),
+            ContrastivePairClassifier(preprocessor=X, architecture="linear", pos_margin=0.5,
+                                      max_iter=30, random_state=0),
             {"n_components": [2, 8], "margin": [1.0, 3.0]}, cv=3, scoring="roc_auc",
         ).fit(index_pairs, y)
     scores = search.cv_results_["mean_test_score"]
