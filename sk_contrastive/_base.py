@@ -325,8 +325,9 @@ class BaseContrastive(BaseEstimator):
         before any normalisation; ``None``: the rows of ``X``), which sets
         ``alpha="auto"``. ``start``, a fitted estimator of the same map (the
         selection's chosen candidate), is where the optimisation starts
-        instead of ``init``, as a ``warm_start`` refit starts from its own. Sets the fitted attributes of the map, ``n_iter_``,
-        ``loss_`` and ``n_pairs_``, and forgets those of a previous fit (the
+        instead of ``init``, as a ``warm_start`` refit starts from its own.
+        Sets the fitted attributes of the map, ``n_iter_``, ``loss_`` and
+        ``n_pairs_``, and forgets those of a previous fit (the
         estimator's ``fit`` is a :func:`fit_transaction`, which restores
         them on any exception). BLAS runs on one thread throughout (see
         ``_threadpool``), so that a fit gives the same result whether or not

@@ -24,11 +24,11 @@ chosen map once on all the data:
    are better than their raw neighbours after any linear map, yet no linear
    map keeps them apart in 2 dimensions, where an MLP does. The MLP is
    chosen only if it beats every linear candidate, and the wider MLP is
-   tried only if the narrower one did (on 2,000 samples of 64 features,
-   where no MLP beat the linear map, the three wider candidates cost
-   another 3 s). Data with at least as
-   many features as samples never escalate: a linear map can already
-   separate any labelling of so few samples.
+   tried only if the narrower one did (on the benchmarks' 14,000-sample
+   make_classification set, where no MLP beat the linear map, a default
+   fit took a median 6.0 s with all six MLP candidates, 1.6 s with this
+   rule). Data with at least as many features as samples never escalate:
+   a linear map can already separate any labelling of so few samples.
 
 A chosen MLP's ``alpha`` is rescaled for the final fit by ``m / n``, the
 candidates' training samples over the fit's (the loss is a mean, so the
@@ -188,9 +188,11 @@ def _selection_key(estimator, n_features):
 
 def kept_choice(estimator, candidates, n_features):
     """What a ``warm_start`` refit keeps: the :class:`Selection` of the
-    previous fit (with no ``start``: the refit starts from its own map), if its choice is still one of ``candidates``
-    (see :func:`map_candidates`); else None, and the refit selects anew (a
-    parameter given since, such as ``hidden_layer_sizes``, takes effect)."""
+    previous fit (with no ``start``: the refit starts from its own map), if
+    it was made for the same features and ``n_components`` and its choice
+    is still one of ``candidates`` (see :func:`map_candidates`); else None,
+    and the refit selects anew (a parameter given since, such as
+    ``hidden_layer_sizes``, takes effect)."""
     results = getattr(estimator, "selection_results_", None)
     if results is None or getattr(estimator, "_selected_for", None) != _selection_key(
             estimator, n_features):
