@@ -16,6 +16,7 @@ from ._base import BaseContrastive, fit_transaction
 from ._loss import pair_distances
 from ._memory import check_fit_memory, pair_preparation_parts, validated_bytes
 from ._pairs import Pairs
+from ._scaling import distance_factor
 from ._selection import (
     heldout_pair_splits,
     heldout_roc_auc,
@@ -533,9 +534,12 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
                       sample_weight=None if sample_weight is None else sample_weight[train])
             return heldout_roc_auc(-model.decision_function(pairs[test]), similar[test])
 
+        factor = distance_factor(X)  # squared distances of tiny features underflow
+
         def raw_score(train, test):
             return heldout_roc_auc(
-                paired_euclidean_distances(X[first[test]], X[second[test]]), similar[test]
+                paired_euclidean_distances(X[first[test]] * factor, X[second[test]] * factor),
+                similar[test],
             )
 
         return select_map(self, X, y.shape[0], make_splits, fit_and_score, raw_score)
