@@ -49,7 +49,14 @@ class DiagonalProjection:
         self.scaling = InputScaling.identity(n_features) if scaling is None else scaling
         # the caller's units, up to one factor: a feature the caller scaled
         # small (a rare pixel) is not blown up to the others' spread
-        self._caller_units = self.scaling.scale / np.max(self.scaling.scale)
+        # measured against the features that vary: a constant one keeps a
+        # scale near its magnitude (1 for zeros), which on data of size
+        # 2**1000 made the others' factors overflow; its weight multiplies
+        # nothing and takes factor 1
+        scale = self.scaling.scale
+        varies = getattr(self.scaling, "varies", np.ones(scale.shape, dtype=bool))
+        largest = np.max(scale[varies]) if varies.any() else np.max(scale)
+        self._caller_units = np.where(varies, scale / largest, 1.0)
         self._penalty_factors = self._caller_units**-2
 
     @property

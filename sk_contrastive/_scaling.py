@@ -44,6 +44,9 @@ class InputScaling:
         2 (1 for a constant feature): a weight times it is the weight of the
         standardised feature, which the penalty ``alpha`` measures. ``None``:
         all ones.
+    varies : ndarray of bool of shape (n_features,) or None
+        Whether each feature varies (a constant one keeps ``scale`` near
+        its magnitude, whatever the others' spread). ``None``: all.
 
     Examples
     --------
@@ -59,11 +62,12 @@ class InputScaling:
            [ 1.,  1.]])
     """
 
-    def __init__(self, offset, scale, bound=None, spread=None):
+    def __init__(self, offset, scale, bound=None, spread=None, varies=None):
         self.offset = offset
         self.scale = scale
         self.bound = np.ones_like(scale) if bound is None else bound
         self.spread = np.ones_like(scale) if spread is None else spread
+        self.varies = np.ones(scale.shape, dtype=bool) if varies is None else varies
 
     @classmethod
     def identity(cls, n_features):
@@ -133,7 +137,7 @@ class InputScaling:
         # and dense computations of a variance differ, so that both give the
         # same spread unless it falls on a rounding boundary of the grid
         spread = np.round(spread * 2.0**20) / 2.0**20
-        return cls(offset, bound * np.exp2(exponent), bound, spread)
+        return cls(offset, bound * np.exp2(exponent), bound, spread, varies)
 
     def check_representable(self, margin, dtype):
         """Raise ValueError if a map that sets samples ``margin`` apart would

@@ -509,14 +509,20 @@ def test_the_raw_features_score_the_same_at_any_scale(scale):
     # iris. (Not equal to the last digit: with duplicate rows merged, the
     # samples' order, and so the folds, follow their values.)
     assert scaled["mean_test_score"][0] == pytest.approx(plain["mean_test_score"][0], abs=0.03)
-    # and pairs' raw distances (the linear map given: the diagonal candidate of
-    # defaults still overflows at these scales, see the changelog)
+    # and pairs' raw distances, with the defaults: the diagonal candidate's
+    # penalty overflowed at these scales (digits' all-zero pixels kept a scale
+    # of 1 against the others' 2**1000) and the fit raised
+
     X, y = load_digits(return_X_y=True)
     X, y = StandardScaler().fit_transform(X[:300]), y[:300]
     pairs = np.random.default_rng(0).integers(0, 300, (600, 2))
     similar = (y[pairs[:, 0]] == y[pairs[:, 1]]).astype(int)
-    results = [ContrastivePairClassifier(preprocessor=data, architecture="linear",
-                                         random_state=0).fit(
+    results = [ContrastivePairClassifier(preprocessor=data, random_state=0).fit(
         pairs, similar, groups=y[pairs]).selection_results_ for data in (X, X * scale)]
     assert results[1]["mean_test_score"][0] == pytest.approx(
         results[0]["mean_test_score"][0], abs=0.03)
+    diagonal = [ContrastivePairClassifier(preprocessor=data, architecture="diagonal",
+                                          pos_margin=0.0, random_state=0).fit(pairs, similar)
+                for data in (X, X * scale)]
+    np.testing.assert_allclose(diagonal[1].decision_function(pairs),
+                               diagonal[0].decision_function(pairs), rtol=1e-9)
