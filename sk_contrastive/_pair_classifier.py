@@ -538,7 +538,9 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
 
         def raw_score(train, test):
             return heldout_roc_auc(
-                paired_euclidean_distances(X[first[test]] * factor, X[second[test]] * factor),
+                paired_euclidean_distances(  # float64: float32 times factor can overflow
+                    X[first[test]].astype(np.float64) * factor,
+                    X[second[test]].astype(np.float64) * factor),
                 similar[test],
             )
 

@@ -227,12 +227,13 @@ def _weighted_mean_variance(X, column_factor, sample_weight):
 
 def distance_factor(*arrays):
     """The power of two that brings the largest entry of the arrays (``None``
-    skipped) to at most 1; 1 for arrays of zeros."""
+    skipped) to at most 1, and at most 2**1000 (the reciprocal of a
+    subnormal largest entry overflows); 1 for arrays of zeros."""
     largest = max((_largest_entry(array) for array in arrays if array is not None),
                   default=0.0)
     if not 0 < largest < np.inf:
         return 1.0
-    return float(np.ldexp(1.0, -int(np.frexp(largest)[1])))
+    return float(np.ldexp(1.0, min(-int(np.frexp(largest)[1]), 1000)))
 
 
 def _largest_entry(array):

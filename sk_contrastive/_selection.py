@@ -400,8 +400,9 @@ def heldout_knn_accuracy(Z_train, y_train, Z_test, y_test, sample_weight=None):
     features of magnitude 1e-300 scored 0.333 on iris, a tie of zeros)."""
     factor = distance_factor(Z_train, Z_test)
     knn = KNeighborsClassifier(n_neighbors=min(KNN_NEIGHBORS, Z_train.shape[0]))
-    knn.fit(Z_train * factor, y_train)
-    return float(accuracy_score(y_test, knn.predict(Z_test * factor),
+    # in float64: float32 entries of 1e-40 times the factor exceed float32
+    knn.fit(Z_train.astype(np.float64) * factor, y_train)
+    return float(accuracy_score(y_test, knn.predict(Z_test.astype(np.float64) * factor),
                                 sample_weight=sample_weight))
 
 
