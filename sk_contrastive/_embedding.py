@@ -618,7 +618,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return self
 
     def _select_map(self, X, y, sample_weight):
-        """``(chosen, results)`` of the held-out selection of the map (see
+        """The :class:`~._selection.Selection` of the held-out choice of the map (see
         ``_selection``), scored by held-out kNN accuracy; None where the
         parameters fix the map, a ``warm_start`` refit keeps it or a class
         has a single sample."""

@@ -505,7 +505,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         return self
 
     def _select_map(self, pairs, y, sample_weight, groups, X, first, second, similar):
-        """``(chosen, results)`` of the held-out selection of the map (see
+        """The :class:`~._selection.Selection` of the held-out choice of the map (see
         ``_selection``): candidates fitted on the pairs of some classes and
         scored by the ROC-AUC of ``decision_function`` on pairs of the other
         classes; None where the parameters fix the map, a ``warm_start``
