@@ -57,7 +57,10 @@ class DiagonalProjection:
         varies = getattr(self.scaling, "varies", np.ones(scale.shape, dtype=bool))
         largest = np.max(scale[varies]) if varies.any() else np.max(scale)
         self._caller_units = np.where(varies, scale / largest, 1.0)
-        self._penalty_factors = self._caller_units**-2
+        # at most 2**1000: a feature whose spread is 1e-160 of the largest
+        # overflowed (the factor is its inverse square); so weighed, it is
+        # left out, as it is in the caller's units
+        self._penalty_factors = np.exp2(np.minimum(-2.0 * np.log2(self._caller_units), 1000.0))
 
     @property
     def n_params(self):
@@ -103,7 +106,7 @@ class DiagonalProjection:
 
     def to_input_units(self, params):
         """The weights of the same map applied to the caller's ``X``."""
-        return np.asarray(params, dtype=np.float64) / self.scaling.scale
+        return np.asarray(params, dtype=np.float64) * self.scaling.input_factors
 
     def fitted_attributes(self, params, dtype):
         """``components_``: the diagonal matrix of the weights for the caller's ``X``."""

@@ -113,7 +113,7 @@ class LinearProjection:
 
     def to_input_units(self, params):
         """The flat parameters of the same map applied to the caller's ``X``."""
-        return (self.components(params) / self.scaling.scale).ravel()
+        return (self.components(params) * self.scaling.input_factors).ravel()
 
     def fitted_attributes(self, params, dtype):
         """``components_`` of the map applied to the caller's ``X``."""

@@ -250,7 +250,7 @@ class MLPProjection:
         """
         params = np.array(params, dtype=np.float64)
         (W, b), *_ = self.layers(params)  # views into params
-        W /= self.scaling.scale[:, None]
+        W *= self.scaling.input_factors[:, None]
         if self.scaling.offset is not None:
             b -= self.scaling.offset @ W
         return params

@@ -69,6 +69,17 @@ class InputScaling:
         self.spread = np.ones_like(scale) if spread is None else spread
         self.varies = np.ones(scale.shape, dtype=bool) if varies is None else varies
 
+    @property
+    def input_factors(self):
+        """What turns a weight on an internal feature into a weight on the
+        caller's: ``1 / scale``, and 0 for a constant feature, which
+        multiplies nothing in the training data (its internal column is 0)
+        and so was never fitted: scaled by its own tiny ``scale``, a weight
+        it kept from the start put new rows 1e294 away."""
+        varies = getattr(self, "varies", None)  # models pickled before it
+        factors = 1.0 / self.scale
+        return factors if varies is None else np.where(varies, factors, 0.0)
+
     @classmethod
     def identity(cls, n_features):
         """Internal units equal to the caller's."""

@@ -201,8 +201,8 @@ def kept_choice(estimator, candidates, n_features):
     chosen = results["params"][int(np.flatnonzero(results["chosen"])[0])]
     if chosen not in candidates.first + candidates.escalation:
         return None
-    if chosen["architecture"] == "mlp":  # the penalty it was fitted with
-        chosen = {**chosen, "alpha": estimator.alpha_}
+    if chosen["architecture"] == "mlp" and is_auto(estimator.alpha):
+        chosen = {**chosen, "alpha": estimator.alpha_}  # the penalty it was fitted with
     return Selection(chosen, results, key=estimator._selected_for)
 
 

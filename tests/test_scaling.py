@@ -194,3 +194,31 @@ def test_standardised_features_have_a_spread_of_one():
     np.testing.assert_array_equal(InputScaling.from_data(X).spread, 1.0)
     constant = InputScaling.from_data(np.ones((10, 2)))
     np.testing.assert_array_equal(constant.spread, 1.0)
+
+
+@pytest.mark.parametrize("value", [1e-300, -7e-5, "one ulp apart"])
+@pytest.mark.parametrize("params", [
+    {"architecture": "linear", "n_components": 2}, {"hidden_layer_sizes": (16,), "alpha": 1e-3,
+                                                   "n_components": 2},
+    {"architecture": "diagonal"},
+], ids=["linear", "mlp", "diagonal"])
+def test_a_feature_constant_in_training_moves_no_new_row(value, params):
+    # a constant feature's internal column is 0, so its weight was never
+    # fitted; divided by its own tiny scale it put rows with another value
+    # there 1e294 away (1e-300), or made the LDA start give it 1e14 (a
+    # column whose one outlier is one ulp away, counted as constant)
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    if value == "one ulp apart":
+        column = np.full(X.shape[0], 7.0)
+        column[0] = np.nextafter(7.0, 8.0)
+    else:
+        column = np.full(X.shape[0], value)
+    X = np.column_stack([X, column])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = ContrastiveEmbedding(random_state=0, **params).fit(X, y)
+    new = X[:5].copy()
+    new[:, -1] = 1.0
+    np.testing.assert_array_equal(model.transform(new), model.transform(X[:5]))
+    assert np.abs(model.transform(X)).max() < 100

@@ -526,3 +526,26 @@ def test_the_raw_features_score_the_same_at_any_scale(scale):
                 for data in (X, X * scale)]
     np.testing.assert_allclose(diagonal[1].decision_function(pairs),
                                diagonal[0].decision_function(pairs), rtol=1e-9)
+
+
+def test_features_whose_spreads_differ_by_1e160_fit_with_the_defaults():
+    # the diagonal candidate's penalty factor, the inverse square of the
+    # spreads' ratio, overflowed and the fit raised "lower alpha or init"
+    X, y = load_iris(return_X_y=True)
+    X[:, 0] *= 1e160
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = ContrastiveEmbedding(random_state=0).fit(X, y)
+        diagonal = ContrastiveEmbedding(architecture="diagonal", random_state=0).fit(X, y)
+    assert np.all(np.isfinite(model.transform(X)))
+    assert np.all(np.isfinite(diagonal.transform(X)))
+
+
+def test_a_warm_start_refit_takes_an_alpha_given_since():
+    X, y = make_nonlinear("moons", n_samples=300, n_noise_features=2, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    model = ContrastiveEmbedding(1, hidden_layer_sizes=(8,), warm_start=True, random_state=0)
+    model.fit(X, y)
+    assert model.alpha_ != 1e-3  # chosen and rescaled to all 300 samples
+    model.set_params(alpha=1e-3).fit(X, y)
+    assert model.alpha_ == 1e-3
