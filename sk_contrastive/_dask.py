@@ -50,6 +50,7 @@ from ._scaling import (
     weighted_moments,
 )
 from ._training_data import InMemoryData
+from ._weights import check_positive_weights
 
 # Rows of the sample the initial map is computed from, and dissimilar
 # distances per chunk for the initial scale.
@@ -373,3 +374,59 @@ def _dissimilar_sample(state, projection, params, seed):
 def _largest(state, projection, params):
     return state.largest_dissimilar_distance(projection, params)
 
+
+def check_dask_array(X):
+    """A two-dimensional float Dask array, chunked by rows only."""
+    import dask.array as da
+
+    if not isinstance(X, da.Array) or X.ndim != 2:
+        raise ValueError(
+            "A Dask X must be a two-dimensional dask.array chunked by rows; got "
+            f"{type(X).__name__} with shape {getattr(X, 'shape', None)}."
+        )
+    if any(np.isnan(size) for size in X.shape):
+        raise ValueError("The Dask array's shape must be known; call X.compute_chunk_sizes().")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if X.shape[0] < 2:
+        raise ValueError(f"Found array with {X.shape[0]} sample(s); a minimum of 2 is required.")
+    return X.rechunk({1: -1})
+
+
+def drop_zero_weights(X, y, sample_weight):
+    """``X``, ``y`` and ``sample_weight`` (Dask arrays) without the samples of
+    weight 0, and with the weights in units of the largest, as ``fit`` treats
+    them in memory."""
+    import dask
+    import dask.array as da
+
+    # The weights, and below the kept rows, are computed once and held on the
+    # workers: recomputed by each of the fit's small computations, a filter had
+    # one computation release the keys the next one needed at once, which
+    # deadlocked the cluster now and then (seen with distributed 2024.1 to 2026.8).
+    sample_weight = da.asarray(sample_weight).astype(np.float64).rechunk((X.chunks[0],))
+    sample_weight = sample_weight.persist()
+    negative, positive, largest = da.compute(
+        (sample_weight < 0).any(), (sample_weight > 0).sum(), sample_weight.max()
+    )
+    if negative:
+        raise ValueError("Negative values in data passed to `sample_weight`.")
+    check_positive_weights(int(positive))
+    if not np.isfinite(largest):
+        raise ValueError("sample_weight must be finite.")
+    sample_weight = sample_weight / largest
+    if positive < X.shape[0]:
+        kept = sample_weight > 0
+        X, sample_weight, y = dask.persist(
+            X[kept], sample_weight[kept], None if y is None else y[kept]
+        )
+        # the rows kept per chunk, counted on the workers
+        X = X.compute_chunk_sizes()
+        sample_weight = sample_weight.compute_chunk_sizes()
+        y = None if y is None else y.compute_chunk_sizes()
+    return X, y, sample_weight
+
+
+def encode_chunk(y, classes, codes):
+    """The class codes of a chunk of labels (``codes`` indexed like ``classes``)."""
+    return codes[np.searchsorted(classes, y)]

@@ -1,13 +1,11 @@
 """ContrastiveEmbedding: metric learning from class labels, as a transformer."""
 
-import copy
 import functools
 import numbers
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.decomposition import TruncatedSVD
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -18,16 +16,9 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseContrastive, _is_dask_collection, fit_transaction
-from ._blocks import spatial_blocks
 from ._labels import MISSING_VALUES, check_labels, is_missing, missing_labels
 from ._memory import check_fit_memory, sample_preparation_parts, validated_bytes
-from ._pairs import (
-    neighbor_rows,
-    pairs_from_labels,
-    pairs_from_neighbors,
-    pairs_from_partial_labels,
-    unlabelled_neighbor_rows,
-)
+from ._pair_sources import LabelPairSource, NeighborPairSource, PartialLabelPairSource
 from ._rows import merge_duplicates, row_fingerprints
 from ._selection import (
     heldout_knn_accuracy,
@@ -47,12 +38,10 @@ from ._validation import (
     check_integer,
     check_option,
 )
-from ._weights import class_sample_weight
+from ._weights import check_positive_weights, class_sample_weight
 
 PAIR_STRATEGIES = ("neighbors", "random")
 SCORE_N_NEIGHBORS = 5
-# Dimension of the space where neighbours of sparse data are first searched.
-SPARSE_MINING_COMPONENTS = 64
 # What n_random_negatives="auto" means for each map.
 LINEAR_RANDOM_NEGATIVES, MLP_RANDOM_NEGATIVES = 2, 20
 
@@ -567,7 +556,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         sample_weight = self._sample_weight(sample_weight, X, y, labels)
         if sample_weight is not None:
             kept = sample_weight > 0
-            _check_positive_weights(int(kept.sum()))
+            check_positive_weights(int(kept.sum()))
             if not kept.all():  # a sample of weight 0 is no sample, nor its class
                 X, sample_weight = X[kept], sample_weight[kept]
                 y = None if y is None else y[kept]
@@ -674,16 +663,23 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             mining_components=self.mining_components,
         )
         if no_labels:
-            return functools.partial(_NeighborPairSource, **settings)
+            return functools.partial(NeighborPairSource, **settings)
         if unlabelled:
-            return functools.partial(_PartialLabelPairSource, **settings)
-        return functools.partial(_LabelPairSource, strategy=self.pair_strategy, **settings)
+            return functools.partial(PartialLabelPairSource, **settings)
+        return functools.partial(LabelPairSource, strategy=self.pair_strategy, **settings)
 
     def _fit_on_cluster(self, X, y, sample_weight):
         """``fit`` on a Dask array: the chunks stay on the workers (see ``_dask``)."""
         import dask.array as da
 
-        from ._dask import ChunkedPairSource, cluster_client, embed_blocks
+        from ._dask import (
+            ChunkedPairSource,
+            check_dask_array,
+            cluster_client,
+            drop_zero_weights,
+            embed_blocks,
+            encode_chunk,
+        )
 
         if self.class_weight is not None:
             raise ValueError(
@@ -691,7 +687,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 "as sample_weight (one per sample) instead."
             )
         cluster_client()  # a clear error first, when no cluster is connected
-        X = _check_dask_array(X)
+        X = check_dask_array(X)
         self.n_features_in_ = X.shape[1]
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
@@ -699,7 +695,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if y is not None:
             y = da.asarray(y).rechunk((rows,))
         if sample_weight is not None:
-            X, y, sample_weight = _drop_zero_weights(X, y, sample_weight)
+            X, y, sample_weight = drop_zero_weights(X, y, sample_weight)
         n_samples = X.shape[0]
         labels = classes = None
         if y is not None:
@@ -712,7 +708,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                     "one type; missing labels of a Dask y must be NaN in a float array."
                 ) from error
             codes = self._encode_labels(classes, n_missing)
-            labels = y.map_blocks(_encode_chunk, classes, codes, dtype=np.intp)
+            labels = y.map_blocks(encode_chunk, classes, codes, dtype=np.intp)
         unlabelled = labels is None or bool(np.any(codes < 0))
         n_classes = None if labels is None else int(codes.max()) + 1
         n_components = self._check_engine_params(n_samples, X.shape[1], n_classes=n_classes)
@@ -874,10 +870,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             sample, NaN or infinity.
         """
         if _is_dask_collection(X):
-            from ._dask import embed_blocks
+            from ._dask import check_dask_array, embed_blocks
 
             check_is_fitted(self)
-            X = _check_dask_array(X)
+            X = check_dask_array(X)
             if X.shape[1] != self.n_features_in_:
                 raise ValueError(
                     f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
@@ -980,7 +976,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """``row_fingerprints`` of ``X`` as ``fit`` would see it; of a Dask
         array, computed on the workers."""
         if _is_dask_collection(X):
-            return _check_dask_array(X).map_blocks(
+            from ._dask import check_dask_array
+
+            return check_dask_array(X).map_blocks(
                 row_fingerprints, drop_axis=1, dtype=np.uint64
             ).compute()
         return row_fingerprints(validate_data(
@@ -993,152 +991,6 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-class _MiningPairSource:
-    """What every pair source of ContrastiveEmbedding shares (see ``_base``):
-    spatial blocks, sample order and the pair count. ``labels`` holds class
-    codes (``-1``: unlabelled) or is None."""
-
-    mines = True
-
-    def __init__(self, labels, *, n_positives, n_negatives, n_random_negatives,
-                 n_rounds, block_size, mining_components):
-        self.labels = labels
-        self.n_positives = n_positives
-        self.n_negatives = n_negatives
-        self.n_random_negatives = n_random_negatives
-        self.n_rounds = n_rounds
-        self.block_size = block_size
-        self.mining_components = mining_components
-
-    @property
-    def init_labels(self):
-        return self.labels
-
-    def n_pairs_bound(self, n_samples):
-        return n_samples * (self.n_positives + self.n_negatives + self.n_random_negatives)
-
-    def mining_block(self, n_samples):
-        return n_samples if self.block_size is None else min(n_samples, self.block_size)
-
-    def reduced_dimension(self, X):
-        """Dimension of the first round's search space if it is reduced, else 0:
-        sparse ``X`` is reduced (a dense copy could be far too large), and
-        dense ``X`` when ``mining_components`` is set."""
-        if self.mining_components is None and not sp.issparse(X):
-            return 0
-        wanted = self.mining_components or SPARSE_MINING_COMPONENTS
-        return min(wanted, X.shape[1])
-
-    def mining_space(self, X, random_state):
-        """``X`` projected on its leading singular directions (TruncatedSVD);
-        a space no smaller than ``X`` is ``X`` itself, densified."""
-        n_components = min(self.reduced_dimension(X), X.shape[0] - 1)
-        if n_components >= X.shape[1] or n_components < 1:
-            return X.toarray() if sp.issparse(X) else X
-        svd = TruncatedSVD(n_components, random_state=random_state)
-        # its explained-variance ratio, unused here, is 0 / 0 for constant X
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return svd.fit_transform(X).astype(X.dtype, copy=False)
-
-    def blocks(self, space, random_state, feature_scale=None):
-        if self.block_size is None or space.shape[0] <= self.block_size:
-            return None
-        return spatial_blocks(space, self.block_size, random_state, feature_scale)
-
-    def reorder(self, order):
-        """The source for the samples taken in ``order`` (before ``prepare``)."""
-        reordered = copy.copy(self)
-        if self.labels is not None:
-            reordered.labels = self.labels[order]
-        return reordered
-
-    def prepare(self, X, blocks, random_state):
-        """Work done once on the input space, before the first round."""
-
-
-class _LabelPairSource(_MiningPairSource):
-    """Pairs from class labels, mined in each round's space."""
-
-    def __init__(self, labels, *, strategy, **settings):
-        super().__init__(labels, **settings)
-        self.strategy = strategy
-
-    def mining_block(self, n_samples):
-        if self.strategy != "neighbors":
-            return None
-        return super().mining_block(n_samples)
-
-    def build(self, space, blocks, random_state):
-        return pairs_from_labels(
-            space,
-            self.labels,
-            strategy=self.strategy,
-            n_positives=self.n_positives,
-            n_negatives=self.n_negatives,
-            n_random_negatives=self.n_random_negatives,
-            blocks=blocks,
-            random_state=random_state,
-        )
-
-
-class _NeighborPairSource(_MiningPairSource):
-    """Unlabelled data (DrLIM): neighbours in the input space are similar;
-    ``n_negatives + n_random_negatives`` random other samples, drawn anew
-    each round, dissimilar."""
-
-    def prepare(self, X, blocks, random_state):
-        self.positives = neighbor_rows(X, self.n_positives, blocks)
-
-    def build(self, space, blocks, random_state):
-        return pairs_from_neighbors(
-            space,
-            n_random_negatives=self.n_negatives + self.n_random_negatives,
-            positives=self.positives,
-            random_state=random_state,
-        )
-
-
-class _PartialLabelPairSource(_MiningPairSource):
-    """Partly labelled data: label pairs among the labelled samples, mined in
-    each round's space; neighbour pairs of the input space for the others."""
-
-    def prepare(self, X, blocks, random_state):
-        self.neighbor_positives = unlabelled_neighbor_rows(
-            X, self.labels, self.n_positives, blocks
-        )
-
-    def build(self, space, blocks, random_state):
-        labelled = np.flatnonzero(self.labels >= 0)
-        return pairs_from_partial_labels(
-            space,
-            self.labels,
-            n_positives=self.n_positives,
-            n_negatives=self.n_negatives,
-            n_random_negatives=self.n_random_negatives,
-            neighbor_positives=self.neighbor_positives,
-            labelled_blocks=self.blocks(space[labelled], random_state),
-            random_state=random_state,
-        )
-
-
-def _check_dask_array(X):
-    """A two-dimensional float Dask array, chunked by rows only."""
-    import dask.array as da
-
-    if not isinstance(X, da.Array) or X.ndim != 2:
-        raise ValueError(
-            "A Dask X must be a two-dimensional dask.array chunked by rows; got "
-            f"{type(X).__name__} with shape {getattr(X, 'shape', None)}."
-        )
-    if any(np.isnan(size) for size in X.shape):
-        raise ValueError("The Dask array's shape must be known; call X.compute_chunk_sizes().")
-    if X.dtype not in (np.float32, np.float64):
-        X = X.astype(np.float64)
-    if X.shape[0] < 2:
-        raise ValueError(f"Found array with {X.shape[0]} sample(s); a minimum of 2 is required.")
-    return X.rechunk({1: -1})
 
 
 def _check_preparation_memory(name, X, y, sample_weight):
@@ -1158,53 +1010,6 @@ def _check_preparation_memory(name, X, y, sample_weight):
         ),
         name,
     )
-
-
-def _check_positive_weights(n_positive):
-    if n_positive < 2:
-        raise ValueError(
-            f"sample_weight leaves {n_positive} sample(s) of positive weight; "
-            "at least 2 are required."
-        )
-
-
-def _drop_zero_weights(X, y, sample_weight):
-    """``X``, ``y`` and ``sample_weight`` (Dask arrays) without the samples of
-    weight 0, and with the weights in units of the largest, as ``fit`` treats
-    them in memory."""
-    import dask
-    import dask.array as da
-
-    # The weights, and below the kept rows, are computed once and held on the
-    # workers: recomputed by each of the fit's small computations, a filter had
-    # one computation release the keys the next one needed at once, which
-    # deadlocked the cluster now and then (seen with distributed 2024.1 to 2026.8).
-    sample_weight = da.asarray(sample_weight).astype(np.float64).rechunk((X.chunks[0],))
-    sample_weight = sample_weight.persist()
-    negative, positive, largest = da.compute(
-        (sample_weight < 0).any(), (sample_weight > 0).sum(), sample_weight.max()
-    )
-    if negative:
-        raise ValueError("Negative values in data passed to `sample_weight`.")
-    _check_positive_weights(int(positive))
-    if not np.isfinite(largest):
-        raise ValueError("sample_weight must be finite.")
-    sample_weight = sample_weight / largest
-    if positive < X.shape[0]:
-        kept = sample_weight > 0
-        X, sample_weight, y = dask.persist(
-            X[kept], sample_weight[kept], None if y is None else y[kept]
-        )
-        # the rows kept per chunk, counted on the workers
-        X = X.compute_chunk_sizes()
-        sample_weight = sample_weight.compute_chunk_sizes()
-        y = None if y is None else y.compute_chunk_sizes()
-    return X, y, sample_weight
-
-
-def _encode_chunk(y, classes, codes):
-    """The class codes of a chunk of labels (``codes`` indexed like ``classes``)."""
-    return codes[np.searchsorted(classes, y)]
 
 
 def _check_label_types(y):

@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
 from ._base import BaseContrastive, fit_transaction
 from ._loss import pair_distances
 from ._memory import check_fit_memory, pair_preparation_parts, validated_bytes
+from ._pair_sources import FixedPairSource
 from ._pairs import Pairs
 from ._scaling import distance_factor
 from ._selection import (
@@ -313,7 +314,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         classes = _check_pair_labels(y)
         similar = y == classes[1]
         order = np.argsort(first, kind="stable")
-        source = _FixedPairSource(Pairs(
+        source = FixedPairSource(Pairs(
             first[order], second[order], similar[order],
             None if sample_weight is None else sample_weight[order],
         ))
@@ -638,35 +639,6 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
         tags.input_tags.three_d_array = True
         tags.transformer_tags = None
         return tags
-
-
-class _FixedPairSource:
-    """The given pairs, in one round and without any search (see ``_base``)."""
-
-    mines = False
-    n_rounds = 1
-    init_labels = None
-
-    def __init__(self, pairs):
-        self.pairs = pairs
-
-    def n_pairs_bound(self, n_samples):
-        return self.pairs.n_pairs
-
-    def mining_block(self, n_samples):
-        return None
-
-    def reduced_dimension(self, X):
-        return 0
-
-    def blocks(self, space, random_state, feature_scale=None):
-        return None
-
-    def prepare(self, X, blocks, random_state):
-        """Nothing to prepare: the pairs are given."""
-
-    def build(self, space, blocks, random_state):
-        return self.pairs
 
 
 def _check_groups(groups, n_pairs):

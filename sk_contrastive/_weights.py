@@ -84,3 +84,12 @@ def pair_weight(sample_weight, pairs):
     if sample_weight is None:
         return None
     return np.asarray(sample_weight)[pairs.first]
+
+
+def check_positive_weights(n_positive):
+    """Refuse weights that leave fewer than 2 samples."""
+    if n_positive < 2:
+        raise ValueError(
+            f"sample_weight leaves {n_positive} sample(s) of positive weight; "
+            "at least 2 are required."
+        )

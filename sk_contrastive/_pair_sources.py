@@ -1,0 +1,187 @@
+"""Pair sources: how a fit turns its input into pairs, round by round.
+
+The engine (``_base``) asks a source for ``n_pairs_bound``,
+``mining_block``, ``reduced_dimension``, ``blocks``, ``reorder`` (mining
+sources), ``prepare`` and each round's ``build``; ``mines``, ``n_rounds``
+and ``init_labels`` say how. ``ContrastiveEmbedding`` mines pairs from class
+labels (:class:`LabelPairSource`), from no labels (DrLIM,
+:class:`NeighborPairSource`) or from some (:class:`PartialLabelPairSource`);
+``ContrastivePairClassifier`` learns from given pairs
+(:class:`FixedPairSource`).
+"""
+
+import copy
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
+
+from ._blocks import spatial_blocks
+from ._pairs import (
+    neighbor_rows,
+    pairs_from_labels,
+    pairs_from_neighbors,
+    pairs_from_partial_labels,
+    unlabelled_neighbor_rows,
+)
+
+# the first round's search space for sparse X: a TruncatedSVD of this many
+# directions (a dense copy could be far too large)
+SPARSE_MINING_COMPONENTS = 64
+
+
+class MiningPairSource:
+    """What every pair source of ContrastiveEmbedding shares (see ``_base``):
+    spatial blocks, sample order and the pair count. ``labels`` holds class
+    codes (``-1``: unlabelled) or is None."""
+
+    mines = True
+
+    def __init__(self, labels, *, n_positives, n_negatives, n_random_negatives,
+                 n_rounds, block_size, mining_components):
+        self.labels = labels
+        self.n_positives = n_positives
+        self.n_negatives = n_negatives
+        self.n_random_negatives = n_random_negatives
+        self.n_rounds = n_rounds
+        self.block_size = block_size
+        self.mining_components = mining_components
+
+    @property
+    def init_labels(self):
+        return self.labels
+
+    def n_pairs_bound(self, n_samples):
+        return n_samples * (self.n_positives + self.n_negatives + self.n_random_negatives)
+
+    def mining_block(self, n_samples):
+        return n_samples if self.block_size is None else min(n_samples, self.block_size)
+
+    def reduced_dimension(self, X):
+        """Dimension of the first round's search space if it is reduced, else 0:
+        sparse ``X`` is reduced (a dense copy could be far too large), and
+        dense ``X`` when ``mining_components`` is set."""
+        if self.mining_components is None and not sp.issparse(X):
+            return 0
+        wanted = self.mining_components or SPARSE_MINING_COMPONENTS
+        return min(wanted, X.shape[1])
+
+    def mining_space(self, X, random_state):
+        """``X`` projected on its leading singular directions (TruncatedSVD);
+        a space no smaller than ``X`` is ``X`` itself, densified."""
+        n_components = min(self.reduced_dimension(X), X.shape[0] - 1)
+        if n_components >= X.shape[1] or n_components < 1:
+            return X.toarray() if sp.issparse(X) else X
+        svd = TruncatedSVD(n_components, random_state=random_state)
+        # its explained-variance ratio, unused here, is 0 / 0 for constant X
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return svd.fit_transform(X).astype(X.dtype, copy=False)
+
+    def blocks(self, space, random_state, feature_scale=None):
+        if self.block_size is None or space.shape[0] <= self.block_size:
+            return None
+        return spatial_blocks(space, self.block_size, random_state, feature_scale)
+
+    def reorder(self, order):
+        """The source for the samples taken in ``order`` (before ``prepare``)."""
+        reordered = copy.copy(self)
+        if self.labels is not None:
+            reordered.labels = self.labels[order]
+        return reordered
+
+    def prepare(self, X, blocks, random_state):
+        """Work done once on the input space, before the first round."""
+
+
+class LabelPairSource(MiningPairSource):
+    """Pairs from class labels, mined in each round's space."""
+
+    def __init__(self, labels, *, strategy, **settings):
+        super().__init__(labels, **settings)
+        self.strategy = strategy
+
+    def mining_block(self, n_samples):
+        if self.strategy != "neighbors":
+            return None
+        return super().mining_block(n_samples)
+
+    def build(self, space, blocks, random_state):
+        return pairs_from_labels(
+            space,
+            self.labels,
+            strategy=self.strategy,
+            n_positives=self.n_positives,
+            n_negatives=self.n_negatives,
+            n_random_negatives=self.n_random_negatives,
+            blocks=blocks,
+            random_state=random_state,
+        )
+
+
+class NeighborPairSource(MiningPairSource):
+    """Unlabelled data (DrLIM): neighbours in the input space are similar;
+    ``n_negatives + n_random_negatives`` random other samples, drawn anew
+    each round, dissimilar."""
+
+    def prepare(self, X, blocks, random_state):
+        self.positives = neighbor_rows(X, self.n_positives, blocks)
+
+    def build(self, space, blocks, random_state):
+        return pairs_from_neighbors(
+            space,
+            n_random_negatives=self.n_negatives + self.n_random_negatives,
+            positives=self.positives,
+            random_state=random_state,
+        )
+
+
+class PartialLabelPairSource(MiningPairSource):
+    """Partly labelled data: label pairs among the labelled samples, mined in
+    each round's space; neighbour pairs of the input space for the others."""
+
+    def prepare(self, X, blocks, random_state):
+        self.neighbor_positives = unlabelled_neighbor_rows(
+            X, self.labels, self.n_positives, blocks
+        )
+
+    def build(self, space, blocks, random_state):
+        labelled = np.flatnonzero(self.labels >= 0)
+        return pairs_from_partial_labels(
+            space,
+            self.labels,
+            n_positives=self.n_positives,
+            n_negatives=self.n_negatives,
+            n_random_negatives=self.n_random_negatives,
+            neighbor_positives=self.neighbor_positives,
+            labelled_blocks=self.blocks(space[labelled], random_state),
+            random_state=random_state,
+        )
+
+
+class FixedPairSource:
+    """The given pairs, in one round and without any search (see ``_base``)."""
+
+    mines = False
+    n_rounds = 1
+    init_labels = None
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    def n_pairs_bound(self, n_samples):
+        return self.pairs.n_pairs
+
+    def mining_block(self, n_samples):
+        return None
+
+    def reduced_dimension(self, X):
+        return 0
+
+    def blocks(self, space, random_state, feature_scale=None):
+        return None
+
+    def prepare(self, X, blocks, random_state):
+        """Nothing to prepare: the pairs are given."""
+
+    def build(self, space, blocks, random_state):
+        return self.pairs
