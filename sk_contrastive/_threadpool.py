@@ -16,6 +16,10 @@ library's limit exactly as it was before the first began. Fits from several
 threads (joblib's threading backend, a ``ThreadPoolExecutor``, nested
 parallelism) therefore never leave a limit behind; the limit only holds while
 some fit is running.
+
+What the process allowed before the first fit limited it is what a fit may
+spend on work of its own that runs in parallel (:func:`spare_threads`): the
+selection's candidate fits.
 """
 
 import contextlib
@@ -64,6 +68,32 @@ def blas_single_threaded():
             if _active_fits == 0 and _saved_limits:
                 saved, _saved_limits = _saved_limits, None
                 _set_limits(saved)
+
+
+def spare_threads():
+    """Threads a fit may run its own work on, called inside
+    :func:`blas_single_threaded`: the least BLAS thread limit from before
+    the limit, when no other fit is running; else 1 (the other fits use the
+    cores).
+
+    That limit is the cores, or fewer where ``OMP_NUM_THREADS``,
+    ``OPENBLAS_NUM_THREADS``, threadpoolctl's ``threadpool_limits`` or a
+    joblib worker (one of ``n_jobs`` processes gets its share of the cores)
+    set it, so that a user who limits BLAS limits this too. 1 when no BLAS
+    library is found.
+
+    Examples
+    --------
+    >>> from sk_contrastive._threadpool import blas_single_threaded, spare_threads
+    >>> from threadpoolctl import threadpool_limits
+    >>> with threadpool_limits(1), blas_single_threaded():
+    ...     spare_threads()
+    1
+    """
+    with _lock:
+        if _active_fits != 1 or not _saved_limits:
+            return 1
+        return max(1, min(num_threads for _, num_threads in _saved_limits))
 
 
 def _set_limits(limits):

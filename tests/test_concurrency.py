@@ -74,3 +74,17 @@ def test_joblib_threads_and_nested_parallelism_restore_thread_limits(data):
         results = Parallel()(delayed(nested)(seed) for seed in range(3))
     assert thread_limits() == before
     np.testing.assert_array_equal(results[1][0], fit(X, y, 1))
+
+
+def test_spare_threads_follow_the_blas_limit_of_the_caller():
+    from threadpoolctl import threadpool_limits
+
+    from sk_contrastive._threadpool import spare_threads
+
+    blas = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    with blas_single_threaded():
+        assert spare_threads() == min(blas)
+        with blas_single_threaded():  # another fit running: the cores are taken
+            assert spare_threads() == 1
+    with threadpool_limits(1), blas_single_threaded():
+        assert spare_threads() == 1
