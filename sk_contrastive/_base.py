@@ -400,6 +400,10 @@ class BaseContrastive(BaseEstimator):
         warm = self.warm_start and previous is not None and (
             previous.architecture == projection.architecture
         )
+        if start is not None and start._n_features_out != n_components:
+            # a candidate fitted on fewer samples than the features had fewer
+            # dimensions where n_components was left to the library
+            start = None
         if start is not None:
             params, warm = projection.params_from(start), True
         elif warm:

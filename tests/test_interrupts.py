@@ -27,6 +27,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import sk_contrastive
+import sk_contrastive._selection as selection_module
 import sk_contrastive._threadpool as threadpool_module
 from sk_contrastive import ContrastiveEmbedding, ContrastivePairClassifier
 
@@ -56,8 +57,10 @@ class Checkpoints:
     """Counts the calls of the library's functions; raises at one of them.
 
     ``at`` is ``(code, k, "enter" or "leave")``: raise ``exception`` on
-    entering, or on leaving, the ``k``-th call of ``code``. Only the calling
-    thread is traced.
+    entering, or on leaving, the ``k``-th call of ``code``. The calling
+    thread is traced, and the threads started during the run (the
+    selection's candidate fits): with those, the ``k``-th call is the
+    ``k``-th to start in any of them.
     """
 
     def __init__(self, at=None, exception=KeyboardInterrupt):
@@ -66,12 +69,14 @@ class Checkpoints:
         self.counts = Counter()
 
     def run(self, function, *args):
-        previous = sys.gettrace()
+        previous, previous_threads = sys.gettrace(), threading.gettrace()
         sys.settrace(self._on_call)
+        threading.settrace(self._on_call)
         try:
             return function(*args)
         finally:
             sys.settrace(previous)
+            threading.settrace(previous_threads)
 
     def _on_call(self, frame, event, arg):
         code = frame.f_code
@@ -216,10 +221,15 @@ def test_an_interrupt_at_any_checkpoint_leaves_the_estimator_as_it_was(kind, sta
 
 
 @pytest.mark.parametrize("kind", ["selecting embedding", "pair classifier"])
-def test_an_interrupt_during_the_selection_leaves_the_estimator_as_it_was(kind, data):
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_an_interrupt_during_the_selection_leaves_the_estimator_as_it_was(
+    kind, n_threads, data, monkeypatch
+):
     # defaults: the held-out selection of the map runs before the final fit.
     # The selection's own functions at their first and last calls, on entering
     # and leaving; the stages of a fit (its candidates' fits first) on entering.
+    # On 2 threads, the interrupt is raised in a candidate's thread too.
+    monkeypatch.setattr(selection_module, "spare_threads", lambda: n_threads)
     params = {"n_components": None}
     if kind == "pair classifier":
         params.update(architecture="auto", pos_margin="auto")
@@ -232,6 +242,8 @@ def test_an_interrupt_during_the_selection_leaves_the_estimator_as_it_was(kind, 
                if code.co_filename.endswith("_selection.py")
                for k in sorted({1, n_calls}) for when in ("enter", "leave")]
     assert any(code.co_name == "select_map" for code, _, _ in points)
+    # the candidates' fits were traced, in whichever thread they ran
+    assert any(code.co_name == "fit_on_split" for code, _, _ in points)
     assert_every_checkpoint_restores(before, fit_args, data, points)
 
 

@@ -2,6 +2,8 @@
 held-out selection of the map, pos_margin and an MLP's alpha."""
 
 import pickle
+import threading
+import time
 import warnings
 
 import numpy as np
@@ -136,15 +138,37 @@ def test_defaults_choose_among_the_linear_maps_on_held_out_knn(digits):
         results["mean_test_score"][0] >= best)
 
 
-def test_a_chosen_linear_map_is_the_fit_with_that_setting_given():
+def test_a_chosen_linear_map_resumes_its_best_candidate_fit(monkeypatch):
+    # the final fit of a linear map is a warm_start refit of the chosen
+    # candidate's best-scoring fit too (fewer iterations than from its init)
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
+    found = []
+    real_select = selection_module._select
+    monkeypatch.setattr(selection_module, "_select",
+                        lambda *args: found.append(real_select(*args)) or found[-1])
     model = ContrastiveEmbedding(2, random_state=0).fit(X, y)
+    (selection,) = found
     chosen = model.selection_results_["params"][
         int(np.flatnonzero(model.selection_results_["chosen"])[0])]
+    assert chosen == selection.chosen
     assert chosen["architecture"] == model.architecture_ == "linear"
+    start = pickle.loads(pickle.dumps(selection.start))
+    assert {key: start.get_params()[key] for key in chosen} == chosen
+    resumed = start.set_params(warm_start=True).fit(X, y)
+    np.testing.assert_array_equal(model.transform(X), resumed.transform(X))
     given = ContrastiveEmbedding(2, random_state=0, **chosen).fit(X, y)
     assert given.selection_results_ is None
+    assert not np.allclose(model.transform(X), given.transform(X))
+
+
+def test_a_chosen_linear_map_starts_from_the_init_given():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = ContrastiveEmbedding(2, init="pca", random_state=0).fit(X, y)
+    chosen = model.selection_results_["params"][
+        int(np.flatnonzero(model.selection_results_["chosen"])[0])]
+    given = ContrastiveEmbedding(2, init="pca", random_state=0, **chosen).fit(X, y)
     np.testing.assert_array_equal(model.transform(X), given.transform(X))
 
 
@@ -256,7 +280,8 @@ class _Scored:
     # (64,) does not: (128, 64) is never fitted
     ({"linear": 0.6, (64,): 0.5, (128, 64): 0.9}, [(64,)]),
 ])
-def test_a_wider_mlp_is_tried_only_while_width_helps(scores, tried):
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_a_wider_mlp_is_tried_only_while_width_helps(scores, tried, n_threads):
     base = {"architecture": "auto", "hidden_layer_sizes": "auto", "pos_margin": 0.0,
             "alpha": "auto"}
     candidates = selection_module.Candidates(
@@ -272,12 +297,12 @@ def test_a_wider_mlp_is_tried_only_while_width_helps(scores, tried):
 
     chosen, results, start, _ = selection_module._select(
         _Scored(**base, verbose=0, callback=None, warm_start=False), candidates, splits,
-        fit_and_score, lambda train, test: 0.9)
+        fit_and_score, lambda train, test: 0.9, n_threads)
     fitted = [p["hidden_layer_sizes"] for p in results["params"] if p.get("architecture") == "mlp"]
     assert list(dict.fromkeys(fitted)) == tried and len(fitted) == 2 * len(tried)
     best = max(tried, key=lambda widths: scores[widths])
     assert chosen["hidden_layer_sizes"] == (best if scores[best] > 0.6 else ())
-    assert (start is not None) == (chosen["architecture"] == "mlp")
+    assert start.params["hidden_layer_sizes"] == chosen["hidden_layer_sizes"]
 
 
 def test_no_escalation_where_a_linear_map_keeps_the_raw_neighbours():
@@ -549,3 +574,64 @@ def test_a_warm_start_refit_takes_an_alpha_given_since():
     assert model.alpha_ != 1e-3  # chosen and rescaled to all 300 samples
     model.set_params(alpha=1e-3).fit(X, y)
     assert model.alpha_ == 1e-3
+
+
+# ---- candidates fitted in parallel ---------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["embedding", "pair classifier"])
+def test_the_selection_is_the_same_on_any_number_of_threads(kind, monkeypatch):
+    # a generator given as random_state is copied for each candidate, as
+    # scikit-learn's clone copies it: shared, the candidates' draws would
+    # depend on the order in which their threads ran
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    if kind == "embedding":
+        make = lambda: ContrastiveEmbedding(random_state=np.random.RandomState(0))  # noqa: E731
+        fit_args = (X, y)
+    else:
+        pairs = np.random.default_rng(0).integers(0, X.shape[0], (400, 2))
+        make = lambda: ContrastivePairClassifier(  # noqa: E731
+            preprocessor=X, random_state=np.random.RandomState(0))
+        fit_args = (pairs, (y[pairs[:, 0]] == y[pairs[:, 1]]).astype(int))
+    found = {}
+    for n_threads in (1, 2):
+        monkeypatch.setattr(selection_module, "spare_threads", lambda: n_threads)
+        found[n_threads] = make().fit(*fit_args).selection_results_
+    assert len(found[1]["params"]) > 2
+    assert found[1]["params"] == found[2]["params"]
+    for key in found[1]:
+        if key.startswith("split") or key in ("mean_test_score", "chosen"):
+            np.testing.assert_array_equal(found[1][key], found[2][key])
+
+
+def test_an_exception_in_a_candidate_cancels_the_candidates_not_started():
+    started = []
+
+    def task(index):
+        started.append(index)
+        if index == 0:
+            raise ValueError("candidate 0 failed")
+        time.sleep(0.02)
+        return index
+
+    with pytest.raises(ValueError, match="candidate 0 failed"):
+        with selection_module._runner(2) as run:
+            run(task, [(index,) for index in range(50)])
+    assert 0 in started and len(started) < 50
+    assert not [thread for thread in threading.enumerate()
+                if thread.name.startswith("sk_contrastive-selection")]
+
+
+def test_a_candidate_of_another_dimension_is_not_resumed():
+    # n_components left to the library is at most the samples: a candidate
+    # fitted on 4/5 of 60 wide samples maps to 48 dimensions, the final fit
+    # to 60, so the final fit starts from its init instead
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 100)), np.repeat([0, 1, 2], 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = ContrastiveEmbedding(max_iter=2, n_mining_rounds=1, random_state=0).fit(X, y)
+    assert model.selection_results_ is not None
+    assert model.components_.shape == (60, 100)
+    assert model.transform(X).shape == (60, 60)

@@ -87,7 +87,9 @@ def test_a_pair_weighs_its_anchor(iris):
     distinct = np.unique(X, axis=0, return_index=True)[1]
     X, y = X[distinct], y[distinct]
     weights = np.random.default_rng(1).uniform(0.5, 3.0, len(y))
-    model = fit_quietly(ContrastiveEmbedding(2, n_mining_rounds=1, alpha=0.0, random_state=0),
+    # the map given: the pairs below are those mined from the map's init
+    model = fit_quietly(ContrastiveEmbedding(2, architecture="linear", pos_margin=0.0,
+                                             n_mining_rounds=1, alpha=0.0, random_state=0),
                         X, y, sample_weight=weights)
     # recompute the loss of the final map over the same pairs, by hand: weighted
     # samples are taken in the order merge_duplicates gives them
