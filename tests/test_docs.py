@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,8 +107,32 @@ def test_readme_code_prints_what_the_readme_says(capsys):
     for code, expected in blocks:
         exec(compile(code, "README.md", "exec"), namespace)
         printed = capsys.readouterr().out
-        # the same words, and every figure within half a point of the README's
+        # the same words, and every figure within half a point of the README's;
+        # a k-fold mean within its standard error, std / sqrt(k), where that
+        # is more: an MLP's fit lands in another basin where another CPU's
+        # BLAS rounds otherwise (digits to 4-D: 0.950 on one machine, 0.943
+        # on another, over folds of spread 0.017), as another seed would
         assert NUMBER.sub("#", printed).split() == NUMBER.sub("#", expected).split(), printed
         got = [float(value) for value in NUMBER.findall(printed)]
         stated = [float(value) for value in NUMBER.findall(expected)]
-        assert got == pytest.approx(stated, abs=0.005), printed
+        assert got == pytest.approx(stated, abs=0.005) or all(
+            abs(a - b) <= tolerance
+            for a, b, tolerance in zip(got, stated, figure_tolerances(expected, printed))
+        ), printed
+
+
+def figure_tolerances(expected, printed):
+    """The tolerance of each figure of ``expected``, in order: 0.005, or for
+    the mean of ``mean ± std (k-fold CV)`` the larger of that and
+    ``std / sqrt(k)``, with the larger std of ``expected`` and ``printed``."""
+    tolerances = []
+    for stated, got in zip(expected.splitlines(), printed.splitlines()):
+        found = [0.005] * len(NUMBER.findall(stated))
+        folds = [re.search(r"(\d+\.\d+) ± (\d+\.\d+) \((\d+)-fold CV\)", line)
+                 for line in (stated, got)]
+        if all(folds):
+            spread = max(float(match.group(2)) for match in folds)
+            mean = NUMBER.findall(stated).index(folds[0].group(1))
+            found[mean] = max(0.005, spread / np.sqrt(int(folds[0].group(3))))
+        tolerances += found
+    return tolerances
