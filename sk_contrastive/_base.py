@@ -8,26 +8,9 @@ An estimator adds only how its input becomes pairs (a *pair source*) and
 what is its own (its score, its extra methods), as scikit-learn's
 ``BaseMultilayerPerceptron`` serves ``MLPClassifier`` and ``MLPRegressor``.
 
-A pair source is any object with
-
-- ``mines`` (bool): whether its pairs depend on where samples lie; if so the
-  engine hands it a *mining space* each round: the data in internal units in
-  the first round, the embedding learned so far in later ones;
-- ``n_rounds`` (int) and ``n_pairs_bound(n_samples)`` (int);
-- ``mining_block(n_samples)``: how many samples one neighbour search
-  compares (``None`` if the source searches none);
-- ``reduced_dimension(X)``: the dimension of the space the first round
-  searches, when the source reduces ``X`` first (sparse data), else 0;
-  ``mining_space(X, random_state)``: that space;
-- ``blocks(space, random_state, feature_scale=None)``: spatial blocks of the
-  samples for the neighbour search, or ``None``;
-- ``reorder(order)``: the same source for the samples taken in ``order``;
-- ``prepare(space, blocks, random_state)``: work on the first mining space
-  (samples in their final order) done once before the first round;
-- ``build(space, blocks, random_state)``: the round's
-  :class:`~sk_contrastive._pairs.Pairs`;
-- ``init_labels``: class codes for ``init="lda"`` (``-1``: unlabelled), or
-  ``None``.
+Pair sources follow :class:`~sk_contrastive._pair_sources.PairSource`;
+where the training data live (this process, a Dask cluster) is the training
+data's concern (``_training_data``, ``_dask``).
 """
 
 import functools

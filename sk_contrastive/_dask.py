@@ -84,8 +84,8 @@ class ChunkedPairSource:
     Parameters
     ----------
     make : callable
-        ``make(labels_of_the_chunk)`` returns the chunk's pair source (see
-        ``_base``); it must pickle.
+        ``make(labels_of_the_chunk)`` returns the chunk's pair source (a
+        :class:`~sk_contrastive._pair_sources.PairSource`); it must pickle.
     labels : dask array of shape (n_samples,) or None
         Class codes (``-1``: unlabelled), chunked as ``X``'s rows.
     n_rounds : int

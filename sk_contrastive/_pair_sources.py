@@ -1,16 +1,17 @@
 """Pair sources: how a fit turns its input into pairs, round by round.
 
-The engine (``_base``) asks a source for ``n_pairs_bound``,
-``mining_block``, ``reduced_dimension``, ``blocks``, ``reorder`` (mining
-sources), ``prepare`` and each round's ``build``; ``mines``, ``n_rounds``
-and ``init_labels`` say how. ``ContrastiveEmbedding`` mines pairs from class
-labels (:class:`LabelPairSource`), from no labels (DrLIM,
-:class:`NeighborPairSource`) or from some (:class:`PartialLabelPairSource`);
-``ContrastivePairClassifier`` learns from given pairs
-(:class:`FixedPairSource`).
+A kind of supervision is a pair source: an object that follows
+:class:`PairSource`, the one interface the fit engine (``_base``,
+``_training_data``, ``_dask``) uses to get pairs. ``ContrastiveEmbedding``
+mines pairs from class labels (:class:`LabelPairSource`), from no labels
+(DrLIM, :class:`NeighborPairSource`) or from some
+(:class:`PartialLabelPairSource`); ``ContrastivePairClassifier`` learns from
+given pairs (:class:`FixedPairSource`). A new kind of supervision is a new
+source (and its estimator's score); the engine does not change.
 """
 
 import copy
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,10 +31,60 @@ from ._pairs import (
 SPARSE_MINING_COMPONENTS = 64
 
 
+@runtime_checkable
+class PairSource(Protocol):
+    """What the fit engine asks of a pair source.
+
+    Attributes
+    ----------
+    mines : bool
+        Whether the pairs depend on where samples lie. If so, the engine
+        hands ``build`` a *mining space* each round: the data in internal
+        units (or ``mining_space``'s reduction of them) in the first round,
+        the embedding learned so far in later ones.
+    n_rounds : int
+        Rounds of pair building and optimisation.
+    init_labels : ndarray of shape (n_samples,) or None
+        Class codes for ``init="lda"`` (``-1``: unlabelled), or None.
+    """
+
+    mines: bool
+    n_rounds: int
+    init_labels: object
+
+    def n_pairs_bound(self, n_samples):
+        """The most pairs one round builds for ``n_samples`` samples (int),
+        for the memory check."""
+
+    def mining_block(self, n_samples):
+        """How many samples one neighbour search compares (int), or None if
+        the source searches none."""
+
+    def reduced_dimension(self, X):
+        """The dimension of the space the first round searches when the
+        source reduces ``X`` first (sparse data), else 0."""
+
+    def blocks(self, space, random_state, feature_scale=None):
+        """Spatial blocks of the samples of ``space`` for the neighbour
+        search, or None (one block)."""
+
+    def prepare(self, X, blocks, random_state):
+        """Work on the first mining space (the samples in their final
+        order), done once before the first round."""
+
+    def build(self, space, blocks, random_state):
+        """The round's :class:`~sk_contrastive._pairs.Pairs` of rows of
+        ``space``."""
+
+
 class MiningPairSource:
-    """What every pair source of ContrastiveEmbedding shares (see ``_base``):
-    spatial blocks, sample order and the pair count. ``labels`` holds class
-    codes (``-1``: unlabelled) or is None."""
+    """What every pair source of ContrastiveEmbedding shares: spatial
+    blocks, sample order and the pair count. ``labels`` holds class codes
+    (``-1``: unlabelled) or is None.
+
+    Besides :class:`PairSource`, the engine asks a source that mines for
+    ``mining_space(X, random_state)``, the first round's search space, and
+    ``reorder(order)``, the source for the samples taken in ``order``."""
 
     mines = True
 
@@ -159,7 +210,7 @@ class PartialLabelPairSource(MiningPairSource):
 
 
 class FixedPairSource:
-    """The given pairs, in one round and without any search (see ``_base``)."""
+    """The given pairs, in one round and without any search."""
 
     mines = False
     n_rounds = 1

@@ -22,8 +22,8 @@ class InMemoryData:
     ----------
     X : ndarray or CSR matrix of shape (n_samples, n_features)
         Validated training samples.
-    source : pair source
-        See ``_base``.
+    source : PairSource
+        See :class:`~sk_contrastive._pair_sources.PairSource`.
     scaling : InputScaling
     sample_weight : ndarray of shape (n_samples,) or None
         Positive weights, or None.
