@@ -545,7 +545,8 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
                 similar[test],
             )
 
-        return select_map(self, X, y.shape[0], make_splits, fit_and_score, raw_score)
+        return select_map(self, X, y.shape[0], make_splits, fit_and_score, raw_score,
+                          resume_mlp=False)
 
     def _samples_and_pairs(self, pairs, reset):
         """The distinct samples the pairs use and each pair's two row numbers.

@@ -219,6 +219,25 @@ def test_a_chosen_mlp_penalty_is_rescaled_to_all_the_data(n_trained, n_fitted, r
     given = selection_module.select_map(ContrastiveEmbedding(2, alpha=1e-2), X, n_fitted,
                                         lambda: splits, None, None)
     assert given.chosen["alpha"] == 1e-2
+    fresh = selection_module.select_map(ContrastiveEmbedding(2), X, n_fitted, lambda: splits,
+                                        None, None, resume_mlp=False)
+    assert fresh.start is None
+    assert fresh.chosen["alpha"] == pytest.approx(1e-2 * n_trained / n_fitted)
+
+
+def test_a_pair_classifier_mlp_starts_afresh():
+    # resumed final fits scored below fresh ones on unseen products
+    pairs, labels, _ = product_pairs(0, n_products=40, n_pairs=300, noise=6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = ContrastivePairClassifier(hidden_layer_sizes=(8,), random_state=0).fit(
+            pairs, labels)
+        assert model.selection_results_ is not None
+        fresh = ContrastivePairClassifier(hidden_layer_sizes=(8,), alpha=model.alpha_,
+                                          random_state=0).fit(pairs, labels)
+    assert fresh.selection_results_ is None
+    for fitted, expected in zip(model.coefs_, fresh.coefs_):
+        np.testing.assert_array_equal(fitted, expected)
 
 
 def test_a_given_value_turns_its_selection_off(digits):
