@@ -533,7 +533,7 @@ class BaseContrastive(BaseEstimator):
 
     def _clear_fitted_state(self):
         """Forget a previous fit's model, so that a refit replaces all of it."""
-        kept = {"n_features_in_", "feature_names_in_"}
+        kept = {"n_features_in_", "feature_names_in_", "target_type_"}
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__") and name not in kept) or (
                 name.startswith("_fitted") or name == "_projection"

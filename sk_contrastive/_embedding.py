@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -18,20 +18,28 @@ from sklearn.utils.validation import (
 from ._base import BaseContrastive, _is_dask_collection, fit_transaction
 from ._labels import MISSING_VALUES, check_labels, is_missing, missing_labels
 from ._memory import check_fit_memory, sample_preparation_parts, validated_bytes
-from ._pair_sources import LabelPairSource, NeighborPairSource, PartialLabelPairSource
+from ._pair_sources import (
+    GradedPairSource,
+    LabelPairSource,
+    NeighborPairSource,
+    PartialLabelPairSource,
+)
 from ._rows import merge_duplicates, row_fingerprints
 from ._selection import (
-    heldout_knn_accuracy,
+    RESUMED_MAPS,
+    heldout_knn_score,
     labelled_splits,
     select_map,
     selection_seed,
 )
 from ._scoring import (
     neighbor_label_agreement,
+    neighbor_target_score,
     reference_rows,
     reference_size,
     trustworthiness,
 )
+from ._targets import GRADED_TARGETS, check_graded_targets, resolve_target_type
 from ._validation import (
     MAX_NEIGHBORS,
     check_auto_string,
@@ -347,6 +355,19 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         0.663 and its balanced accuracy from 0.799 to 0.832 (see the user
         guide, "Robustness").
 
+    target_type : {"auto", "binary", "multiclass", "continuous", \
+            "continuous-multioutput", "multilabel-indicator"}, default="auto"
+        What ``y`` is, in :func:`~sklearn.utils.multiclass.type_of_target`'s
+        names. Class labels (``"binary"``, ``"multiclass"``) make similar
+        and dissimilar pairs; the other kinds make pairs similar to a degree
+        (see ``fit``). ``"auto"``: ``type_of_target``'s answer, except that
+        integer-valued labels that look like quantities (at least 10 % of
+        the samples alone under their value, and the values not the
+        consecutive integers that ids numbered in turn are) are
+        ``"continuous"``: diabetes' progression score is a quantity, 2,000
+        identities of 2 photos each are classes. ``target_type_`` says what
+        the fit decided.
+
     Attributes
     ----------
     components_ : ndarray of shape (n_components, n_features)
@@ -374,6 +395,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     pos_margin_ : float
         The ``pos_margin`` of the last mining round: the one the selection
         or the impostor rule chose, else ``pos_margin``.
+
+    target_type_ : str or None
+        The kind of ``y`` the fit learned from (see ``target_type``);
+        None for ``fit(X)``.
 
     architecture_ : {"linear", "diagonal", "mlp"}
         The family of the fitted map (chosen by the selection, or given).
@@ -464,6 +489,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         random_state=None,
         unlabeled_label=None,
         class_weight=None,
+        target_type="auto",
     ):
         self.n_components = n_components
         self.architecture = architecture
@@ -488,6 +514,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.random_state = random_state
         self.unlabeled_label = unlabeled_label
         self.class_weight = class_weight
+        self.target_type = target_type
 
     @fit_transaction
     def fit(self, X, y=None, sample_weight=None):
@@ -498,13 +525,29 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training samples. Sparse input (CSR, CSC, COO; matrices or
             arrays) is never densified: see ``mining_components``.
-        y : array-like of shape (n_samples,) or None
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), \
+                sparse matrix, or None
             Class labels: samples with equal labels form similar pairs and
             samples with different labels dissimilar ones. ``None``: no
             labels; pairs come from the neighbourhood graph of ``X`` (DrLIM,
             see ``pair_strategy``). Samples labelled ``unlabeled_label``
             belong to no class; missing labels (NaN, ``None``, ``pandas.NA``)
             need ``unlabeled_label=np.nan``.
+
+            Or graded targets (see ``target_type``): continuous values, one
+            or several per sample, or a multi-label indicator matrix (dense
+            or sparse, one column per label). Each sample is paired with its
+            ``n_positives`` most similar samples by target, its
+            ``n_negatives`` nearest in the embedding and
+            ``n_random_negatives`` random ones, and each pair enters the loss
+            with ``s`` its targets' similarity in [0, 1]: for continuous
+            targets ``exp(-(delta / 0.1)**2 / 2)`` of ``delta``, the
+            difference of their quantiles in the training targets (root
+            mean square over the columns: independent of units and
+            outliers); for labels the Jaccard index of the label sets. See
+            the user guide, "Targets beyond class labels". Graded targets
+            cannot yet be missing (``unlabeled_label``), weighed by
+            ``class_weight`` or given as Dask arrays.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample, multiplied by its class's
             ``class_weight``. A sample of weight 0 is the same as no sample
@@ -549,8 +592,17 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         X = validate_data(
             self, X, ensure_min_samples=2, dtype=[np.float64, np.float32], accept_sparse="csr"
         )
-        if y is not None:  # validated here: scikit-learn refuses missing labels
-            y = check_labels(y)
+        self.target_type_, y = (None, None) if y is None else self._read_targets(y)
+        graded = self._graded
+        if graded:
+            if self.unlabeled_label is not None:
+                raise ValueError(
+                    f"unlabeled_label={self.unlabeled_label!r} marks unlabelled samples, but "
+                    f"y holds {self.target_type_} targets, which cannot be missing yet: "
+                    "drop the samples without a target and leave unlabeled_label=None."
+                )
+            y = check_graded_targets(y, self.target_type_, X.shape[0])
+        elif y is not None:
             check_consistent_length(X, y)
         labels = None if y is None else self._encode_labels(y)
         sample_weight = self._sample_weight(sample_weight, X, y, labels)
@@ -574,16 +626,17 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             sample_weight = sample_weight / np.max(sample_weight)
             if np.all(sample_weight == 1):
                 sample_weight = None  # equal weights are no weights
-        n_classes = None if labels is None else int(labels.max()) + 1
+        n_classes = None if labels is None or graded else int(labels.max()) + 1
         n_components = self._check_engine_params(
             *X.shape, n_classes=n_classes, sparse=sp.issparse(X)
         )
         unlabelled = labels is None or bool(np.any(labels < 0))
         self._check_pair_params(unlabelled=unlabelled)
         make_source = self._pair_source_maker(labels is None, unlabelled)
+        supervision = y if graded else labels
         selection = None
         if not unlabelled:
-            self._check_memory(X, make_source(labels), n_components, log=False)
+            self._check_memory(X, make_source(supervision), n_components, log=False)
             selection = self._select_map(X, y, weights_as_given)
         if selection is not None:
             n_components = self._check_engine_params(
@@ -592,7 +645,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             )
             make_source = self._pair_source_maker(False, False)  # the chosen map's pairs
         self._warn_about_ineffective_margin()
-        source = make_source(labels)
+        source = make_source(supervision)
         self._fit_engine(
             X, source, n_components, sample_weight, total_weight,
             start=None if selection is None else selection.start,
@@ -601,35 +654,78 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self._selected_for = None if selection is None else selection.key
         if labels is None:
             self._fitted_reference = (None, None, None)
+        elif graded:  # the reference subset is drawn at random, not by class
+            self._keep_score_reference(X, y, np.zeros(X.shape[0], dtype=np.intp))
         else:
             labelled = labels >= 0
             self._keep_score_reference(X[labelled], y[labelled], labels[labelled])
         return self
 
+    @property
+    def _graded(self):
+        """Whether this fit learns from graded targets (see ``target_type``)."""
+        return getattr(self, "target_type_", None) in GRADED_TARGETS
+
+    def _read_targets(self, y):
+        """``(target_type_, y)``: what ``y`` is (see ``target_type``), and
+        ``y`` as a 1-D ndarray of labels (missing ones included: validated
+        here, since scikit-learn refuses them) or, for several columns, as
+        given."""
+        columns = self.target_type in ("continuous-multioutput", "multilabel-indicator")
+        if sp.issparse(y) and (y.shape[1] != 1 or columns):
+            return resolve_target_type(y, self.target_type), y
+        if sp.issparse(y):  # one column: labels or values, read as dense
+            y = y.toarray()
+        try:
+            shape = np.asarray(y).shape
+        except ValueError as error:  # ragged lists of labels
+            raise ValueError(
+                f"y cannot be read as targets ({error}). For several labels per sample, "
+                "give an indicator matrix (sklearn.preprocessing.MultiLabelBinarizer)."
+            ) from error
+        if len(shape) == 2 and (shape[1] != 1 or columns):
+            return resolve_target_type(y, self.target_type), y
+        y = check_labels(y)
+        missing = missing_labels(y)
+        known = y[~missing]
+        _check_label_types(known)
+        if known.size == 0:  # the labels' own errors name the problem
+            return "multiclass", y
+        if missing.any() and self.target_type == "auto":
+            # missing labels mark partly labelled classes: integer ids with
+            # gaps are not quantities there (missing graded targets raise)
+            return type_of_target(known, input_name="y"), y
+        return resolve_target_type(known, self.target_type), y
+
     def _select_map(self, X, y, sample_weight):
         """The :class:`~._selection.Selection` of the held-out choice of the map (see
-        ``_selection``), scored by held-out kNN accuracy; None where the
-        parameters fix the map, a ``warm_start`` refit keeps it or a class
-        has a single sample."""
+        ``_selection``), scored by held-out kNN accuracy (R² or the Jaccard
+        index for graded targets); None where the parameters fix the map, a
+        ``warm_start`` refit keeps it or a class has a single sample."""
+        kind, graded = self.target_type_, self._graded
+        given = y[:, 0] if kind == "continuous" else y  # as a user gives it
 
         def weights(rows):
             return None if sample_weight is None else sample_weight[rows]
 
         def fit_and_score(model, train, test):
-            # the weights hold class_weight already: once is enough
-            model.set_params(class_weight=None)
-            model.fit(X[train], y[train], sample_weight=weights(train))
-            return heldout_knn_accuracy(
-                model.transform(X[train]), y[train], model.transform(X[test]), y[test],
+            # the weights hold class_weight already: once is enough; and a
+            # part of y is read as the whole was
+            model.set_params(class_weight=None, target_type=kind)
+            model.fit(X[train], given[train], sample_weight=weights(train))
+            return heldout_knn_score(
+                kind, model.transform(X[train]), y[train], model.transform(X[test]), y[test],
                 weights(test),
             )
 
         def raw_score(train, test):
-            return heldout_knn_accuracy(X[train], y[train], X[test], y[test], weights(test))
+            return heldout_knn_score(kind, X[train], y[train], X[test], y[test], weights(test))
 
         return select_map(
-            self, X, y.shape[0], lambda: labelled_splits(y, selection_seed(self.random_state)),
-            fit_and_score, raw_score,
+            self, X, y.shape[0],
+            lambda: labelled_splits(y, selection_seed(self.random_state), stratify=not graded),
+            fit_and_score, raw_score, resume=() if graded else RESUMED_MAPS,
+            impostor_rule=not graded,
         )
 
     def _sample_weight(self, sample_weight, X, y, labels):
@@ -641,6 +737,12 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             )
         if self.class_weight is None:
             return sample_weight
+        if self._graded:
+            raise ValueError(
+                f"class_weight={self.class_weight!r} weighs classes, but y holds "
+                f"{self.target_type_} targets: pass sample_weight instead, or leave "
+                "class_weight=None."
+            )
         if labels is None:
             raise ValueError(
                 f"class_weight={self.class_weight!r} weighs classes, but fit got no "
@@ -662,6 +764,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             block_size=self.mining_block_size,
             mining_components=self.mining_components,
         )
+        if self._graded:
+            return functools.partial(GradedPairSource, kind=self.target_type_, **settings)
         if no_labels:
             return functools.partial(NeighborPairSource, **settings)
         if unlabelled:
@@ -686,6 +790,12 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 "class_weight is not supported for Dask arrays; pass the class weights "
                 "as sample_weight (one per sample) instead."
             )
+        graded_given = self.target_type in GRADED_TARGETS
+        if graded_given or (y is not None and np.ndim(y) == 2):
+            raise ValueError(
+                "Continuous and multi-label targets are not supported for Dask arrays "
+                "yet: give class labels, or fit on in-memory arrays."
+            )
         cluster_client()  # a clear error first, when no cluster is connected
         X = check_dask_array(X)
         self.n_features_in_ = X.shape[1]
@@ -697,7 +807,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if sample_weight is not None:
             X, y, sample_weight = drop_zero_weights(X, y, sample_weight)
         n_samples = X.shape[0]
-        labels = classes = None
+        labels = classes = self.target_type_ = None
         if y is not None:
             nans = da.isnan(y).sum() if y.dtype.kind == "f" else 0
             try:  # only the distinct labels and the number of NaN reach here
@@ -707,6 +817,18 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                     f"The labels of the Dask y cannot be sorted ({error}): give labels of "
                     "one type; missing labels of a Dask y must be NaN in a float array."
                 ) from error
+            # the distinct labels tell classes from continuous values, not
+            # quantities from classes (their counts are the workers')
+            self.target_type_ = (
+                type_of_target(classes[~missing_labels(classes)], input_name="y")
+                if self.target_type == "auto"
+                else resolve_target_type(classes, self.target_type)
+            )
+            if self.target_type_ not in ("binary", "multiclass"):
+                raise ValueError(
+                    "Continuous targets are not supported for Dask arrays yet: give "
+                    "class labels, or fit on in-memory arrays."
+                )
             codes = self._encode_labels(classes, n_missing)
             labels = y.map_blocks(encode_chunk, classes, codes, dtype=np.intp)
         unlabelled = labels is None or bool(np.any(codes < 0))
@@ -766,7 +888,11 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return unlabelled if unlabelled.shape == y.shape else missing
 
     def _encode_labels(self, y, n_missing=None):
-        """Class codes ``0 .. n_classes - 1``, and ``-1`` for ``unlabeled_label``."""
+        """Class codes ``0 .. n_classes - 1``, and ``-1`` for ``unlabeled_label``;
+        for graded targets, a code per distinct target (so that only copies
+        of a row with the same target merge into one sample)."""
+        if self._graded:
+            return np.unique(y, axis=0, return_inverse=True)[1].reshape(-1)
         unlabelled = self._unlabelled(y, n_missing)
         _check_label_types(y[~unlabelled])
         check_classification_targets(y[~unlabelled])
@@ -794,6 +920,11 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     def _check_pair_params(self, unlabelled):
         check_option(self.pair_strategy, "pair_strategy", PAIR_STRATEGIES)
+        if self._graded and self.pair_strategy != "neighbors":
+            raise ValueError(
+                f"pair_strategy={self.pair_strategy!r} draws pairs by class; "
+                f"{self.target_type_} targets take the pairs of pair_strategy='neighbors'."
+            )
         if unlabelled and self.pair_strategy != "neighbors":
             raise ValueError(
                 f"pair_strategy={self.pair_strategy!r} needs every sample labelled; "
@@ -826,9 +957,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return self.n_random_negatives
 
     def _reference_row_bytes(self, X, y):
-        """Bytes ``score`` keeps per training sample: its embedding, label and
-        row fingerprint."""
-        return self._projection.n_components * X.dtype.itemsize + y.dtype.itemsize + 8
+        """Bytes ``score`` keeps per training sample: its embedding, label
+        (or targets) and row fingerprint."""
+        label_bytes = y.dtype.itemsize * (y.shape[1] if y.ndim == 2 else 1)
+        return self._projection.n_components * X.dtype.itemsize + label_bytes + 8
 
     def _keep_score_reference(self, X, y, codes):
         """Keep for ``score`` the labelled training samples (``codes``: their
@@ -920,21 +1052,31 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``X`` are computed in chunks of rows, so memory stays bounded;
         time grows as ``n_samples**2``.
 
+        With graded targets (a fit on continuous or multi-label ``y``, see
+        ``target_type_``), the **kNN prediction score** from the same
+        neighbours: the R² of their mean target (scikit-learn's
+        ``r2_score``, averaged over several targets; the leave-one-out R² of
+        ``KNeighborsRegressor(5)`` on the training data), or the
+        samples-averaged Jaccard index of their majority vote per label.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or None
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), \
+                sparse matrix, or None
             Class labels, or ``None`` for trustworthiness. Samples that
             ``unlabeled_label`` marks (with ``unlabeled_label=np.nan``, those
             whose label is missing) are left out: the score is that of the
-            labelled samples of ``X``.
+            labelled samples of ``X``. After a fit on graded targets, targets
+            of the same kind and number of columns.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the mean (with labels only).
+            Weights of the samples in the mean (with labels or targets only).
 
         Returns
         -------
         score : float
-            In [0, 1].
+            In [0, 1]; an R² is at most 1 and below 0 when the neighbours
+            predict worse than the mean target.
 
         Raises
         ------
@@ -950,6 +1092,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse="csr"
             )
             return trustworthiness(self._fitted_scaling.apply(X), Z, SCORE_N_NEIGHBORS)
+        if self._graded:
+            return self._score_targets(X, Z, y, sample_weight)
         y = check_labels(y)
         check_consistent_length(Z, y)
         if sample_weight is not None:
@@ -970,6 +1114,22 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             reference, reference_labels = reference[~seen], reference_labels[~seen]
         return neighbor_label_agreement(
             Z, y, reference, reference_labels, SCORE_N_NEIGHBORS, sample_weight
+        )
+
+    def _score_targets(self, X, Z, y, sample_weight):
+        """``score`` of graded targets: kNN R² or Jaccard (see ``score``)."""
+        reference, reference_y, fingerprints = self._fitted_reference
+        y = check_graded_targets(y, self.target_type_, Z.shape[0], reference_y.shape[1])
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, Z, ensure_non_negative=True)
+            if not sample_weight.sum() > 0:
+                raise ValueError("sample_weight sums to 0: no sample to score.")
+        if self.target_type_ != "multilabel-indicator" and Z.shape[0] < 2:
+            raise ValueError("R² needs at least 2 samples to score; got 1.")
+        seen = np.isin(fingerprints, self._row_fingerprints(X))
+        return neighbor_target_score(
+            Z, y, self.target_type_, reference[~seen], reference_y[~seen],
+            SCORE_N_NEIGHBORS, sample_weight,
         )
 
     def _row_fingerprints(self, X):

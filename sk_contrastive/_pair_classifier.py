@@ -546,7 +546,7 @@ class ContrastivePairClassifier(ClassifierMixin, BaseContrastive):
             )
 
         return select_map(self, X, y.shape[0], make_splits, fit_and_score, raw_score,
-                          resume_mlp=False)
+                          resume=("linear", "diagonal"))
 
     def _samples_and_pairs(self, pairs, reset):
         """The distinct samples the pairs use and each pair's two row numbers.

@@ -5,7 +5,9 @@ A kind of supervision is a pair source: an object that follows
 ``_training_data``, ``_dask``) uses to get pairs. ``ContrastiveEmbedding``
 mines pairs from class labels (:class:`LabelPairSource`), from no labels
 (DrLIM, :class:`NeighborPairSource`) or from some
-(:class:`PartialLabelPairSource`); ``ContrastivePairClassifier`` learns from
+(:class:`PartialLabelPairSource`), and pairs similar to a degree from
+continuous or multi-label targets (:class:`GradedPairSource`);
+``ContrastivePairClassifier`` learns from
 given pairs (:class:`FixedPairSource`). A new kind of supervision is a new
 source (and its estimator's score); the engine does not change.
 """
@@ -23,8 +25,10 @@ from ._pairs import (
     pairs_from_labels,
     pairs_from_neighbors,
     pairs_from_partial_labels,
+    pairs_from_targets,
     unlabelled_neighbor_rows,
 )
+from ._targets import similarity, target_neighbor_rows, target_space
 
 # the first round's search space for sparse X: a TruncatedSVD of this many
 # directions (a dense copy could be far too large)
@@ -205,6 +209,45 @@ class PartialLabelPairSource(MiningPairSource):
             n_random_negatives=self.n_random_negatives,
             neighbor_positives=self.neighbor_positives,
             labelled_blocks=self.blocks(space[labelled], random_state),
+            random_state=random_state,
+        )
+
+
+class GradedPairSource(MiningPairSource):
+    """Pairs similar to a degree, from continuous or multi-label targets
+    (see ``_targets``): each sample's most similar samples by target, its
+    nearest in each round's space and random ones, each pair weighted by the
+    similarity of its targets (:func:`~sk_contrastive._pairs.pairs_from_targets`).
+
+    ``targets`` is the fit's 2-D target array (``check_graded_targets``) and
+    ``kind`` its ``target_type``; ``labels`` is None (no class, so no LDA
+    start)."""
+
+    def __init__(self, targets, *, kind, **settings):
+        super().__init__(None, **settings)
+        self.kind = kind
+        self.space = target_space(targets, kind)
+
+    def n_pairs_bound(self, n_samples):
+        return 2 * super().n_pairs_bound(n_samples)  # a similar and a dissimilar term each
+
+    def reorder(self, order):
+        reordered = copy.copy(self)
+        reordered.space = self.space[order]
+        return reordered
+
+    def prepare(self, X, blocks, random_state):
+        self.positives = target_neighbor_rows(self.space, self.kind, self.n_positives)
+
+    def build(self, space, blocks, random_state):
+        return pairs_from_targets(
+            space,
+            lambda first, second: similarity(self.space, self.kind, first, second),
+            target_positives=self.positives,
+            n_positives=self.n_positives,
+            n_negatives=self.n_negatives,
+            n_random_negatives=self.n_random_negatives,
+            blocks=blocks,
             random_state=random_state,
         )
 

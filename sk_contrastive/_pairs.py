@@ -8,7 +8,9 @@ flag), sorted by anchor, which is all the loss module needs to know:
 - :func:`pairs_from_neighbors`: similar pairs between neighbours, dissimilar
   pairs between non-neighbours, as in DrLIM (unsupervised);
 - :func:`pairs_from_partial_labels`: label pairs among labelled samples and
-  neighbour pairs for the unlabelled ones (semi-supervised).
+  neighbour pairs for the unlabelled ones (semi-supervised);
+- :func:`pairs_from_targets`: pairs similar to a degree, from continuous or
+  multi-label targets (see ``_targets``).
 
 Internally each kind of partner is an ``(n_samples, k)`` array of partner
 indices, ``-1`` where a sample has fewer than ``k``; reading such rows in
@@ -25,6 +27,9 @@ from ._neighbors import nearest_by_class
 # Dot products computed at once (entries): 1 MiB in float32, so that the
 # selection reads them from cache rather than memory.
 _DISTANCE_ENTRIES = 2**18
+# pairs_from_targets looks for n_negatives impostors among this many times
+# as many nearest samples
+IMPOSTOR_CANDIDATES = 3
 
 
 class Pairs(NamedTuple):
@@ -247,6 +252,107 @@ def pairs_from_partial_labels(
     parts += [(neighbor_positives, True),
               (_without(strangers, neighbor_positives), False)]
     return _pairs_from_rows(parts)
+
+
+def pairs_from_targets(
+    X,
+    similarity,
+    *,
+    target_positives,
+    n_positives=5,
+    n_negatives=10,
+    n_random_negatives=2,
+    blocks=None,
+    random_state=None,
+):
+    """Pairs similar to a degree ``s`` in [0, 1], for graded targets.
+
+    Mined as :func:`pairs_from_labels` mines classes, with "the same class"
+    meaning a similarity of at least 1/2: among each sample's
+    ``IMPOSTOR_CANDIDATES * (n_positives + n_negatives)`` nearest samples
+    in ``X`` (the round's mining space), its ``n_positives`` nearest of
+    similarity at least 1/2 (topped up from ``target_positives``, its most
+    similar samples by target, where fewer are that near) and its
+    ``n_negatives`` nearest of similarity below 1/2 (the impostors); and
+    ``n_random_negatives`` samples drawn uniformly. The nearest samples
+    whatever their targets, or the most similar by target alone, let a map
+    collapse: with targets that hold noise, the samples most similar by
+    target are not all near in any map, and nothing holds the others apart.
+
+    Each pair's degree ``s = similarity(first, second)`` enters the loss as
+    the source text's graded ``y_true``: ``s * d**2 + (1 - s) * max(margin
+    - d, 0)**2``, which is a similar pair of weight ``s`` plus a dissimilar
+    pair of weight ``1 - s``. The pairs are returned that way (a term of
+    weight 0 is left out), so that the loss, its kernel and the weights of
+    samples serve graded pairs unchanged, and each pair weighs 1 in all.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The round's mining space.
+    similarity : callable
+        ``similarity(first, second) -> ndarray of s`` for index arrays.
+    target_positives : ndarray of shape (n_samples, k)
+        Each sample's most similar samples by target (``-1``: none); see
+        :func:`~sk_contrastive._targets.target_neighbor_rows`.
+    n_positives, n_negatives, n_random_negatives : int
+    blocks : list of ndarray or None
+        Search the nearest samples only within these groups.
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    pairs : Pairs
+        Sorted by anchor, with ``weight`` (the degree of each term).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._pairs import pairs_from_targets
+    >>> X = np.array([[0.0], [0.1], [5.0]])
+    >>> s = {(0, 1): 1.0, (1, 0): 1.0, (2, 1): 0.25, (2, 0): 0.25}
+    >>> pairs = pairs_from_targets(
+    ...     X, lambda a, b: np.array([s.get((i, j), 0.0) for i, j in zip(a, b)]),
+    ...     target_positives=np.array([[1], [0], [1]]), n_positives=1,
+    ...     n_negatives=0, n_random_negatives=0)
+    >>> list(zip(pairs.first.tolist(), pairs.second.tolist(), pairs.similar.tolist(),
+    ...          pairs.weight.tolist()))
+    [(0, 1, True, 1.0), (1, 0, True, 1.0), (2, 1, True, 0.25), (2, 1, False, 0.75)]
+    """
+    rng = check_random_state(random_state)
+    nearest = neighbor_rows(X, IMPOSTOR_CANDIDATES * (n_positives + n_negatives), blocks)
+    anchors = np.broadcast_to(np.arange(X.shape[0])[:, None], nearest.shape)
+    found = nearest >= 0
+    alike = np.zeros(nearest.shape, dtype=bool)
+    alike[found] = similarity(anchors[found], nearest[found]) >= 0.5
+    near_alike = np.where(alike, nearest, -1)
+    positives = _leftmost(
+        np.hstack([near_alike, _without(target_positives, near_alike)]), n_positives)
+    parts = [(positives, True)]
+    if n_negatives:
+        impostors = _without(np.where(alike, -1, nearest), positives)
+        parts.append((_leftmost(impostors, n_negatives), True))
+    if n_random_negatives:
+        everyone = _ClassGroups(np.zeros(X.shape[0], dtype=np.intp))
+        strangers = _random_rows(everyone, n_random_negatives, rng, same=True)
+        parts.append((_without(strangers, np.hstack([rows for rows, _ in parts])), True))
+    pairs = _pairs_from_rows(parts)
+    degree = np.clip(np.asarray(similarity(pairs.first, pairs.second), dtype=np.float64),
+                     0.0, 1.0)
+    # each pair as a similar term of weight s then a dissimilar one of 1 - s
+    first = np.repeat(pairs.first, 2)
+    second = np.repeat(pairs.second, 2)
+    similar = np.tile([True, False], pairs.n_pairs)
+    weight = np.column_stack([degree, 1.0 - degree]).ravel()
+    kept = weight > 0
+    return Pairs(first[kept], second[kept], similar[kept], weight[kept])
+
+
+def _leftmost(rows, n):
+    """The first ``n`` entries ``>= 0`` of each row of ``rows``, in order
+    (``-1`` where a row has fewer)."""
+    order = np.argsort(rows < 0, axis=1, kind="stable")[:, :n]
+    return np.take_along_axis(rows, order, axis=1)
 
 
 def neighbor_rows(X, n_neighbors, blocks=None):

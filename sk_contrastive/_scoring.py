@@ -1,11 +1,12 @@
-"""Scores of an embedding: how well neighbours in it agree on labels."""
+"""Scores of an embedding: how well neighbours in it agree on labels or targets."""
 
 import numpy as np
-from sklearn.metrics import pairwise_distances_chunked
+from sklearn.metrics import jaccard_score, pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import resample
 
 from ._scaling import distance_factor
+from ._targets import target_r2
 
 # What score keeps of the training data at most: embedded rows, their labels
 # and their row fingerprints. A default 100,000 x 50 fit keeps 5,041 of its
@@ -142,6 +143,70 @@ def neighbor_label_agreement(
         )
     if sample_weight is not None:  # in units of the largest, so that sums cannot overflow
         sample_weight = sample_weight / np.max(sample_weight)
+    neighbors = _neighbor_values(Z, y, reference, reference_labels, n_neighbors)
+    try:
+        agree = neighbors == y[:, None]
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            "The labels given to score cannot be compared with those seen in fit "
+            f"({error})."
+        ) from error
+    return float(np.average(agree.mean(axis=1), weights=sample_weight))
+
+
+def neighbor_target_score(Z, y, kind, reference=None, reference_y=None, n_neighbors=5,
+                          sample_weight=None):
+    """The kNN prediction score of graded targets from each sample's nearest
+    neighbours, found as :func:`neighbor_label_agreement` finds them.
+
+    Each sample's targets are predicted from its ``n_neighbors`` nearest
+    points among ``reference`` and the other rows of ``Z``: their mean for
+    continuous targets, scored by the R² of scikit-learn's
+    :func:`~sklearn.metrics.r2_score` (averaged over several targets; 1 for
+    a perfect prediction, 0 for the mean's, below 0 for worse); their
+    majority vote per label for a multi-label indicator matrix, scored by
+    the samples-averaged Jaccard index of
+    :func:`~sklearn.metrics.jaccard_score` (two empty label sets agree).
+    That is what a :class:`~sklearn.neighbors.KNeighborsRegressor` (or
+    classifier) fitted on ``reference`` predicts, leave-one-out among the
+    scored samples.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_components)
+    y : ndarray of shape (n_samples, n_targets)
+        float targets, or bool labels for ``kind="multilabel-indicator"``.
+    kind : {"continuous", "continuous-multioutput", "multilabel-indicator"}
+    reference : ndarray of shape (n_reference, n_components) or None
+    reference_y : ndarray of shape (n_reference, n_targets) or None
+    n_neighbors : int, default=5
+    sample_weight : ndarray of shape (n_samples,) or None
+
+    Returns
+    -------
+    score : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._scoring import neighbor_target_score
+    >>> Z = np.array([[0.0], [0.1], [5.0], [5.1]])
+    >>> y = np.array([[1.0], [1.2], [8.0], [8.4]])
+    >>> round(neighbor_target_score(Z, y, "continuous", n_neighbors=1), 4)
+    0.9921
+    """
+    neighbors = _neighbor_values(Z, y, reference, reference_y, n_neighbors)
+    if kind == "multilabel-indicator":
+        predicted = neighbors.mean(axis=1) >= 0.5
+        return float(jaccard_score(y, predicted, average="samples",
+                                   sample_weight=sample_weight, zero_division=1.0))
+    return target_r2(y, neighbors.mean(axis=1), sample_weight)
+
+
+def _neighbor_values(Z, y, reference, reference_values, n_neighbors):
+    """The values (labels or targets) of each row's ``n_neighbors`` nearest
+    points among ``reference`` and the other rows of ``Z``, nearest first:
+    an array of shape ``(n_samples, k, ...)``."""
     Z, reference = scaled_for_distances(Z, reference)
     n_samples = Z.shape[0]
     n_reference = 0 if reference is None else reference.shape[0]
@@ -151,29 +216,28 @@ def neighbor_label_agreement(
             "Scoring needs at least 2 samples to compare neighbours; got "
             f"{n_samples} and no training samples to compare with."
         )
-    candidates = []  # (distances, labels) of each sample's nearest points
-    if n_samples > 1:
-        distances, neighbors = (
-            NearestNeighbors(n_neighbors=min(k, n_samples - 1)).fit(Z).kneighbors()
-        )
-        candidates.append((distances, y[neighbors]))
+    found = []  # (distances, values) of each sample's nearest points
     if n_reference:
         distances, neighbors = (
             NearestNeighbors(n_neighbors=min(k, n_reference)).fit(reference).kneighbors(Z)
         )
-        candidates.insert(0, (distances, np.asarray(reference_labels)[neighbors]))
-    distances = np.concatenate([d for d, _ in candidates], axis=1)
+        found.append((distances, np.asarray(reference_values)[neighbors]))
+    if n_samples > 1:
+        distances, neighbors = (
+            NearestNeighbors(n_neighbors=min(k, n_samples - 1)).fit(Z).kneighbors()
+        )
+        found.append((distances, y[neighbors]))
+    distances = np.concatenate([d for d, _ in found], axis=1)
     try:
-        labels = np.concatenate([label for _, label in candidates], axis=1)
-        agree = labels == y[:, None]
+        values = np.concatenate([v for _, v in found], axis=1)
     except (TypeError, ValueError) as error:
         raise ValueError(
-            "The labels given to score cannot be compared with those seen in fit "
+            "The targets given to score cannot be compared with those seen in fit "
             f"({error})."
         ) from error
     nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
-    fraction = np.take_along_axis(agree, nearest, axis=1).mean(axis=1)
-    return float(np.average(fraction, weights=sample_weight))
+    return np.take_along_axis(values, nearest.reshape(nearest.shape + (1,) * (values.ndim - 2)),
+                              axis=1)
 
 
 def trustworthiness(X, Z, n_neighbors=5):

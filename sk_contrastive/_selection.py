@@ -38,7 +38,8 @@ the chosen candidate's where that was fitted on at least
 Each candidate is a clone of the estimator with its map fixed, fitted on
 the training part of each split and scored on the held-out part by the
 criterion of its estimator: kNN(5) accuracy for class labels
-(:func:`heldout_knn_accuracy`), ROC-AUC of pairs of held-out classes for
+(:func:`heldout_knn_score`; R² or the Jaccard index for graded
+targets), ROC-AUC of pairs of held-out classes for
 pairs (:func:`heldout_pair_splits`). Ties go to the earlier (smaller)
 candidate. The candidates' fits run in parallel on the threads the process allowed BLAS
 before the fit (:func:`~sk_contrastive._threadpool.spare_threads`), each
@@ -63,14 +64,16 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.metrics import accuracy_score, jaccard_score, roc_auc_score
 from sklearn.model_selection import (
     GroupKFold,
     GroupShuffleSplit,
+    KFold,
+    ShuffleSplit,
     StratifiedKFold,
     StratifiedShuffleSplit,
 )
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.utils import check_random_state
 
 from ._base import (
@@ -81,6 +84,7 @@ from ._base import (
     resolve_map,
 )
 from ._scaling import distance_factor
+from ._targets import target_r2
 from ._threadpool import blas_single_threaded, spare_threads
 from ._validation import is_auto
 from ._warnings import quiet
@@ -97,6 +101,10 @@ MLP_ALPHAS = (1e-3, 1e-2, 1e-1)
 # a candidate fitted on less of the data than this is no start for the final
 # fit: on 1,500 of 14,000 samples, its resumed fit scored 0.57, a fresh one 0.81
 MIN_SHARE_TO_RESUME = 0.5
+# the fewest held-out samples of a fold of graded targets (an R² of one is undefined)
+MIN_HELDOUT_SAMPLES = 5
+# the architectures whose chosen map's final fit resumes its candidate's, by default
+RESUMED_MAPS = ("linear", "diagonal", "mlp")
 
 
 def selection_seed(random_state):
@@ -125,7 +133,7 @@ class Candidates(NamedTuple):
     reference: dict = None  # the linear map to every dimension, or None
 
 
-def map_candidates(estimator, n_samples, n_features, dense):
+def map_candidates(estimator, n_samples, n_features, dense, impostor_rule=True):
     """The settings a fit chooses among: :class:`Candidates`, or ``None``
     when the parameters leave nothing to choose.
 
@@ -139,7 +147,9 @@ def map_candidates(estimator, n_samples, n_features, dense):
     features as samples, a linear map can already separate any labelling of
     them, so what it lacks there is data, not capacity) and ``margin`` is
     one an MLP takes); ``pos_margin`` (0,
-    the source formula, or the impostor rule, for the linear maps); an MLP's
+    the source formula, or, with ``impostor_rule``, the impostor rule, for
+    the linear maps: graded pairs, each a similar and a dissimilar term of
+    one pair, have no impostor-free anchor); an MLP's
     ``alpha`` (``MLP_ALPHAS``). ``reference`` is the first linear setting
     with ``n_components=None``, where MLPs may follow and ``n_components``
     is below :func:`default_n_components` of the data; else None.
@@ -165,7 +175,8 @@ def map_candidates(estimator, n_samples, n_features, dense):
             pos_margins = (0.0,) if is_auto(estimator.pos_margin) else (estimator.pos_margin,)
             alphas = MLP_ALPHAS if is_auto(estimator.alpha) else (estimator.alpha,)
         else:
-            pos_margins = (0.0, IMPOSTOR_RULE) if is_auto(estimator.pos_margin) else (
+            chosen_among = (0.0, IMPOSTOR_RULE) if impostor_rule else (0.0,)
+            pos_margins = chosen_among if is_auto(estimator.pos_margin) else (
                 estimator.pos_margin,)
             alphas = (estimator.alpha,)
         return [
@@ -212,7 +223,7 @@ def kept_choice(estimator, candidates, n_features):
 
 
 def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score,
-               resume_mlp=True):
+               resume=RESUMED_MAPS, impostor_rule=True):
     """The map chosen on held-out data: a :class:`Selection`, or None where
     the parameters fix the map, a ``warm_start`` refit keeps the previous
     choice (:func:`kept_choice`) or ``make_splits`` finds no split.
@@ -238,13 +249,20 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score,
     raw_score : callable
         ``raw_score(train, test) -> float``: the same criterion on the raw
         features.
-    resume_mlp : bool
-        Whether a chosen MLP's final fit starts from its candidate's (see
-        ``start`` below) or afresh. ``ContrastivePairClassifier`` passes
-        False: on the three product sets of ``bench_verification.py`` (10
-        splits each) its resumed final fits scored 0.7 to 1.4 points of
-        ROC-AUC on unseen products below fresh ones with the same ``alpha``
-        (its candidates see the pairs of four fifths of the classes).
+    resume : tuple of str
+        The architectures whose chosen map's final fit starts from its
+        candidate's (see ``start`` below); the others start afresh.
+        ``ContrastivePairClassifier`` leaves the MLP out: on the three
+        product sets of ``bench_verification.py`` (10 splits each) its
+        resumed final fits scored 0.7 to 1.4 points of ROC-AUC on unseen
+        products below fresh ones with the same ``alpha`` (its candidates
+        see the pairs of four fifths of the classes). ``ContrastiveEmbedding``
+        with graded targets resumes none: on diabetes and two Friedman sets
+        (3 folds each) fresh final fits scored 0.5 to 2.5 points of kNN R²
+        above resumed ones.
+    impostor_rule : bool
+        Whether ``pos_margin="auto"`` chooses between 0 and the impostor
+        rule (see :func:`map_candidates`), or takes 0.
 
     Returns
     -------
@@ -259,8 +277,8 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score,
         linear map resumed needs fewer iterations (digits: 15 instead of
         37). None where the candidates saw less than
         ``MIN_SHARE_TO_RESUME`` of the data (a subsample of large data), and
-        for a linear or diagonal map whose ``init`` the user gave, or an MLP
-        without ``resume_mlp``: the final fit then starts from ``init``;
+        for a linear or diagonal map whose ``init`` the user gave, or a map
+        not in ``resume``: the final fit then starts from ``init``;
         ``results``,
         ``selection_results_``: ``params`` (a list of dicts, the raw
         features as ``{"architecture": "raw features"}``, the reference
@@ -270,7 +288,7 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score,
         (whether that row is the chosen map) -- the layout of
         ``GridSearchCV.cv_results_``.
     """
-    candidates = map_candidates(estimator, *X.shape, not sp.issparse(X))
+    candidates = map_candidates(estimator, *X.shape, not sp.issparse(X), impostor_rule)
     if candidates is None:
         return None
     if estimator.warm_start:
@@ -288,14 +306,13 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score,
         )
     selection = selection._replace(key=_selection_key(estimator, X.shape[1]))
     share = min(1.0, np.mean([train.shape[0] for train, _ in splits]) / n_fitted)
-    if share < MIN_SHARE_TO_RESUME:
+    architecture = selection.chosen["architecture"]
+    given_init = architecture != "mlp" and not is_auto(estimator.init)
+    if share < MIN_SHARE_TO_RESUME or architecture not in resume or given_init:
+        # (a given init is where the user's fit starts)
         selection = selection._replace(start=None)
-    if selection.chosen["architecture"] != "mlp":
-        if not is_auto(estimator.init):  # a given init is where the user's fit starts
-            selection = selection._replace(start=None)
+    if architecture != "mlp":
         return selection
-    if not resume_mlp:
-        selection = selection._replace(start=None)
     if is_auto(estimator.alpha):
         # The loss is a mean over pairs, so a penalty that suits m training
         # samples is n / m times too strong for n: 1e-2, chosen on 1,500 of
@@ -349,7 +366,9 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads):
     n_heldout = sum(test.shape[0] for _, test in splits)
 
     def clearly_below(score, allowed):
-        return score < allowed - np.sqrt(allowed * (1 - allowed) / n_heldout)
+        # a binomial standard error for an accuracy; for an R² or a Jaccard
+        # index it is a scale of the same order (and 0 outside [0, 1])
+        return score < allowed - np.sqrt(max(allowed * (1 - allowed), 0.0) / n_heldout)
 
     with _runner(n_threads) as run:
         reference = [] if candidates.reference is None else [candidates.reference]
@@ -412,16 +431,30 @@ def _results(rows, chosen):
 # ---- class labels: held-out kNN accuracy ------------------------------------
 
 
-def labelled_splits(y, random_state):
-    """Stratified held-out splits of labelled samples, on a bounded subsample.
+def labelled_splits(y, random_state, stratify=True):
+    """Held-out splits of labelled samples, on a bounded subsample.
 
-    At most ``MAX_SELECTION_SAMPLES`` samples (a stratified seeded subset);
+    At most ``MAX_SELECTION_SAMPLES`` samples (a seeded subset);
     ``N_FOLDS``-fold cross-validation below ``KFOLD_BELOW`` samples, one
-    ``HELDOUT_SHARE`` hold-out above. Returns the list of ``(train, test)``
-    index arrays into ``y``, or ``[]`` when a class has fewer than 2
-    samples (no stratified split exists).
+    ``HELDOUT_SHARE`` hold-out above; stratified by class, or (without
+    ``stratify``: graded targets) not. Returns the list of ``(train,
+    test)`` index arrays into ``y``, or ``[]`` when a class has fewer than
+    2 samples (no stratified split exists).
     """
     n_samples = y.shape[0]
+    if not stratify:
+        rows = np.arange(n_samples)
+        if n_samples > MAX_SELECTION_SAMPLES:
+            rows = np.sort(np.random.RandomState(random_state).choice(
+                n_samples, MAX_SELECTION_SAMPLES, replace=False))
+        n_folds = min(N_FOLDS, rows.shape[0] // MIN_HELDOUT_SAMPLES)
+        if n_folds < 2:  # too few samples to score a held-out part by
+            return []
+        folds = (KFold(n_splits=n_folds, shuffle=True, random_state=random_state)
+                 if rows.shape[0] < KFOLD_BELOW
+                 else ShuffleSplit(n_splits=1, test_size=HELDOUT_SHARE,
+                                   random_state=random_state))
+        return [(rows[train], rows[test]) for train, test in folds.split(rows)]
     counts = np.unique(y, return_counts=True)[1]
     if counts.min() < 2:
         return []
@@ -446,17 +479,29 @@ def labelled_splits(y, random_state):
     return [(rows[train], rows[test]) for train, test in folds.split(rows, y[rows])]
 
 
-def heldout_knn_accuracy(Z_train, y_train, Z_test, y_test, sample_weight=None):
-    """Accuracy of kNN(5) fitted on ``Z_train`` and scored on ``Z_test``,
-    with scikit-learn's :class:`~sklearn.neighbors.KNeighborsClassifier`,
-    in units where squared distances neither underflow nor overflow (raw
-    features of magnitude 1e-300 scored 0.333 on iris, a tie of zeros)."""
+def heldout_knn_score(kind, Z_train, y_train, Z_test, y_test, sample_weight=None):
+    """The held-out score of kNN(5) fitted on ``Z_train`` and scored on
+    ``Z_test``, for targets of ``kind`` (``target_type_``): the accuracy of
+    scikit-learn's :class:`~sklearn.neighbors.KNeighborsClassifier` for
+    class labels, the R² of :class:`~sklearn.neighbors.KNeighborsRegressor`
+    for continuous targets (averaged over several), the samples-averaged
+    Jaccard index of the classifier's multi-label prediction for a
+    multi-label indicator matrix. Distances are taken in units where their
+    squares neither underflow nor overflow (raw features of magnitude
+    1e-300 scored 0.333 on iris, a tie of zeros)."""
     factor = distance_factor(Z_train, Z_test)
-    knn = KNeighborsClassifier(n_neighbors=min(KNN_NEIGHBORS, Z_train.shape[0]))
+    n_neighbors = min(KNN_NEIGHBORS, Z_train.shape[0])
+    continuous = kind in ("continuous", "continuous-multioutput")
+    knn = (KNeighborsRegressor if continuous else KNeighborsClassifier)(n_neighbors=n_neighbors)
     # in float64: float32 entries of 1e-40 times the factor exceed float32
     knn.fit(Z_train.astype(np.float64) * factor, y_train)
-    return float(accuracy_score(y_test, knn.predict(Z_test.astype(np.float64) * factor),
-                                sample_weight=sample_weight))
+    predicted = knn.predict(Z_test.astype(np.float64) * factor)
+    if continuous:
+        return target_r2(y_test, predicted, sample_weight)
+    if kind == "multilabel-indicator":
+        return float(jaccard_score(y_test, predicted, average="samples",
+                                   sample_weight=sample_weight, zero_division=1.0))
+    return float(accuracy_score(y_test, predicted, sample_weight=sample_weight))
 
 
 # ---- pairs: ROC-AUC on pairs of held-out classes -----------------------------

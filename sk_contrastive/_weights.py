@@ -80,10 +80,12 @@ def class_sample_weight(class_weight, labels, classes, sample_weight=None):
 
 
 def pair_weight(sample_weight, pairs):
-    """Each pair's weight: its anchor's (``None`` when samples are unweighted)."""
+    """Each pair's weight: its anchor's, times the pair's own where it has
+    one (a graded pair's degree); ``None`` when neither has one."""
     if sample_weight is None:
-        return None
-    return np.asarray(sample_weight)[pairs.first]
+        return pairs.weight
+    anchor = np.asarray(sample_weight)[pairs.first]
+    return anchor if pairs.weight is None else anchor * pairs.weight
 
 
 def check_positive_weights(n_positive):

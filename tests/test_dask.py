@@ -356,3 +356,19 @@ def test_the_fit_depends_on_neither_the_order_nor_the_chunks_of_the_rows(client,
     shuffled_fit = fit(X[shuffled], y[shuffled], 700)
     assert held_out_accuracy(sorted_fit, data) == pytest.approx(
         held_out_accuracy(shuffled_fit, data), abs=0.02)
+
+
+@pytest.mark.parametrize("kind", ["continuous", "two columns", "given"])
+def test_graded_targets_on_the_cluster_are_refused_by_name(client, data, kind):
+    X, y = data
+    X_dask = da.from_array(X, chunks=(1000, 12))
+    target_type = "continuous" if kind == "given" else "auto"
+    targets = {"continuous": da.from_array(X[:, 0].astype(np.float64) * 1.5, chunks=1000),
+               "two columns": da.from_array(X[:, :2], chunks=(1000, 2)),
+               "given": da.from_array(y, chunks=1000)}[kind]
+    model = ContrastiveEmbedding(3, target_type=target_type, random_state=0)
+    with pytest.raises(ValueError, match="not supported for Dask arrays yet"):
+        model.fit(X_dask, targets)
+    fitted = quietly(ContrastiveEmbedding(3, max_iter=5, random_state=0).fit, X_dask,
+                     da.from_array(y, chunks=1000))
+    assert fitted.target_type_ == "multiclass"

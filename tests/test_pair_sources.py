@@ -8,6 +8,7 @@ import pytest
 from sk_contrastive import _pair_sources
 from sk_contrastive._pair_sources import (
     FixedPairSource,
+    GradedPairSource,
     LabelPairSource,
     MiningPairSource,
     NeighborPairSource,
@@ -30,6 +31,8 @@ def make_sources():
         NeighborPairSource: NeighborPairSource(None, **SETTINGS),
         PartialLabelPairSource: PartialLabelPairSource(partial, **SETTINGS),
         FixedPairSource: FixedPairSource(fixed),
+        GradedPairSource: GradedPairSource(
+            np.linspace(0.0, 1.0, 30)[:, None], kind="continuous", **SETTINGS),
     }
 
 

@@ -61,9 +61,9 @@ def test_non_finite_X_is_rejected(make, iris, bad, message):
 @pytest.mark.parametrize(
     "y,message",
     [
-        (np.linspace(0, 1, 150), "Unknown label type"),  # continuous
+        (np.r_[np.inf, np.linspace(0, 1, 149)], "infinity"),  # continuous
         (np.zeros(150), "at least 2 classes"),
-        (np.zeros((150, 2), dtype=int), "1d array"),  # multi-output
+        (np.zeros((150, 2), dtype=int), "same for every sample"),  # multi-label
         (np.arange(149) % 3, "inconsistent numbers of samples"),
     ],
 )

@@ -220,7 +220,7 @@ def test_a_chosen_mlp_penalty_is_rescaled_to_all_the_data(n_trained, n_fitted, r
                                         lambda: splits, None, None)
     assert given.chosen["alpha"] == 1e-2
     fresh = selection_module.select_map(ContrastiveEmbedding(2), X, n_fitted, lambda: splits,
-                                        None, None, resume_mlp=False)
+                                        None, None, resume=("linear",))
     assert fresh.start is None
     assert fresh.chosen["alpha"] == pytest.approx(1e-2 * n_trained / n_fitted)
 
