@@ -1,0 +1,220 @@
+"""Targets beyond class labels: kNN regression and multi-label kNN on learned metrics.
+
+Each data set gets ``--splits`` random 70/30 splits (random_state 0, 1,
+...), a StandardScaler fitted on the training part, and every method fitted
+on the training part and scored on the test part through a kNN fitted on
+the embedded training part: ``KNeighborsRegressor(10)`` and its R² for
+continuous targets (averaged over several), ``KNeighborsClassifier(5)`` and
+the samples-averaged Jaccard index for multi-label ones.
+
+Sets (continuous):
+
+- diabetes (scikit-learn, 442 samples, 10 features; its integer target is
+  read as a quantity, see ``target_type``);
+- Friedman #1 with 25 noise features (1,500 samples, 30 features);
+- Friedman #1 with 95 noise features (2,000 samples, 100 features);
+- "sines": y = sin(3 x0) + x1^2 / 2 on 4 informative features mixed into 40
+  by a random rotation, plus 0.2 noise (2,000 samples);
+- two targets: Friedman #1 and a sine of another feature, in units 1e4
+  apart (1,500 samples, 30 features).
+
+Sets (multi-label): 6 labels, each one informative feature above a
+threshold, among 30 noise features (1,500 samples).
+
+Methods: raw features; ours, ``ContrastiveEmbedding()`` at its defaults;
+metric-learn's MLKR (``n_components=8``; it keeps an n x n matrix, so it
+runs where n_train <= ``MLKR_MAX_TRAIN``); UMAP with ``target_metric="l2"``
+(umap-learn's regression mode; 2 components and its defaults otherwise);
+and on the multi-label set UMAP with ``target_metric="jaccard"``. MLKR and
+UMAP take one target, so the two-target set compares ours with the raw
+features alone. Optional packages are left out when they are not installed.
+
+Tables: mean ± standard deviation over the splits (median fit time), and
+ours minus each peer paired over the splits.
+
+Usage: python benchmarks/bench_targets.py [--quick] [--splits N] [--output DIR]
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from _baselines import _patch_metric_learn_for_new_sklearn
+from _paired import format_difference, paired_difference
+from _results import result_path, write_json
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.datasets import load_diabetes, make_friedman1
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import jaccard_score
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.preprocessing import StandardScaler
+
+from sk_contrastive import ContrastiveEmbedding
+
+MLKR_MAX_TRAIN = 1100
+RAW = "raw features"
+OURS = "ours defaults"
+
+
+def datasets(quick):
+    """name -> (X, y, kind)."""
+    rng = np.random.default_rng(0)
+    n = 600 if quick else 2000
+    sets = {"diabetes": (*load_diabetes(return_X_y=True), "continuous")}
+    X, y = make_friedman1(n if quick else 1500, n_features=30, noise=1.0, random_state=0)
+    sets["friedman1 + 25 noise"] = (X, y, "continuous")
+    if not quick:
+        X, y = make_friedman1(n, n_features=100, noise=1.0, random_state=1)
+        sets["friedman1 + 95 noise"] = (X, y, "continuous")
+    informative = rng.uniform(-1, 1, (n, 4))
+    y = np.sin(3 * informative[:, 0]) + informative[:, 1] ** 2 / 2 + 0.2 * rng.normal(size=n)
+    basis, _ = np.linalg.qr(rng.normal(size=(40, 40)))
+    X = np.hstack([informative, rng.normal(size=(n, 36))]) @ basis
+    sets["sines, rotated"] = (X, y, "continuous")
+    X, y = make_friedman1(n if quick else 1500, n_features=30, noise=1.0, random_state=2)
+    second = 1e4 * (np.sin(4 * X[:, 6]) + 0.2 * rng.normal(size=X.shape[0]))
+    sets["two targets"] = (X, np.column_stack([y, second]), "continuous")
+    informative = rng.normal(size=(n if quick else 1500, 6))
+    labels = (informative + 0.5 * rng.normal(size=informative.shape) > 0.5).astype(int)
+    X = np.hstack([informative, rng.normal(size=(informative.shape[0], 30))])
+    sets["multi-label, 6 labels"] = (X, labels, "multilabel")
+    return sets
+
+
+class Raw(TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X
+
+
+class UMAPTarget(TransformerMixin, BaseEstimator):
+    """UMAP with a target metric, fitted on (X, y)."""
+
+    def __init__(self, target_metric="l2", random_state=0):
+        self.target_metric = target_metric
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        import umap
+
+        self.umap_ = umap.UMAP(n_components=2, target_metric=self.target_metric,
+                               random_state=self.random_state).fit(X, y)
+        return self
+
+    def transform(self, X):
+        return self.umap_.transform(X)
+
+
+def methods(kind, n_train, n_targets, seed):
+    """The methods that take this kind of target (MLKR and UMAP's regression
+    take one target)."""
+    found = {RAW: Raw(), OURS: ContrastiveEmbedding(random_state=seed)}
+    if kind == "continuous" and n_targets > 1:
+        return found
+    try:
+        import metric_learn
+    except ImportError:
+        metric_learn = None
+    if metric_learn is not None and kind == "continuous" and n_train <= MLKR_MAX_TRAIN:
+        _patch_metric_learn_for_new_sklearn(metric_learn)
+        found["metric-learn MLKR"] = metric_learn.MLKR(n_components=8, random_state=seed)
+    try:
+        import umap  # noqa: F401
+    except ImportError:
+        return found
+    found["UMAP"] = UMAPTarget("l2" if kind == "continuous" else "jaccard", seed)
+    return found
+
+
+def score(kind, Z_train, y_train, Z_test, y_test):
+    if kind == "continuous":
+        return KNeighborsRegressor(10).fit(Z_train, y_train).score(Z_test, y_test)
+    predicted = KNeighborsClassifier(5).fit(Z_train, y_train).predict(Z_test)
+    return jaccard_score(y_test, predicted, average="samples", zero_division=1.0)
+
+
+def run(quick, splits):
+    rows = []
+    for dataset, (X, y, kind) in datasets(quick).items():
+        for seed in range(splits):
+            X_train, X_test, y_train, y_test = train_test_split(
+                X, y, test_size=0.3, random_state=seed)
+            scaler = StandardScaler().fit(X_train)
+            X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+            n_targets = 1 if y.ndim == 1 else y.shape[1]
+            for name, method in methods(kind, len(X_train), n_targets, seed).items():
+                start = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    warnings.simplefilter("ignore", UserWarning)
+                    method.fit(X_train, y_train)
+                seconds = time.perf_counter() - start
+                value = score(kind, method.transform(X_train), y_train,
+                              method.transform(X_test), y_test)
+                rows.append({"dataset": dataset, "split": seed, "method": name,
+                             "score": float(value), "fit_seconds": seconds,
+                             "n_train": len(X_train), "kind": kind,
+                             **({"target_type_": method.target_type_,
+                                 "architecture_": method.architecture_}
+                                if name == OURS else {})})
+                print(f"{dataset:<24} {seed} {name:<20} {value:.3f} {seconds:7.2f} s",
+                      flush=True)
+    return rows
+
+
+def markdown(rows):
+    sets = list(dict.fromkeys(row["dataset"] for row in rows))
+    names = list(dict.fromkeys(row["method"] for row in rows))
+    lines = ["Test score (kNN-regression R², or samples Jaccard for multi-label), "
+             "mean ± standard deviation over the splits (median fit time)", "",
+             "| data set (n_train) | " + " | ".join(names) + " |",
+             "|---" * (len(names) + 1) + "|"]
+    for dataset in sets:
+        cells = []
+        for name in names:
+            found = [row for row in rows if row["dataset"] == dataset and row["method"] == name]
+            if not found:
+                cells.append("—")
+                continue
+            values = [row["score"] for row in found]
+            cells.append(f"{np.mean(values):.3f} ± {np.std(values):.3f} "
+                         f"({np.median([row['fit_seconds'] for row in found]):.2f} s)")
+        n_train = next(row["n_train"] for row in rows if row["dataset"] == dataset)
+        lines.append(f"| {dataset} ({n_train}) | " + " | ".join(cells) + " |")
+    lines += ["", "Ours minus each peer, paired over the splits (points): mean [95 % t "
+              "interval] (splits ahead ↑, behind ↓)", "",
+              "| data set | peer | ours − peer |", "|---|---|---|"]
+    for dataset in sets:
+        ours = {row["split"]: row["score"] for row in rows
+                if row["dataset"] == dataset and row["method"] == OURS}
+        for name in names:
+            if name == OURS:
+                continue
+            peer = {row["split"]: row["score"] for row in rows
+                    if row["dataset"] == dataset and row["method"] == name}
+            if peer:
+                lines.append(f"| {dataset} | {name} | "
+                             f"{format_difference(paired_difference(ours, peer))} |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sets, 2 splits")
+    parser.add_argument("--splits", type=int, default=None, help="default 5")
+    parser.add_argument("--output", default="benchmarks/results")
+    args = parser.parse_args()
+    splits = args.splits or (2 if args.quick else 5)
+    rows = run(args.quick, splits)
+    table = markdown(rows)
+    print(table)
+    write_json(args.output, "targets", args.quick, rows)
+    result_path(args.output, "targets", args.quick, "md").write_text(table + "\n")
+
+
+if __name__ == "__main__":
+    main()
