@@ -52,7 +52,8 @@ def multilabel_data(n_samples=600, seed=0):
 
 def test_integer_quantities_are_continuous_and_ids_stay_classes():
     diabetes = load_diabetes().target.astype(int)  # 214 values, 19 % of samples alone
-    assert resolve_target_type(diabetes) == "continuous"
+    with pytest.warns(UserWarning, match="read as a continuous quantity"):
+        assert resolve_target_type(diabetes) == "continuous"
     assert resolve_target_type(np.repeat(np.arange(2000), 2)) == "multiclass"
     # a long tail of identities numbered in turn, a third of them alone
     ids = np.concatenate([np.arange(3000), np.random.default_rng(0).integers(0, 900, 6000)])
@@ -86,7 +87,8 @@ def test_a_target_type_y_cannot_be_read_as_is_named(target_type, y, message):
 
 def test_the_fit_says_what_it_decided(friedman):
     X, y = friedman
-    model = fit_quietly(ContrastiveEmbedding(4, max_iter=5, **LINEAR), X, np.round(y * 10))
+    with pytest.warns(UserWarning, match="read as a continuous quantity"):
+        model = fit_quietly(ContrastiveEmbedding(4, max_iter=5, **LINEAR), X, np.round(y * 10))
     assert model.target_type_ == "continuous"
     given = fit_quietly(ContrastiveEmbedding(4, max_iter=5, target_type="multiclass", **LINEAR),
                         X, (y > np.median(y)).astype(int))
