@@ -27,8 +27,8 @@ from ._neighbors import nearest_by_class
 # Dot products computed at once (entries): 1 MiB in float32, so that the
 # selection reads them from cache rather than memory.
 _DISTANCE_ENTRIES = 2**18
-# pairs_from_targets looks for n_negatives impostors among this many times
-# as many nearest samples
+# pairs_from_targets looks for its positives and impostors among this many
+# times (n_positives + n_negatives) nearest samples
 IMPOSTOR_CANDIDATES = 3
 
 
