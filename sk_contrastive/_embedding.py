@@ -16,7 +16,13 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseContrastive, _is_dask_collection, fit_transaction
-from ._labels import MISSING_VALUES, check_labels, is_missing, missing_labels
+from ._labels import (
+    MISSING_VALUES,
+    check_label_types,
+    check_labels,
+    is_missing,
+    missing_labels,
+)
 from ._memory import check_fit_memory, sample_preparation_parts, validated_bytes
 from ._pair_sources import (
     GradedPairSource,
@@ -39,7 +45,7 @@ from ._scoring import (
     reference_size,
     trustworthiness,
 )
-from ._targets import GRADED_TARGETS, check_graded_targets, resolve_target_type
+from ._targets import GRADED_TARGETS, check_graded_targets, read_targets, resolve_target_type
 from ._validation import (
     MAX_NEIGHBORS,
     check_auto_string,
@@ -592,7 +598,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         X = validate_data(
             self, X, ensure_min_samples=2, dtype=[np.float64, np.float32], accept_sparse="csr"
         )
-        self.target_type_, y = (None, None) if y is None else self._read_targets(y)
+        self.target_type_, y = (None, None) if y is None else read_targets(y, self.target_type)
         graded = self._graded
         if graded:
             if self.unlabeled_label is not None:
@@ -665,37 +671,6 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     def _graded(self):
         """Whether this fit learns from graded targets (see ``target_type``)."""
         return getattr(self, "target_type_", None) in GRADED_TARGETS
-
-    def _read_targets(self, y):
-        """``(target_type_, y)``: what ``y`` is (see ``target_type``), and
-        ``y`` as a 1-D ndarray of labels (missing ones included: validated
-        here, since scikit-learn refuses them) or, for several columns, as
-        given."""
-        columns = self.target_type in ("continuous-multioutput", "multilabel-indicator")
-        if sp.issparse(y) and (y.shape[1] != 1 or columns):
-            return resolve_target_type(y, self.target_type), y
-        if sp.issparse(y):  # one column: labels or values, read as dense
-            y = y.toarray()
-        try:
-            shape = np.asarray(y).shape
-        except ValueError as error:  # ragged lists of labels
-            raise ValueError(
-                f"y cannot be read as targets ({error}). For several labels per sample, "
-                "give an indicator matrix (sklearn.preprocessing.MultiLabelBinarizer)."
-            ) from error
-        if len(shape) == 2 and (shape[1] != 1 or columns):
-            return resolve_target_type(y, self.target_type), y
-        y = check_labels(y)
-        missing = missing_labels(y)
-        known = y[~missing]
-        _check_label_types(known)
-        if known.size == 0:  # the labels' own errors name the problem
-            return "multiclass", y
-        if missing.any() and self.target_type == "auto":
-            # missing labels mark partly labelled classes: integer ids with
-            # gaps are not quantities there (missing graded targets raise)
-            return type_of_target(known, input_name="y"), y
-        return resolve_target_type(known, self.target_type), y
 
     def _select_map(self, X, y, sample_weight):
         """The :class:`~._selection.Selection` of the held-out choice of the map (see
@@ -894,7 +869,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if self._graded:
             return np.unique(y, axis=0, return_inverse=True)[1].reshape(-1)
         unlabelled = self._unlabelled(y, n_missing)
-        _check_label_types(y[~unlabelled])
+        check_label_types(y[~unlabelled])
         check_classification_targets(y[~unlabelled])
         classes, codes = np.unique(y[~unlabelled], return_inverse=True)
         if classes.shape[0] < 2:
@@ -1104,7 +1079,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if not labelled.all():
             Z, y = Z[labelled], y[labelled]
             sample_weight = None if sample_weight is None else sample_weight[labelled]
-        _check_label_types(y)
+        check_label_types(y)
         check_classification_targets(y)
         if sample_weight is not None and not sample_weight.sum() > 0:
             raise ValueError("sample_weight sums to 0: no sample to score.")
@@ -1170,19 +1145,3 @@ def _check_preparation_memory(name, X, y, sample_weight):
         ),
         name,
     )
-
-
-def _check_label_types(y):
-    """Raise ValueError for labels of several types that cannot be ordered
-    (numpy and scikit-learn would fail sorting them with a TypeError)."""
-    if y.dtype.kind != "O":
-        return
-    kinds = {type(label) for label in y.tolist()}
-    if len(kinds) > 1 and not all(
-        issubclass(kind, numbers.Real) and not issubclass(kind, bool) for kind in kinds
-    ):
-        names = sorted(kind.__name__ for kind in kinds)
-        raise ValueError(
-            f"y mixes labels of types {names}, which cannot be ordered: give labels of "
-            "one type (all strings or all numbers)."
-        )

@@ -85,3 +85,19 @@ def check_labels(y):
     numeric = np.full(y.shape, np.nan)
     numeric[~missing] = present
     return numeric
+
+
+def check_label_types(y):
+    """Raise ValueError for labels of several types that cannot be ordered
+    (numpy and scikit-learn would fail sorting them with a TypeError)."""
+    if y.dtype.kind != "O":
+        return
+    kinds = {type(label) for label in y.tolist()}
+    if len(kinds) > 1 and not all(
+        issubclass(kind, numbers.Real) and not issubclass(kind, bool) for kind in kinds
+    ):
+        names = sorted(kind.__name__ for kind in kinds)
+        raise ValueError(
+            f"y mixes labels of types {names}, which cannot be ordered: give labels of "
+            "one type (all strings or all numbers)."
+        )

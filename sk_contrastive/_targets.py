@@ -37,6 +37,8 @@ from sklearn.metrics import r2_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.multiclass import type_of_target
 
+from ._labels import check_label_types, check_labels, missing_labels
+
 CLASS_TARGETS = ("binary", "multiclass")
 GRADED_TARGETS = ("continuous", "continuous-multioutput", "multilabel-indicator")
 TARGET_TYPES = ("auto",) + CLASS_TARGETS + GRADED_TARGETS
@@ -131,6 +133,45 @@ def resolve_target_type(y, target_type="auto"):
         f"Unknown label type: y holds targets of type {found!r}. Give class labels, "
         "continuous values or a multi-label indicator matrix."
     )
+
+
+def read_targets(y, target_type="auto"):
+    """``(kind, y)`` for a fit: what ``y`` is (:func:`resolve_target_type`),
+    and ``y`` as a 1-D ndarray of labels (missing ones included, validated by
+    :func:`~sk_contrastive._labels.check_labels`, since scikit-learn refuses
+    them) or, for several columns, as given (a sparse single column is read
+    as dense). Missing labels always mean partly labelled classes: integer
+    ids with gaps are not quantities there.
+
+    Raises
+    ------
+    ValueError
+        For ragged lists of labels, labels of types that cannot be ordered,
+        and what :func:`resolve_target_type` refuses.
+    """
+    columns = target_type in ("continuous-multioutput", "multilabel-indicator")
+    if sp.issparse(y) and (y.shape[1] != 1 or columns):
+        return resolve_target_type(y, target_type), y
+    if sp.issparse(y):
+        y = y.toarray()
+    try:
+        shape = np.asarray(y).shape
+    except ValueError as error:  # ragged lists of labels
+        raise ValueError(
+            f"y cannot be read as targets ({error}). For several labels per sample, "
+            "give an indicator matrix (sklearn.preprocessing.MultiLabelBinarizer)."
+        ) from error
+    if len(shape) == 2 and (shape[1] != 1 or columns):
+        return resolve_target_type(y, target_type), y
+    y = check_labels(y)
+    missing = missing_labels(y)
+    known = y[~missing]
+    check_label_types(known)
+    if known.size == 0:  # the labels' own errors name the problem
+        return "multiclass", y
+    if missing.any() and target_type == "auto":
+        return type_of_target(known, input_name="y"), y
+    return resolve_target_type(known, target_type), y
 
 
 def _are_quantities(y):
