@@ -853,6 +853,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             )
         if marker is None:
             return missing
+        if y.dtype.kind in "US" and not isinstance(marker, (str, bytes)):
+            return missing  # (older numpy warns on comparing text with a number)
         try:
             unlabelled = np.asarray(y == marker, dtype=bool)
         except (TypeError, ValueError) as error:

@@ -46,6 +46,7 @@ QUANTILE_BANDWIDTH = 0.1
 # the rule that reads integer-valued labels as quantities (resolve_target_type)
 ALONE_SHARE = 0.1
 CONSECUTIVE_SHARE = 0.9
+MIN_QUANTITY_VALUES = 10
 
 
 def resolve_target_type(y, target_type="auto"):
@@ -59,7 +60,10 @@ def resolve_target_type(y, target_type="auto"):
     samples hold a value no other sample holds -- such a sample has no
     similar pair, so labels like that cannot supervise as classes -- and
     their distinct values are not (nearly: at least 90 % of) the consecutive
-    integers from the smallest, as ids numbered in turn are. Diabetes'
+    integers from the smallest, as ids numbered in turn are -- and there are
+    at least ``MIN_QUANTITY_VALUES`` (10) distinct values: a few ids, some of
+    them alone, are what a small set or a fold of classes looks like (ids 1
+    and 3 of two samples stay classes). Diabetes'
     progression score (214 values between 25 and 346 in 442 samples, 19 %
     of the samples alone) is continuous; 2,000 identities of 2 photos each
     (none alone), or ids 0 to 5,748 of a long tail of identities with one
@@ -182,6 +186,8 @@ def _are_quantities(y):
     if y.dtype.kind == "f" and np.isnan(y).any():
         return False  # missing labels of classes are the labels' concern
     values, counts = np.unique(y, return_counts=True)
+    if values.shape[0] < MIN_QUANTITY_VALUES:
+        return False
     alone = counts[counts == 1].sum() >= ALONE_SHARE * y.shape[0]
     span = float(values[-1]) - float(values[0]) + 1
     return bool(alone and values.shape[0] < CONSECUTIVE_SHARE * span)
@@ -196,7 +202,8 @@ def _check_readable_as(y, kind):
         return
     if kind == "multilabel-indicator":
         values = y.data if sp.issparse(y) else y
-        if y.ndim != 2 or not np.isin(np.unique(values), [0, 1]).all():
+        is_numeric = values.dtype.kind in "biuf"
+        if y.ndim != 2 or not (is_numeric and np.isin(np.unique(values), [0, 1]).all()):
             raise ValueError(
                 "target_type='multilabel-indicator' needs a 2-D matrix of 0 and 1 "
                 f"(one column per label); y has shape {y.shape}"
