@@ -43,6 +43,13 @@ import numpy as np
 
 from ._loss import _median
 from ._objective import with_penalty
+from ._targets import (
+    check_graded_targets,
+    check_targets_vary,
+    missing_target_rows,
+    resolve_target_type,
+)
+from ._labels import missing_labels
 from ._scaling import (
     InputScaling,
     largest_magnitude,
@@ -430,3 +437,58 @@ def drop_zero_weights(X, y, sample_weight):
 def encode_chunk(y, classes, codes):
     """The class codes of a chunk of labels (``codes`` indexed like ``classes``)."""
     return codes[np.searchsorted(classes, y)]
+
+
+def dask_target_type(distinct, n_columns, target_type):
+    """What a Dask ``y`` is (see ``_targets.resolve_target_type``), from its
+    distinct values (missing ones included) and its number of columns
+    (``None``: one-dimensional). A one-dimensional ``y`` of integer values
+    is class labels unless ``target_type`` says otherwise: the rule that
+    reads quantities needs the values' counts, which stay on the workers."""
+    from sklearn.utils.multiclass import type_of_target
+
+    known = distinct[~missing_labels(distinct)]
+    if known.size == 0:
+        raise ValueError("y holds no label or target: every value is missing.")
+    if n_columns is None:
+        if target_type == "auto":
+            return type_of_target(known, input_name="y")
+        return resolve_target_type(known, target_type)
+    # the kind of a 2-D y depends on its values and its number of columns
+    return resolve_target_type(np.tile(known[:, None], (1, n_columns)), target_type)
+
+
+def read_graded_targets(y, kind, unlabeled_label):
+    """A Dask ``y`` of graded targets as the float64 2-D array a fit on the
+    cluster mines (rows of NaN where missing), checked on the workers chunk
+    by chunk as in memory (``_targets.missing_target_rows`` and
+    ``check_graded_targets``), and as a whole for at least two known,
+    different targets; and whether any is missing.
+
+    Raises
+    ------
+    ValueError
+        As a fit in memory does, for the first chunk at fault.
+    """
+    import dask.array as da
+
+    missing_target_rows(np.zeros((1, 1)), unlabeled_label)  # the marker itself
+    targets = y.astype(np.float64)
+    if targets.ndim == 1:
+        targets = targets[:, None]
+    targets = targets.map_blocks(_checked_targets, kind, unlabeled_label, dtype=np.float64)
+    targets = targets.persist()
+    with np.errstate(invalid="ignore"):
+        n_missing, low, high = da.compute(
+            da.isnan(targets[:, 0]).sum(), da.nanmin(targets, axis=0),
+            da.nanmax(targets, axis=0))
+    n_known = targets.shape[0] - int(n_missing)
+    # every known target equal: the column ranges are single values
+    check_targets_vary(np.vstack([low, high])[:n_known])
+    return targets, n_missing > 0
+
+
+def _checked_targets(chunk, kind, unlabeled_label):
+    missing = missing_target_rows(chunk, unlabeled_label)
+    check_graded_targets(chunk, kind, chunk.shape[0], chunk.shape[1], missing=missing)
+    return chunk

@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -28,7 +28,9 @@ from ._pair_sources import (
     GradedPairSource,
     LabelPairSource,
     NeighborPairSource,
+    PartialGradedPairSource,
     PartialLabelPairSource,
+    graded_source,
 )
 from ._rows import merge_duplicates, row_fingerprints
 from ._selection import (
@@ -37,6 +39,7 @@ from ._selection import (
     labelled_splits,
     select_map,
     selection_seed,
+    with_unlabelled_samples,
 )
 from ._scoring import (
     neighbor_label_agreement,
@@ -45,7 +48,14 @@ from ._scoring import (
     reference_size,
     trustworthiness,
 )
-from ._targets import GRADED_TARGETS, check_graded_targets, read_targets, resolve_target_type
+from ._targets import (
+    GRADED_TARGETS,
+    check_graded_targets,
+    check_targets_vary,
+    missing_target_rows,
+    read_targets,
+    target_codes,
+)
 from ._validation import (
     MAX_NEIGHBORS,
     check_auto_string,
@@ -105,7 +115,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``n_features`` dimensions, so ``n_components`` must be ``None`` or
         ``n_features``. ``"mlp"``: a fully connected network of
         ``hidden_layer_sizes``. ``"auto"``, with ``hidden_layer_sizes`` and
-        ``init`` left ``"auto"`` and class labels for every sample: chosen in
+        ``init`` left ``"auto"`` and labels or targets: chosen in
         ``fit`` on held-out data (stratified 5-fold below 600 samples, else
         a 25 % hold-out, of at most 2,000 samples), by the kNN(5) accuracy
         of the embedding: the linear map, the diagonal map (where
@@ -120,8 +130,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         the data; see ``selection_results_`` and the user guide, "Capacity
         and the selection". A given architecture fixes the map, not
         ``pos_margin`` or ``alpha``: left ``"auto"``, they are still chosen
-        on held-out data (give them too for a single fit). Without a
-        selection (unlabelled, partly labelled or Dask data, a class of one
+        on held-out data (give them too for a single fit). Partly labelled
+        data choose on their labelled samples (see ``unlabeled_label``).
+        Without a selection (unlabelled or Dask data, a class of one
         sample) ``"auto"`` is the linear map, or the MLP when
         ``hidden_layer_sizes`` is given.
 
@@ -348,7 +359,13 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         dissimilar, with ``n_random_negatives`` samples drawn at random (as
         in DrLIM), never with a sample because that one's label differs;
         labelled samples keep the pairs of their labels, among the labelled
-        samples.
+        samples. Whether the unlabelled samples join the fit is chosen on
+        held-out labelled samples (see ``architecture``): they do only where
+        the map chosen on the labelled samples scores higher with them
+        (``selection_results_``'s last row). For graded targets (see
+        ``target_type``) only ``np.nan`` marks a missing target: a whole row
+        of NaN (or ``pandas.NA``); a row missing some of its values but not
+        all is a ``ValueError``.
 
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, ``{label: weight}`` (labels not named weigh
@@ -420,8 +437,11 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         input itself), ``mean_test_score``, ``std_test_score``,
         ``split<k>_test_score`` (kNN(5) accuracy on each held-out part),
         ``mean_fit_time`` (seconds per split), ``rank_test_score`` and
-        ``chosen`` (bool, the row that was fitted). ``None`` when nothing
-        was selected.
+        ``chosen`` (bool, the row that was fitted). In a partly labelled
+        fit the candidates learn from the labelled samples alone, and a last
+        row, the chosen map's parameters with ``"unlabelled samples":
+        "used"``, scores it fitted with the unlabelled samples too (see
+        ``unlabeled_label``). ``None`` when nothing was selected.
 
     alpha_ : float
         The penalty weight used: the one ``alpha="auto"`` stands for, else
@@ -551,9 +571,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             difference of their quantiles in the training targets (root
             mean square over the columns: independent of units and
             outliers); for labels the Jaccard index of the label sets. See
-            the user guide, "Targets beyond class labels". Graded targets
-            cannot yet be missing (``unlabeled_label``), weighed by
-            ``class_weight`` or given as Dask arrays.
+            the user guide, "Targets beyond class labels". Missing graded
+            targets are rows of NaN with ``unlabeled_label=np.nan``. Graded
+            targets cannot be weighed by ``class_weight``.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample, multiplied by its class's
             ``class_weight``. A sample of weight 0 is the same as no sample
@@ -600,17 +620,14 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         )
         self.target_type_, y = (None, None) if y is None else read_targets(y, self.target_type)
         graded = self._graded
+        labels = None
         if graded:
-            if self.unlabeled_label is not None:
-                raise ValueError(
-                    f"unlabeled_label={self.unlabeled_label!r} marks unlabelled samples, but "
-                    f"y holds {self.target_type_} targets, which cannot be missing yet: "
-                    "drop the samples without a target and leave unlabeled_label=None."
-                )
-            y = check_graded_targets(y, self.target_type_, X.shape[0])
+            missing = missing_target_rows(y, self.unlabeled_label)
+            y = check_graded_targets(y, self.target_type_, X.shape[0], missing=missing)
+            labels = target_codes(y, missing)
         elif y is not None:
             check_consistent_length(X, y)
-        labels = None if y is None else self._encode_labels(y)
+            labels = self._encode_labels(y)
         sample_weight = self._sample_weight(sample_weight, X, y, labels)
         if sample_weight is not None:
             kept = sample_weight > 0
@@ -618,7 +635,11 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             if not kept.all():  # a sample of weight 0 is no sample, nor its class
                 X, sample_weight = X[kept], sample_weight[kept]
                 y = None if y is None else y[kept]
-                labels = None if y is None else self._encode_labels(y)
+                if graded:
+                    labels = labels[kept]
+                    check_targets_vary(y[labels >= 0])
+                else:
+                    labels = None if y is None else self._encode_labels(y)
         # k copies of a sample are one sample of weight k (see _rows)
         rows, sample_weight = merge_duplicates(X, labels, sample_weight)
         if rows is not None:
@@ -638,18 +659,30 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         )
         unlabelled = labels is None or bool(np.any(labels < 0))
         self._check_pair_params(unlabelled=unlabelled)
-        make_source = self._pair_source_maker(labels is None, unlabelled)
+        make_source = self._pair_source_maker(
+            labels is None, unlabelled, known=None if labels is None else labels >= 0)
         supervision = y if graded else labels
         selection = None
         if not unlabelled:
             self._check_memory(X, make_source(supervision), n_components, log=False)
             selection = self._select_map(X, y, weights_as_given)
+        elif labels is not None:
+            selection, used = self._select_partly_labelled(X, y, labels, weights_as_given)
+            if not used:  # the final fit learns from the labelled samples alone
+                known = labels >= 0
+                X, y, labels = X[known], y[known], labels[known]
+                supervision = y if graded else labels
+                total_weight = X.shape[0] if weights_as_given is None else float(
+                    np.sum(weights_as_given[known]))
+                sample_weight = None if sample_weight is None else sample_weight[known]
+                unlabelled = False
         if selection is not None:
             n_components = self._check_engine_params(
                 *X.shape, n_classes=n_classes, sparse=sp.issparse(X),
                 chosen=selection.chosen,
             )
-            make_source = self._pair_source_maker(False, False)  # the chosen map's pairs
+            make_source = self._pair_source_maker(  # the chosen map's pairs
+                False, unlabelled, known=labels >= 0)
         self._warn_about_ineffective_margin()
         source = make_source(supervision)
         self._fit_engine(
@@ -661,7 +694,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if labels is None:
             self._fitted_reference = (None, None, None)
         elif graded:  # the reference subset is drawn at random, not by class
-            self._keep_score_reference(X, y, np.zeros(X.shape[0], dtype=np.intp))
+            known = labels >= 0
+            self._keep_score_reference(X[known], y[known], np.zeros(known.sum(), dtype=np.intp))
         else:
             labelled = labels >= 0
             self._keep_score_reference(X[labelled], y[labelled], labels[labelled])
@@ -678,6 +712,25 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         index for graded targets); None where the parameters fix the map, a
         ``warm_start`` refit keeps it or a class has a single sample."""
         kind, graded = self.target_type_, self._graded
+
+        def raw_score(train, test):
+            weights = None if sample_weight is None else sample_weight[test]
+            return heldout_knn_score(kind, X[train], y[train], X[test], y[test], weights)
+
+        return select_map(
+            self, X, y.shape[0], lambda: self._selection_splits(y),
+            self._heldout_scorer(X, y, sample_weight), raw_score,
+            resume=() if graded else RESUMED_MAPS, impostor_rule=not graded,
+        )
+
+    def _selection_splits(self, y):
+        return labelled_splits(y, selection_seed(self.random_state), stratify=not self._graded)
+
+    def _heldout_scorer(self, X, y, sample_weight, extra_rows=None):
+        """``fit_and_score(model, train, test)`` of the selection: ``model``
+        fitted on the rows ``train`` of ``X`` (and ``extra_rows``, unlabelled
+        ones), scored by held-out kNN on the rows ``test``."""
+        kind = self.target_type_
         given = y[:, 0] if kind == "continuous" else y  # as a user gives it
 
         def weights(rows):
@@ -687,20 +740,34 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             # the weights hold class_weight already: once is enough; and a
             # part of y is read as the whole was
             model.set_params(class_weight=None, target_type=kind)
-            model.fit(X[train], given[train], sample_weight=weights(train))
+            fitted = train if extra_rows is None else np.concatenate([train, extra_rows])
+            model.fit(X[fitted], given[fitted], sample_weight=weights(fitted))
             return heldout_knn_score(
                 kind, model.transform(X[train]), y[train], model.transform(X[test]), y[test],
                 weights(test),
             )
 
-        def raw_score(train, test):
-            return heldout_knn_score(kind, X[train], y[train], X[test], y[test], weights(test))
+        return fit_and_score
 
-        return select_map(
-            self, X, y.shape[0],
-            lambda: labelled_splits(y, selection_seed(self.random_state), stratify=not graded),
-            fit_and_score, raw_score, resume=() if graded else RESUMED_MAPS,
-            impostor_rule=not graded,
+    def _select_partly_labelled(self, X, y, labels, sample_weight):
+        """``(selection, used)`` of a partly labelled fit: the map chosen on
+        the labelled samples (:meth:`_select_map`), and whether the
+        unlabelled samples help it on the same held-out splits
+        (:func:`~._selection.with_unlabelled_samples`); ``(None, True)``
+        where there is nothing to choose."""
+        known = labels >= 0
+        rows = np.flatnonzero(known)
+        weights = None if sample_weight is None else sample_weight[known]
+        selection = self._select_map(X[known], y[known], weights)
+        if selection is None:
+            return None, True
+        if self._graded:  # the unlabelled samples' targets as a user marks them
+            y = np.asarray(y, dtype=np.float64)
+            y[~known] = np.nan
+        splits = [(rows[train], rows[test]) for train, test in self._selection_splits(y[known])]
+        return with_unlabelled_samples(
+            self, selection, splits,
+            self._heldout_scorer(X, y, sample_weight, extra_rows=np.flatnonzero(~known)),
         )
 
     def _sample_weight(self, sample_weight, X, y, labels):
@@ -729,16 +796,13 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         factor = class_sample_weight(self.class_weight, labels, classes, sample_weight)
         return factor if sample_weight is None else sample_weight * factor
 
-    def _pair_source_maker(self, no_labels, unlabelled):
-        """``make(labels)``: this fit's pair source for a set of samples' labels."""
-        settings = dict(
-            n_positives=self.n_positives,
-            n_negatives=self.n_negatives,
-            n_random_negatives=self._n_random_negatives(),
-            n_rounds=self.n_mining_rounds,
-            block_size=self.mining_block_size,
-            mining_components=self.mining_components,
-        )
+    def _pair_source_maker(self, no_labels, unlabelled, known=None):
+        """``make(labels)``: this fit's pair source for a set of samples' labels
+        (for graded targets, their targets; ``known``: which samples have one)."""
+        settings = self._pair_settings()
+        if self._graded and unlabelled:
+            return functools.partial(
+                PartialGradedPairSource, known=known, kind=self.target_type_, **settings)
         if self._graded:
             return functools.partial(GradedPairSource, kind=self.target_type_, **settings)
         if no_labels:
@@ -746,6 +810,17 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if unlabelled:
             return functools.partial(PartialLabelPairSource, **settings)
         return functools.partial(LabelPairSource, strategy=self.pair_strategy, **settings)
+
+    def _pair_settings(self):
+        """The parameters every pair source of this estimator takes."""
+        return dict(
+            n_positives=self.n_positives,
+            n_negatives=self.n_negatives,
+            n_random_negatives=self._n_random_negatives(),
+            n_rounds=self.n_mining_rounds,
+            block_size=self.mining_block_size,
+            mining_components=self.mining_components,
+        )
 
     def _fit_on_cluster(self, X, y, sample_weight):
         """``fit`` on a Dask array: the chunks stay on the workers (see ``_dask``)."""
@@ -755,21 +830,17 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             ChunkedPairSource,
             check_dask_array,
             cluster_client,
+            dask_target_type,
             drop_zero_weights,
             embed_blocks,
             encode_chunk,
+            read_graded_targets,
         )
 
         if self.class_weight is not None:
             raise ValueError(
                 "class_weight is not supported for Dask arrays; pass the class weights "
                 "as sample_weight (one per sample) instead."
-            )
-        graded_given = self.target_type in GRADED_TARGETS
-        if graded_given or (y is not None and np.ndim(y) == 2):
-            raise ValueError(
-                "Continuous and multi-label targets are not supported for Dask arrays "
-                "yet: give class labels, or fit on in-memory arrays."
             )
         cluster_client()  # a clear error first, when no cluster is connected
         X = check_dask_array(X)
@@ -778,40 +849,39 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             del self.feature_names_in_
         rows = X.chunks[0]
         if y is not None:
-            y = da.asarray(y).rechunk((rows,))
+            y = da.asarray(y)
+            y = y.rechunk((rows,) if y.ndim == 1 else (rows, -1))
         if sample_weight is not None:
             X, y, sample_weight = drop_zero_weights(X, y, sample_weight)
         n_samples = X.shape[0]
         labels = classes = self.target_type_ = None
+        unlabelled = y is None
         if y is not None:
             nans = da.isnan(y).sum() if y.dtype.kind == "f" else 0
-            try:  # only the distinct labels and the number of NaN reach here
+            try:  # only the distinct values and the number of NaN reach here
                 classes, n_missing = da.compute(da.unique(y), nans)
             except TypeError as error:
                 raise ValueError(
                     f"The labels of the Dask y cannot be sorted ({error}): give labels of "
                     "one type; missing labels of a Dask y must be NaN in a float array."
                 ) from error
-            # the distinct labels tell classes from continuous values, not
-            # quantities from classes (their counts are the workers')
-            self.target_type_ = (
-                type_of_target(classes[~missing_labels(classes)], input_name="y")
-                if self.target_type == "auto"
-                else resolve_target_type(classes, self.target_type)
-            )
-            if self.target_type_ not in ("binary", "multiclass"):
-                raise ValueError(
-                    "Continuous targets are not supported for Dask arrays yet: give "
-                    "class labels, or fit on in-memory arrays."
-                )
+            self.target_type_ = dask_target_type(
+                classes, None if y.ndim == 1 else y.shape[1], self.target_type)
+        if self._graded:
+            labels, unlabelled = read_graded_targets(y, self.target_type_, self.unlabeled_label)
+        elif y is not None:
             codes = self._encode_labels(classes, n_missing)
             labels = y.map_blocks(encode_chunk, classes, codes, dtype=np.intp)
-        unlabelled = labels is None or bool(np.any(codes < 0))
-        n_classes = None if labels is None else int(codes.max()) + 1
+            unlabelled = bool(np.any(codes < 0))
+        n_classes = None if labels is None or self._graded else int(codes.max()) + 1
         n_components = self._check_engine_params(n_samples, X.shape[1], n_classes=n_classes)
         self._check_pair_params(unlabelled=unlabelled)
         self._warn_about_ineffective_margin()
-        make = self._pair_source_maker(labels is None, unlabelled)
+        make = (
+            # each chunk reads which of its targets are missing
+            functools.partial(graded_source, kind=self.target_type_, **self._pair_settings())
+            if self._graded else self._pair_source_maker(labels is None, unlabelled)
+        )
         self._fit_engine(
             X, ChunkedPairSource(make, labels, self.n_mining_rounds), n_components,
             sample_weight,
@@ -825,6 +895,14 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             chosen = np.sort(rng.choice(n_samples, n_rows, replace=False))
             embedded = embed_blocks(X, self._projection, self._projection.params_from(self))
             fingerprints = X.map_blocks(row_fingerprints, drop_axis=1, dtype=np.uint64)
+            if self._graded:  # the targets as a fit in memory keeps them
+                embedded, targets, fingerprints = da.compute(
+                    embedded[chosen], labels[chosen], fingerprints[chosen])
+                known = ~np.isnan(targets).any(axis=1)
+                targets = targets[known] != 0 if (
+                    self.target_type_ == "multilabel-indicator") else targets[known]
+                self._fitted_reference = (embedded[known], targets, fingerprints[known])
+                return self
             *reference, codes = da.compute(
                 embedded[chosen], y[chosen], fingerprints[chosen], labels[chosen]
             )
@@ -865,11 +943,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return unlabelled if unlabelled.shape == y.shape else missing
 
     def _encode_labels(self, y, n_missing=None):
-        """Class codes ``0 .. n_classes - 1``, and ``-1`` for ``unlabeled_label``;
-        for graded targets, a code per distinct target (so that only copies
-        of a row with the same target merge into one sample)."""
-        if self._graded:
-            return np.unique(y, axis=0, return_inverse=True)[1].reshape(-1)
+        """Class codes ``0 .. n_classes - 1``, and ``-1`` for ``unlabeled_label``."""
         unlabelled = self._unlabelled(y, n_missing)
         check_label_types(y[~unlabelled])
         check_classification_targets(y[~unlabelled])
@@ -1096,14 +1170,21 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     def _score_targets(self, X, Z, y, sample_weight):
         """``score`` of graded targets: kNN R² or Jaccard (see ``score``)."""
         reference, reference_y, fingerprints = self._fitted_reference
-        y = check_graded_targets(y, self.target_type_, Z.shape[0], reference_y.shape[1])
+        missing = missing_target_rows(y, self.unlabeled_label)
+        y = check_graded_targets(
+            y, self.target_type_, Z.shape[0], reference_y.shape[1], missing=missing)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, Z, ensure_non_negative=True)
-            if not sample_weight.sum() > 0:
-                raise ValueError("sample_weight sums to 0: no sample to score.")
+        if missing.all():
+            raise ValueError("y holds no sample with a target to score.")
+        known = ~missing
+        Z, y = Z[known], y[known]
+        sample_weight = None if sample_weight is None else sample_weight[known]
+        if sample_weight is not None and not sample_weight.sum() > 0:
+            raise ValueError("sample_weight sums to 0: no sample to score.")
         if self.target_type_ != "multilabel-indicator" and Z.shape[0] < 2:
-            raise ValueError("R² needs at least 2 samples to score; got 1.")
-        seen = np.isin(fingerprints, self._row_fingerprints(X))
+            raise ValueError(f"R² needs at least 2 samples to score; got {Z.shape[0]}.")
+        seen = np.isin(fingerprints, self._row_fingerprints(X)[known])
         return neighbor_target_score(
             Z, y, self.target_type_, reference[~seen], reference_y[~seen],
             SCORE_N_NEIGHBORS, sample_weight,

@@ -70,10 +70,16 @@ def check_labels(y):
     ValueError
         If ``y`` has another shape.
     """
-    y = column_or_1d(y, warn=True)
+    return numbers_with_nan(column_or_1d(y, warn=True))
+
+
+def numbers_with_nan(y):
+    """The ndarray ``y`` of any shape as a numeric array (NaN where a value is
+    missing) when it is an object array whose present values are all
+    numbers; otherwise ``y`` itself."""
     if y.dtype.kind != "O":
         return y
-    missing = missing_labels(y)
+    missing = missing_labels(y.reshape(-1)).reshape(y.shape)
     present = y[~missing].tolist()
     if not present or not all(
         isinstance(label, numbers.Real) and not isinstance(label, (bool, np.bool_))
@@ -81,7 +87,7 @@ def check_labels(y):
     ):
         return y
     if not missing.any():
-        return np.asarray(present)
+        return np.asarray(present).reshape(y.shape)
     numeric = np.full(y.shape, np.nan)
     numeric[~missing] = present
     return numeric

@@ -6,7 +6,8 @@ A kind of supervision is a pair source: an object that follows
 mines pairs from class labels (:class:`LabelPairSource`), from no labels
 (DrLIM, :class:`NeighborPairSource`) or from some
 (:class:`PartialLabelPairSource`), and pairs similar to a degree from
-continuous or multi-label targets (:class:`GradedPairSource`);
+continuous or multi-label targets, all known (:class:`GradedPairSource`) or
+some (:class:`PartialGradedPairSource`);
 ``ContrastivePairClassifier`` learns from
 given pairs (:class:`FixedPairSource`). A new kind of supervision is a new
 source (and its estimator's score); the engine does not change.
@@ -25,6 +26,7 @@ from ._pairs import (
     pairs_from_labels,
     pairs_from_neighbors,
     pairs_from_partial_labels,
+    pairs_from_partial_targets,
     pairs_from_targets,
     unlabelled_neighbor_rows,
 )
@@ -250,6 +252,65 @@ class GradedPairSource(MiningPairSource):
             blocks=blocks,
             random_state=random_state,
         )
+
+
+class PartialGradedPairSource(GradedPairSource):
+    """Partly labelled graded targets: graded pairs among the samples whose
+    target is ``known``, mined in each round's space, with the similarity of
+    their quantiles among themselves; neighbour pairs of the input space for
+    the others (:func:`~sk_contrastive._pairs.pairs_from_partial_targets`)."""
+
+    def __init__(self, targets, *, known, kind, **settings):
+        MiningPairSource.__init__(self, None, **settings)
+        self.kind = kind
+        self.known = known
+        labelled_space = target_space(targets[known], kind)
+        self.space = np.zeros(targets.shape, dtype=labelled_space.dtype)
+        self.space[known] = labelled_space
+
+    def reorder(self, order):
+        reordered = super().reorder(order)
+        reordered.known = self.known[order]
+        return reordered
+
+    def prepare(self, X, blocks, random_state):
+        labelled = np.flatnonzero(self.known)
+        self.positives = target_neighbor_rows(self.space[labelled], self.kind, self.n_positives)
+        self.neighbor_positives = unlabelled_neighbor_rows(
+            X, np.where(self.known, 0, -1), self.n_positives, blocks
+        )
+
+    def build(self, space, blocks, random_state):
+        labelled = np.flatnonzero(self.known)
+        return pairs_from_partial_targets(
+            space,
+            lambda first, second: similarity(
+                self.space, self.kind, labelled[first], labelled[second]),
+            self.known,
+            target_positives=self.positives,
+            n_positives=self.n_positives,
+            n_negatives=self.n_negatives,
+            n_random_negatives=self.n_random_negatives,
+            neighbor_positives=self.neighbor_positives,
+            labelled_blocks=self.blocks(space[labelled], random_state),
+            random_state=random_state,
+        )
+
+
+def graded_source(targets, *, kind, **settings):
+    """The pair source of graded ``targets`` (2-D float, a row of NaN where
+    a sample's target is missing), as each chunk of a fit on a Dask array
+    makes it from its own samples: graded pairs, partly labelled where some
+    rows are missing, neighbour pairs alone where fewer than 2 are known."""
+    known = ~np.isnan(targets).any(axis=1)
+    targets = np.where(known[:, None], targets, 0.0)
+    if kind == "multilabel-indicator":
+        targets = targets != 0
+    if known.all():
+        return GradedPairSource(targets, kind=kind, **settings)
+    if known.sum() < 2:
+        return NeighborPairSource(None, **settings)
+    return PartialGradedPairSource(targets, known=known, kind=kind, **settings)
 
 
 class FixedPairSource:

@@ -10,7 +10,9 @@ flag), sorted by anchor, which is all the loss module needs to know:
 - :func:`pairs_from_partial_labels`: label pairs among labelled samples and
   neighbour pairs for the unlabelled ones (semi-supervised);
 - :func:`pairs_from_targets`: pairs similar to a degree, from continuous or
-  multi-label targets (see ``_targets``).
+  multi-label targets (see ``_targets``);
+- :func:`pairs_from_partial_targets`: graded pairs among the samples with a
+  target and neighbour pairs for the others.
 
 Internally each kind of partner is an ``(n_samples, k)`` array of partner
 indices, ``-1`` where a sample has fewer than ``k``; reading such rows in
@@ -244,14 +246,21 @@ def pairs_from_partial_labels(
         everywhere = np.full((X.shape[0], rows.shape[1]), -1, dtype=rows.dtype)
         everywhere[labelled] = np.where(rows >= 0, labelled[rows], -1)
         parts.append((everywhere, similar))
+    parts += _unlabelled_rows(X, y_index, n_positives, n_random_negatives,
+                              neighbor_positives, rng)
+    return _pairs_from_rows(parts)
+
+
+def _unlabelled_rows(X, y_index, n_positives, n_random_negatives, neighbor_positives, rng):
+    """The partner arrays of the unlabelled samples (``y_index == -1``): their
+    nearest neighbours as similar, random samples as dissimilar (see
+    :func:`pairs_from_partial_labels`)."""
     if neighbor_positives is None:
         neighbor_positives = unlabelled_neighbor_rows(X, y_index, n_positives)
     everyone = _ClassGroups(np.zeros(X.shape[0], dtype=np.intp))
     strangers = _random_rows(everyone, n_random_negatives, rng, same=True)
     strangers[y_index >= 0] = -1
-    parts += [(neighbor_positives, True),
-              (_without(strangers, neighbor_positives), False)]
-    return _pairs_from_rows(parts)
+    return [(neighbor_positives, True), (_without(strangers, neighbor_positives), False)]
 
 
 def pairs_from_targets(
@@ -339,13 +348,133 @@ def pairs_from_targets(
     pairs = _pairs_from_rows(parts)
     degree = np.clip(np.asarray(similarity(pairs.first, pairs.second), dtype=np.float64),
                      0.0, 1.0)
+    return graded_pairs(pairs.first, pairs.second, degree)
+
+
+def graded_pairs(first, second, degree, weight=None):
+    """The loss terms of pairs similar to a degree ``s`` in [0, 1].
+
+    The source text's graded ``y_true`` makes a pair's term ``s * d**2 +
+    (1 - s) * max(margin - d, 0)**2``: a similar pair of weight ``s`` plus
+    a dissimilar pair of weight ``1 - s``. Each pair becomes those two
+    terms, in order, each times the pair's ``weight``; a term of weight 0
+    is left out. Where every ``s`` is 0 or 1, that is one term per pair, and
+    the pairs are returned as they are (``similar = s == 1``, ``weight`` as
+    given).
+
+    Parameters
+    ----------
+    first, second : ndarray of int of shape (n_pairs,)
+        Sorted by ``first``.
+    degree : ndarray of shape (n_pairs,)
+        Each pair's ``s``, in [0, 1].
+    weight : ndarray of shape (n_pairs,) or None
+
+    Returns
+    -------
+    pairs : Pairs
+        Sorted by anchor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._pairs import graded_pairs
+    >>> pairs = graded_pairs(np.array([0, 1]), np.array([1, 2]), np.array([1.0, 0.25]))
+    >>> pairs.first.tolist(), pairs.similar.tolist(), pairs.weight.tolist()
+    ([0, 1, 1], [True, True, False], [1.0, 0.25, 0.75])
+    """
+    if np.all((degree == 0) | (degree == 1)):
+        return Pairs(first, second, degree == 1, weight)
     # each pair as a similar term of weight s then a dissimilar one of 1 - s
-    first = np.repeat(pairs.first, 2)
-    second = np.repeat(pairs.second, 2)
-    similar = np.tile([True, False], pairs.n_pairs)
-    weight = np.column_stack([degree, 1.0 - degree]).ravel()
-    kept = weight > 0
-    return Pairs(first[kept], second[kept], similar[kept], weight[kept])
+    terms = np.column_stack([degree, 1.0 - degree])
+    if weight is not None:
+        terms *= weight[:, None]
+    terms = terms.ravel()
+    kept = terms > 0
+    return Pairs(
+        np.repeat(first, 2)[kept], np.repeat(second, 2)[kept],
+        np.tile([True, False], first.shape[0])[kept], terms[kept],
+    )
+
+
+def pairs_from_partial_targets(
+    X,
+    similarity,
+    labelled,
+    *,
+    target_positives,
+    n_positives=5,
+    n_negatives=10,
+    n_random_negatives=2,
+    neighbor_positives=None,
+    labelled_blocks=None,
+    random_state=None,
+):
+    """Pairs for partly labelled graded targets: graded pairs where targets
+    are known, neighbours elsewhere.
+
+    The samples with a target (``labelled``) get the pairs of
+    :func:`pairs_from_targets` among themselves; each other sample the
+    pairs :func:`pairs_from_partial_labels` gives an unlabelled sample
+    (similar to its ``n_positives`` nearest neighbours among all samples,
+    dissimilar to ``n_random_negatives`` random ones).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The round's mining space.
+    similarity : callable
+        ``similarity(first, second) -> ndarray of s`` for index arrays into
+        the labelled samples (positions in ``np.flatnonzero(labelled)``).
+    labelled : ndarray of shape (n_samples,), dtype bool
+        Whether each sample's target is known.
+    target_positives : ndarray of shape (n_labelled, k)
+        Each labelled sample's most similar labelled samples by target, as
+        positions among the labelled samples.
+    n_positives, n_negatives, n_random_negatives : int
+    neighbor_positives : ndarray of shape (n_samples, k) or None
+        The unlabelled samples' neighbours (rows of labelled samples ``-1``).
+    labelled_blocks : list of ndarray or None
+        Groups of positions within the labelled samples for their search.
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    pairs : Pairs
+        Sorted by anchor, with ``weight`` (1 for an unlabelled sample's pairs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._pairs import pairs_from_partial_targets
+    >>> X = np.array([[0.0], [0.1], [5.0], [0.2]])
+    >>> pairs = pairs_from_partial_targets(
+    ...     X, lambda a, b: np.where(a + b == 1, 1.0, 0.0), np.array([True, True, False, False]),
+    ...     target_positives=np.array([[1], [0]]), n_positives=1, n_negatives=0,
+    ...     n_random_negatives=0)
+    >>> list(zip(pairs.first.tolist(), pairs.second.tolist(), pairs.similar.tolist()))
+    [(0, 1, True), (1, 0, True), (2, 3, True), (3, 1, True)]
+    """
+    rng = check_random_state(random_state)
+    rows = np.flatnonzero(labelled)
+    graded = pairs_from_targets(
+        X[rows], similarity, target_positives=target_positives, n_positives=n_positives,
+        n_negatives=n_negatives, n_random_negatives=n_random_negatives,
+        blocks=labelled_blocks, random_state=rng,
+    )
+    y_index = np.where(labelled, 0, -1)
+    others = _pairs_from_rows(_unlabelled_rows(
+        X, y_index, n_positives, n_random_negatives, neighbor_positives, rng))
+    first = np.concatenate([rows[graded.first], others.first])
+    order = np.argsort(first, kind="stable")
+    dtype = _row_dtype(X.shape[0])
+    return Pairs(
+        first[order].astype(dtype, copy=False),
+        np.concatenate([rows[graded.second], others.second])[order].astype(dtype, copy=False),
+        np.concatenate([graded.similar, others.similar])[order],
+        np.concatenate([np.ones(graded.n_pairs) if graded.weight is None else graded.weight,
+                        np.ones(others.n_pairs)])[order],
+    )
 
 
 def _leftmost(rows, n):

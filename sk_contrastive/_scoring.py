@@ -1,6 +1,7 @@
 """Scores of an embedding: how well neighbours in it agree on labels or targets."""
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.metrics import jaccard_score, pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import resample
@@ -300,3 +301,31 @@ def trustworthiness(X, Z, n_neighbors=5):
         for chunk in pairwise_distances_chunked(X, reduce_func=penalties)
     )
     return 1.0 - total * 2.0 / (n_samples * k * (2.0 * n_samples - 3.0 * k - 1.0))
+
+
+def rank_correlation(scores, y, sample_weight=None):
+    """Spearman's rank correlation of ``scores`` with ``y``: the Pearson
+    correlation of their ranks (average ranks for ties, scipy's
+    :func:`~scipy.stats.rankdata`, as :func:`scipy.stats.spearmanr`),
+    weighted by ``sample_weight``; 0 where either is constant (no order to
+    agree with).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_contrastive._scoring import rank_correlation
+    >>> rank_correlation(np.array([0.1, 0.5, 0.2]), np.array([1.0, 30.0, 2.0]))
+    1.0
+    >>> rank_correlation(np.array([3.0, 2.0, 1.0]), np.array([0.0, 0.5, 1.0]))
+    -1.0
+    """
+    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    weights = weights / weights.sum()
+    ranks = [rankdata(values) for values in (scores, y)]
+    if any(np.ptp(values) == 0 for values in ranks):
+        return 0.0
+    centred = [values - np.dot(weights, values) for values in ranks]
+    spread = np.sqrt(np.dot(weights, centred[0] ** 2) * np.dot(weights, centred[1] ** 2))
+    if not spread > 0:
+        return 0.0
+    return float(np.clip(np.dot(weights, centred[0] * centred[1]) / spread, -1.0, 1.0))

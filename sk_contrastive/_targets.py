@@ -37,7 +37,14 @@ from sklearn.metrics import r2_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.multiclass import type_of_target
 
-from ._labels import check_label_types, check_labels, missing_labels
+from ._labels import (
+    MISSING_VALUES,
+    check_label_types,
+    check_labels,
+    is_missing,
+    missing_labels,
+    numbers_with_nan,
+)
 
 CLASS_TARGETS = ("binary", "multiclass")
 GRADED_TARGETS = ("continuous", "continuous-multioutput", "multilabel-indicator")
@@ -46,7 +53,7 @@ QUANTILE_BANDWIDTH = 0.1
 # the rule that reads integer-valued labels as quantities (resolve_target_type)
 ALONE_SHARE = 0.1
 CONSECUTIVE_SHARE = 0.9
-MIN_QUANTITY_VALUES = 10
+MIN_QUANTITY_VALUES = 20
 
 
 def resolve_target_type(y, target_type="auto"):
@@ -61,9 +68,11 @@ def resolve_target_type(y, target_type="auto"):
     similar pair, so labels like that cannot supervise as classes -- and
     their distinct values are not (nearly: at least 90 % of) the consecutive
     integers from the smallest, as ids numbered in turn are -- and there are
-    at least ``MIN_QUANTITY_VALUES`` (10) distinct values: a few ids, some of
-    them alone, are what a small set or a fold of classes looks like (ids 1
-    and 3 of two samples stay classes). Diabetes'
+    at least ``MIN_QUANTITY_VALUES`` (20) distinct values: a few ids, some
+    of them alone, are what a small set, a fold of classes or the labelled
+    few of partly labelled classes look like (ids 1 and 3 of two samples,
+    or 100 to 1,000 of 15 labelled samples among unlabelled ones, stay
+    classes). With missing labels, the rule reads the others. Diabetes'
     progression score (214 values between 25 and 346 in 442 samples, 19 %
     of the samples alone) is continuous; 2,000 identities of 2 photos each
     (none alone), or ids 0 to 5,748 of a long tail of identities with one
@@ -144,8 +153,7 @@ def read_targets(y, target_type="auto"):
     and ``y`` as a 1-D ndarray of labels (missing ones included, validated by
     :func:`~sk_contrastive._labels.check_labels`, since scikit-learn refuses
     them) or, for several columns, as given (a sparse single column is read
-    as dense). Missing labels always mean partly labelled classes: integer
-    ids with gaps are not quantities there.
+    as dense). With missing labels, what ``y`` is is read from the others.
 
     Raises
     ------
@@ -166,16 +174,77 @@ def read_targets(y, target_type="auto"):
             "give an indicator matrix (sklearn.preprocessing.MultiLabelBinarizer)."
         ) from error
     if len(shape) == 2 and (shape[1] != 1 or columns):
-        return resolve_target_type(y, target_type), y
+        y = as_target_array(y)
+        known = ~_missing_entries(y).any(axis=1)
+        if not known.any():
+            raise ValueError("y holds no target: every row has a missing value.")
+        return resolve_target_type(y if known.all() else y[known], target_type), y
     y = check_labels(y)
     missing = missing_labels(y)
     known = y[~missing]
     check_label_types(known)
     if known.size == 0:  # the labels' own errors name the problem
         return "multiclass", y
-    if missing.any() and target_type == "auto":
-        return type_of_target(known, input_name="y"), y
     return resolve_target_type(known, target_type), y
+
+
+def as_target_array(y):
+    """A 2-D ``y`` as an ndarray (a sparse matrix as it is): pandas' nullable
+    columns, and object arrays of numbers, become float64 with NaN where a
+    value is missing."""
+    if sp.issparse(y):
+        return y
+    return numbers_with_nan(np.asarray(y))
+
+
+def _missing_entries(y):
+    if sp.issparse(y) or y.dtype.kind not in "fcO":
+        return np.zeros(y.shape, dtype=bool)
+    if y.dtype.kind == "O":
+        return missing_labels(y.reshape(-1)).reshape(y.shape)
+    return np.isnan(y)
+
+
+def missing_target_rows(y, unlabeled_label):
+    """Mask of the samples whose graded targets are missing: rows of ``y``
+    (``as_target_array``) that hold only missing values (NaN, None or
+    pandas.NA), allowed when ``unlabeled_label`` is such a missing value.
+
+    Raises
+    ------
+    ValueError
+        If ``unlabeled_label`` is not a missing value (graded targets mark a
+        missing one with NaN), if ``y`` holds missing values without
+        ``unlabeled_label``, or a row misses some of its values but not all
+        (only a sample's whole target can be missing).
+    """
+    if unlabeled_label is not None and not is_missing(unlabeled_label):
+        raise ValueError(
+            f"unlabeled_label={unlabeled_label!r} cannot mark a missing continuous or "
+            "multi-label target: mark those samples' targets NaN and pass "
+            "unlabeled_label=np.nan."
+        )
+    y = as_target_array(y)
+    if sp.issparse(y):  # (a multi-label matrix; its NaN are values other than 0 and 1)
+        return np.zeros(y.shape[0], dtype=bool)
+    entries = _missing_entries(y).reshape(y.shape[0], -1)
+    rows = entries.all(axis=1)
+    if not entries.any():
+        return rows
+    if unlabeled_label is None:
+        raise ValueError(
+            f"y holds {int(rows.sum())} sample(s) whose targets are missing "
+            f"({MISSING_VALUES}). To fit them as unlabelled samples (partly labelled "
+            "data), pass unlabeled_label=np.nan; otherwise drop those samples."
+        )
+    partly = entries.any(axis=1) & ~rows
+    if partly.any():
+        raise ValueError(
+            f"{int(partly.sum())} sample(s) of y miss some of their targets but not all "
+            f"(the first: row {int(np.flatnonzero(partly)[0])}). Only a sample's whole "
+            "target can be missing: fill in those values, or make the whole row NaN."
+        )
+    return rows
 
 
 def _are_quantities(y):
@@ -228,35 +297,47 @@ def _check_readable_as(y, kind):
         )
 
 
-def check_graded_targets(y, kind, n_samples, n_columns=None):
+def check_graded_targets(y, kind, n_samples, n_columns=None, missing=None):
     """``y`` as the float64 (continuous) or bool (multi-label) 2-D array the
     fit uses, validated; ``n_columns``: the columns of the fit's targets,
     when ``y`` is to be scored against them (a constant ``y`` is then
-    allowed).
+    allowed). ``missing``: the rows whose targets are missing
+    (:func:`missing_target_rows`), set to 0 in the array returned.
 
     Raises
     ------
     ValueError
         If ``y`` does not have ``n_samples`` rows (or ``n_columns``
-        columns), holds NaN or infinity, is constant in a fit (every sample
-        equally similar to every other: no pair to learn from), or is a
-        multi-label matrix of a single label column.
+        columns), holds NaN or infinity (outside ``missing`` rows), is
+        constant in a fit (every sample equally similar to every other: no
+        pair to learn from), or is a multi-label matrix of a single label
+        column.
     """
-    if not sp.issparse(y):
-        y = np.asarray(y)
-    _check_readable_as(y, kind)
+    y = as_target_array(y)
+    missing = np.zeros(y.shape[0], dtype=bool) if missing is None else missing
+    _check_readable_as(y[~missing] if missing.any() else y, kind)
     if kind == "multilabel-indicator":
-        targets = (y.toarray() if sp.issparse(y) else np.asarray(y)) != 0
+        if sp.issparse(y):
+            targets = y.toarray() != 0
+        else:
+            targets = np.where(missing[:, None], 0, y) != 0
     else:
         targets = np.asarray(y, dtype=np.float64).reshape(np.shape(y)[0], -1)
+        if missing.any():  # on a copy: the caller's y stays as it was
+            targets = np.where(missing[:, None], 0.0, targets)
         if not np.isfinite(targets).all():
             raise ValueError(
-                "y holds NaN or infinite values. Drop those samples (missing targets "
-                "of continuous y are not supported yet)."
+                "y holds NaN or infinite values. Drop those samples, or, for missing "
+                "targets, make their rows NaN and pass unlabeled_label=np.nan."
             )
     if targets.shape[0] != n_samples:
         raise ValueError(
             f"y has {targets.shape[0]} rows, but X has {n_samples} samples."
+        )
+    if kind == "multilabel-indicator" and targets.shape[1] < 2:
+        raise ValueError(
+            "A multi-label y needs at least 2 label columns; for a single label, give "
+            "it as class labels of shape (n_samples,)."
         )
     if n_columns is not None:
         if targets.shape[1] != n_columns:
@@ -265,17 +346,29 @@ def check_graded_targets(y, kind, n_samples, n_columns=None):
                 f"from {n_columns}."
             )
         return targets
-    if targets.shape[0] < 2 or (targets == targets[:1]).all():
-        raise ValueError(
-            "y is the same for every sample: no pair of samples is more similar than "
-            "another, so there is nothing to learn."
-        )
-    if kind == "multilabel-indicator" and targets.shape[1] < 2:
-        raise ValueError(
-            "A multi-label y needs at least 2 label columns; for a single label, give "
-            "it as class labels of shape (n_samples,)."
-        )
+    check_targets_vary(targets[~missing])
     return targets
+
+
+def check_targets_vary(targets):
+    """Raise ValueError unless the known ``targets`` (2-D) hold at least two
+    different rows: the fit learns from pairs that are more similar than
+    others."""
+    if targets.shape[0] < 2 or (targets == targets[:1]).all():
+        found = "y is the same for every sample" if targets.shape[0] > 1 else (
+            f"y holds {targets.shape[0]} sample(s) with a target")
+        raise ValueError(
+            f"{found}: no pair of samples is more similar than another, so there is "
+            "nothing to learn."
+        )
+
+
+def target_codes(targets, missing):
+    """A code per distinct row of the 2-D ``targets`` (so that only copies of
+    a sample with the same target merge into one), ``-1`` where ``missing``."""
+    codes = np.full(targets.shape[0], -1, dtype=np.intp)
+    codes[~missing] = np.unique(targets[~missing], axis=0, return_inverse=True)[1].reshape(-1)
+    return codes
 
 
 def target_space(targets, kind):

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_friedman1
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.manifold import trustworthiness
 from sklearn.model_selection import GridSearchCV, cross_validate
@@ -333,10 +333,12 @@ def test_partly_labelled_rows_stored_class_by_class_fit_as_well_as_in_memory(cli
     X, y = data[0][:2000], np.where(np.arange(2000) % 2 == 0, data[1][:2000], -1)
     order = np.argsort(data[1][:2000], kind="stable")
     sizes = tuple(int(size) for size in np.bincount(data[1][:2000]))
-    model = quietly(ContrastiveEmbedding(4, unlabeled_label=-1, random_state=0).fit,
+    # the map a Dask fit takes (it selects nothing), in memory too
+    fixed = dict(architecture="linear", pos_margin=0.0, unlabeled_label=-1, random_state=0)
+    model = quietly(ContrastiveEmbedding(4, **fixed).fit,
                     da.from_array(X[order], chunks=(sizes, 12)),
                     da.from_array(y[order], chunks=(sizes,)))
-    in_memory = quietly(ContrastiveEmbedding(4, unlabeled_label=-1, random_state=0).fit, X, y)
+    in_memory = quietly(ContrastiveEmbedding(4, **fixed).fit, X, y)
     assert held_out_accuracy(model, data) > held_out_accuracy(in_memory, data) - 0.05
 
 
@@ -358,17 +360,64 @@ def test_the_fit_depends_on_neither_the_order_nor_the_chunks_of_the_rows(client,
         held_out_accuracy(shuffled_fit, data), abs=0.02)
 
 
-@pytest.mark.parametrize("kind", ["continuous", "two columns", "given"])
-def test_graded_targets_on_the_cluster_are_refused_by_name(client, data, kind):
+@pytest.fixture(scope="module")
+def friedman():
+    X, y = make_friedman1(n_samples=2000, n_features=12, noise=0.5, random_state=0)
+    return X, y
+
+
+@pytest.mark.parametrize("kind", ["continuous", "continuous-multioutput",
+                                  "multilabel-indicator"])
+def test_graded_targets_fit_on_the_cluster(client, friedman, kind):
+    X, y = friedman
+    targets = {"continuous": y,
+               "continuous-multioutput": np.column_stack([y, 10 * X[:, 0]]),
+               "multilabel-indicator": (X[:, :3] > 0.5).astype(int)}[kind]
+    train, test = slice(0, 1500), slice(1500, None)
+    chunks = (500,) if targets.ndim == 1 else (500, targets.shape[1])
+    model = quietly(ContrastiveEmbedding(4, random_state=0).fit,
+                    da.from_array(X[train], chunks=(500, 12)),
+                    da.from_array(targets[train], chunks=chunks))
+    assert model.target_type_ == kind
+    assert model._fitted_reference[1].shape[1] == (1 if targets.ndim == 1 else targets.shape[1])
+    # as good on held-out samples as the same fit in memory (pairs within
+    # chunks of a third of the data), which learns what raw features miss
+    in_memory = quietly(ContrastiveEmbedding(4, architecture="linear", pos_margin=0.0,
+                                             random_state=0).fit, X[train], targets[train])
+    assert model.score(X[test], targets[test]) > in_memory.score(X[test], targets[test]) - 0.05
+
+
+def test_missing_graded_targets_on_the_cluster(client, friedman):
+    X, y = friedman
+    hidden = np.where(np.arange(len(y)) % 4 == 0, np.nan, y)
+    X_dask = da.from_array(X, chunks=(700, 12))
+    y_dask = da.from_array(hidden, chunks=700)
+    with pytest.raises(ValueError, match="whose targets are missing"):
+        ContrastiveEmbedding(4, random_state=0).fit(X_dask, y_dask)
+    model = quietly(ContrastiveEmbedding(4, unlabeled_label=np.nan, random_state=0).fit,
+                    X_dask, y_dask)
+    assert model.target_type_ == "continuous"
+    assert not np.isnan(model._fitted_reference[1]).any()
+    assert model.score(X_dask, hidden) == pytest.approx(
+        model.score(X[~np.isnan(hidden)], y[~np.isnan(hidden)]), abs=1e-9)
+
+
+@pytest.mark.parametrize("targets,message", [
+    (np.full(2000, 1.5), "same for every sample"),
+    (np.r_[np.inf, np.linspace(0, 1, 1999)], "NaN or infinite"),
+    (np.r_[np.full(1999, np.nan), 0.5], "1 sample"),
+])
+def test_graded_targets_the_cluster_cannot_learn_from_are_named(client, friedman, targets,
+                                                                message):
+    X, _ = friedman
+    model = ContrastiveEmbedding(4, unlabeled_label=np.nan, target_type="continuous",
+                                 random_state=0)
+    with pytest.raises(ValueError, match=message):
+        model.fit(da.from_array(X, chunks=(700, 12)), da.from_array(targets, chunks=700))
+
+
+def test_integer_labels_on_the_cluster_stay_classes(client, data):
     X, y = data
-    X_dask = da.from_array(X, chunks=(1000, 12))
-    target_type = "continuous" if kind == "given" else "auto"
-    targets = {"continuous": da.from_array(X[:, 0].astype(np.float64) * 1.5, chunks=1000),
-               "two columns": da.from_array(X[:, :2], chunks=(1000, 2)),
-               "given": da.from_array(y, chunks=1000)}[kind]
-    model = ContrastiveEmbedding(3, target_type=target_type, random_state=0)
-    with pytest.raises(ValueError, match="not supported for Dask arrays yet"):
-        model.fit(X_dask, targets)
-    fitted = quietly(ContrastiveEmbedding(3, max_iter=5, random_state=0).fit, X_dask,
-                     da.from_array(y, chunks=1000))
+    fitted = quietly(ContrastiveEmbedding(3, max_iter=5, random_state=0).fit,
+                     da.from_array(X, chunks=(1000, 12)), da.from_array(y, chunks=1000))
     assert fitted.target_type_ == "multiclass"

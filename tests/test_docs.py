@@ -59,6 +59,7 @@ def test_gallery_page_has_the_example_output_and_figure(built_site, example):
     ("ContrastiveEmbedding", {"fit", "transform", "fit_transform", "score"}),
     ("ContrastivePairClassifier",
      {"fit", "predict", "decision_function", "pair_distance", "calibrate_threshold"}),
+    ("ContrastivePairRegressor", {"fit", "predict", "score", "pair_distance", "transform"}),
 ])
 def test_api_page_documents_the_public_methods(built_site, estimator, methods):
     page = (built_site / "generated" / f"sk_contrastive.{estimator}.html").read_text()

@@ -13,6 +13,7 @@ from sk_contrastive._pair_sources import (
     MiningPairSource,
     NeighborPairSource,
     PairSource,
+    PartialGradedPairSource,
     PartialLabelPairSource,
 )
 from sk_contrastive._pairs import Pairs
@@ -33,6 +34,9 @@ def make_sources():
         FixedPairSource: FixedPairSource(fixed),
         GradedPairSource: GradedPairSource(
             np.linspace(0.0, 1.0, 30)[:, None], kind="continuous", **SETTINGS),
+        PartialGradedPairSource: PartialGradedPairSource(
+            np.linspace(0.0, 1.0, 30)[:, None], known=partial >= 0, kind="continuous",
+            **SETTINGS),
     }
 
 

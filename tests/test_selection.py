@@ -254,16 +254,31 @@ def test_a_given_value_turns_its_selection_off(digits):
     assert named.architecture_ == "linear"
 
 
-def test_no_selection_without_full_labels_or_a_split():
+def test_no_selection_without_labels_or_a_split():
     X, y = load_iris(return_X_y=True)
     assert ContrastiveEmbedding(random_state=0).fit(X).selection_results_ is None
-    partly = np.where(np.arange(150) % 3 == 0, -1, y)
-    model = ContrastiveEmbedding(unlabeled_label=-1, random_state=0).fit(X, partly)
-    assert model.selection_results_ is None and model.architecture_ == "linear"
     single = y.copy()
     single[0] = 7  # a class of one sample: no stratified split exists
     assert labelled_splits(single, 0) == []
     assert ContrastiveEmbedding(random_state=0).fit(X, single).selection_results_ is None
+
+
+def test_partly_labelled_data_choose_on_their_labelled_samples():
+    X, y = load_iris(return_X_y=True)
+    partly = np.where(np.arange(150) % 3 == 0, -1, y)
+    model = ContrastiveEmbedding(unlabeled_label=-1, random_state=0).fit(X, partly)
+    results = model.selection_results_
+    labelled = partly >= 0
+    alone = ContrastiveEmbedding(random_state=0).fit(X[labelled], y[labelled])
+    n_rows = len(alone.selection_results_["params"])
+    # the same candidates on the same splits, and the chosen map with the unlabelled samples
+    assert results["params"][:n_rows] == alone.selection_results_["params"]
+    np.testing.assert_array_equal(results["mean_test_score"][:n_rows],
+                                  alone.selection_results_["mean_test_score"])
+    chosen = alone.selection_results_["params"][int(alone.selection_results_["chosen"].argmax())]
+    assert results["params"][n_rows] == {**chosen, "unlabelled samples": "used"}
+    assert len(results["params"]) == n_rows + 1 and results["chosen"].sum() == 1
+    assert model.architecture_ == chosen["architecture"]
 
 
 def test_a_map_that_cannot_keep_the_raw_neighbours_escalates_to_an_mlp():

@@ -1,0 +1,354 @@
+"""What the estimators that learn from given pairs share.
+
+``ContrastivePairClassifier`` (pairs labelled similar or dissimilar) and
+``ContrastivePairRegressor`` (pairs similar to a degree in [0, 1]) read
+pairs the same way -- as the two samples of each pair, or as row indices
+into a ``preprocessor`` -- fit the same map on exactly those pairs
+(:class:`~._pair_sources.FixedPairSource`), choose it on pairs of held-out
+classes, and embed and measure pairs alike. :class:`BasePairEstimator`
+holds that; an estimator adds how it reads its labels (``_pair_degrees``),
+its held-out criterion (``_heldout_score``) and what it fits on the
+training distances (``_calibrate``).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.metrics.pairwise import paired_euclidean_distances
+from sklearn.utils import check_array, column_or_1d
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._base import BaseContrastive
+from ._loss import pair_distances
+from ._memory import check_fit_memory, pair_preparation_parts, validated_bytes
+from ._pair_sources import FixedPairSource
+from ._pairs import graded_pairs
+from ._scaling import distance_factor
+from ._selection import heldout_pair_splits, pair_groups, select_map, selection_seed
+
+
+class BasePairEstimator(BaseContrastive):
+    """Metric learning from given pairs (see the module docstring).
+
+    A subclass defines ``_pair_degrees(y)``, each pair's similarity ``s`` in
+    [0, 1] from its validated labels; ``_heldout_score(distances, degrees)``,
+    the selection's criterion on held-out pairs (higher is better); and
+    ``_calibrate(distances, y, degrees, sample_weight)``, what it learns from
+    the training pairs' distances once the map is fitted."""
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        architecture="auto",
+        hidden_layer_sizes="auto",
+        activation="relu",
+        margin=1.0,
+        pos_margin="auto",
+        alpha="auto",
+        init="auto",
+        max_iter=500,
+        tol=1e-5,
+        warm_start=False,
+        callback=None,
+        verbose=0,
+        random_state=None,
+        preprocessor=None,
+    ):
+        self.n_components = n_components
+        self.architecture = architecture
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.margin = margin
+        self.pos_margin = pos_margin
+        self.alpha = alpha
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.callback = callback
+        self.verbose = verbose
+        self.random_state = random_state
+        self.preprocessor = preprocessor
+
+    def _fit_pairs(self, pairs, y, sample_weight, groups):
+        """``fit`` of a pair estimator: the map learnt from the pairs and
+        their labels ``y``, then ``_calibrate`` on the training distances."""
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(np.asarray(pairs), y)
+        groups = None if groups is None else _check_groups(groups, y.shape[0])
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, y, dtype=np.float64, ensure_non_negative=True
+            )
+            # in units of the largest weight (the loss is normalised by the
+            # total weight), so that sums cannot overflow
+            sample_weight = sample_weight / np.max(sample_weight, initial=0.0)
+            kept = sample_weight > 0
+            pairs, y, sample_weight = np.asarray(pairs)[kept], y[kept], sample_weight[kept]
+            groups = None if groups is None else groups[kept]
+            if np.all(sample_weight == sample_weight[:1]):
+                sample_weight = None  # equal weights are no weights
+        X, first, second = self._samples_and_pairs(pairs, reset=True)
+        check_consistent_length(first, y)
+        degrees = self._pair_degrees(y)
+        order = np.argsort(first, kind="stable")
+        source = FixedPairSource(graded_pairs(
+            first[order], second[order], degrees[order],
+            None if sample_weight is None else sample_weight[order],
+        ))
+        n_components = self._check_engine_params(
+            X.shape[0], X.shape[1], sparse=sp.issparse(X)
+        )
+        self._check_memory(X, source, n_components, log=False)
+        selection = self._select_map(
+            pairs, y, sample_weight, groups, X, first, second, degrees
+        )
+        if selection is not None:
+            n_components = self._check_engine_params(
+                X.shape[0], X.shape[1], sparse=sp.issparse(X),
+                chosen=selection.chosen,
+            )
+        self._warn_about_ineffective_margin()
+        self._fit_engine(
+            X, source, n_components, start=None if selection is None else selection.start
+        )
+        self.selection_results_ = None if selection is None else selection.results
+        self._selected_for = None if selection is None else selection.key
+        Z = self._projection.forward(self._projection.params_from(self), X)[0]
+        self._calibrate(pair_distances(Z, first, second), y, degrees, sample_weight)
+        return self
+
+    def transform(self, X):
+        """Embed single samples with the learned map.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_embedded : ndarray of shape (n_samples, n_components)
+            ``X @ components_.T`` for the linear map, the network's output for
+            an MLP; float32 for float32 input, else float64.
+        """
+        return self._embed(X)
+
+    def pair_distance(self, pairs):
+        """Euclidean distance between the two samples of each pair, embedded.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
+                (n_pairs, 2) of int with ``preprocessor``
+
+        Returns
+        -------
+        distances : ndarray of shape (n_pairs,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_contrastive import ContrastivePairClassifier
+        >>> pairs = np.array([[[0.0, 0.0], [3.0, 4.0]],   # dissimilar
+        ...                   [[1.0, 1.0], [1.1, 1.0]]])  # similar
+        >>> model = ContrastivePairClassifier(n_components=2, random_state=0)
+        >>> distances = model.fit(pairs, [0, 1]).pair_distance(pairs)
+        >>> bool(distances[0] > 0.9 and distances[1] < 0.1)
+        True
+        """
+        check_is_fitted(self)
+        X, first, second = self._samples_and_pairs(pairs, reset=False)
+        Z = self._projection.forward(self._projection.params_from(self), X)[0]
+        return pair_distances(Z, first, second)
+
+    def _select_map(self, pairs, y, sample_weight, groups, X, first, second, degrees):
+        """The :class:`~._selection.Selection` of the held-out choice of the map (see
+        ``_selection``): candidates fitted on the pairs of some classes and
+        scored by ``_heldout_score`` on pairs of the other classes (a pair
+        counts as similar, for the classes and the splits, from ``s >=
+        1/2``); None where the parameters fix the map, a ``warm_start``
+        refit keeps the previous choice, or no split has both kinds of pairs on each side."""
+        similar = degrees >= 0.5
+
+        def make_splits():
+            if groups is None:
+                # identical rows are one sample, as in pairs of samples, so
+                # that both forms of the same pairs split alike
+                same = (np.unique(X, axis=0, return_inverse=True)[1].ravel()
+                        if not sp.issparse(X) else np.arange(X.shape[0]))
+                classes = pair_groups(same[first], same[second], similar, X.shape[0])
+                first_group, second_group = classes[same[first]], classes[same[second]]
+            else:
+                first_group, second_group = (
+                    (groups, groups) if groups.ndim == 1 else (groups[:, 0], groups[:, 1])
+                )
+            return heldout_pair_splits(
+                first_group, second_group, similar, selection_seed(self.random_state)
+            )
+
+        pairs = np.asarray(pairs)
+
+        def fit_and_score(model, train, test):
+            model.fit(pairs[train], y[train],
+                      sample_weight=None if sample_weight is None else sample_weight[train])
+            return self._heldout_score(model.pair_distance(pairs[test]), degrees[test])
+
+        factor = distance_factor(X)  # squared distances of tiny features underflow
+
+        def raw_score(train, test):
+            return self._heldout_score(
+                paired_euclidean_distances(  # float64: float32 times factor can overflow
+                    X[first[test]].astype(np.float64) * factor,
+                    X[second[test]].astype(np.float64) * factor),
+                degrees[test],
+            )
+
+        return select_map(self, X, y.shape[0], make_splits, fit_and_score, raw_score,
+                          resume=("linear", "diagonal"))
+
+    def _samples_and_pairs(self, pairs, reset):
+        """The distinct samples the pairs use and each pair's two row numbers.
+
+        Returns ``(X, first, second)``: ``X`` validated (in ``fit``, it sets
+        ``n_features_in_``), ``first[p]`` and ``second[p]`` rows of ``X``.
+        """
+        pairs = np.asarray(pairs)
+        if pairs.ndim == 3:
+            if pairs.shape[1] != 2:
+                raise ValueError(
+                    f"pairs of samples must have shape (n_pairs, 2, n_features); "
+                    f"got {pairs.shape}."
+                )
+            if pairs.shape[2] == 0:
+                raise ValueError(
+                    "pairs of samples have 0 features; at least 1 is required."
+                )
+            if reset:
+                _check_preparation_memory(type(self).__name__, pairs)
+            n_features = _preprocessor_features(self.preprocessor)
+            if reset and n_features not in (None, pairs.shape[2]):
+                raise ValueError(
+                    f"pairs of samples have {pairs.shape[2]} features, but preprocessor "
+                    f"has {n_features}: pairs of row indices into it would not fit "
+                    "this model."
+                )
+            pairs = check_array(
+                pairs, allow_nd=True, dtype=[np.float64, np.float32], ensure_min_samples=1,
+                input_name="pairs",
+            )
+            X = validate_data(self, pairs.reshape(-1, pairs.shape[2]), reset=reset)
+            # A sample in several pairs counts once, as a row of a
+            # preprocessor would: both forms of the same pairs fit alike.
+            X, positions = np.unique(X, axis=0, return_inverse=True)
+            positions = positions.reshape(-1, 2)
+            return X, positions[:, 0], positions[:, 1]
+        if pairs.ndim != 2 or pairs.shape[1] != 2:
+            raise ValueError(
+                "pairs must be an array of shape (n_pairs, 2, n_features) holding the "
+                "two samples of each pair, or of shape (n_pairs, 2) holding their row "
+                f"indices in preprocessor; got shape {pairs.shape}."
+            )
+        if self.preprocessor is None:
+            raise ValueError(
+                "pairs of shape (n_pairs, 2) are row indices, but preprocessor is None: "
+                f"give the samples as {type(self).__name__}(preprocessor=X), or pass "
+                "pairs of shape (n_pairs, 2, n_features)."
+            )
+        if pairs.dtype.kind not in "iu":
+            raise ValueError(
+                "pairs of shape (n_pairs, 2) must hold integer row indices into "
+                f"preprocessor; got dtype {pairs.dtype}."
+            )
+        if pairs.shape[0] == 0:
+            raise ValueError("Found 0 pairs; at least 1 is required.")
+        if callable(self.preprocessor) or isinstance(self.preprocessor, str):
+            raise TypeError(
+                "preprocessor must be an array of samples (n_samples, n_features) "
+                f"that pairs index; got {type(self.preprocessor).__name__}."
+            )
+        if reset:
+            _check_preparation_memory(type(self).__name__, pairs, self.preprocessor)
+        try:
+            preprocessor = validate_data(
+                self, self.preprocessor, reset=reset, dtype=[np.float64, np.float32],
+                accept_sparse="csr",
+            )
+        except ValueError as error:
+            raise ValueError(f"preprocessor: {error}") from error
+        n_samples = preprocessor.shape[0]
+        if pairs.min() < 0 or pairs.max() >= n_samples:
+            raise ValueError(
+                f"pairs index rows of preprocessor, which has {n_samples} rows; got "
+                f"indices from {pairs.min()} to {pairs.max()}."
+            )
+        # the rows used, in increasing order, and each one's number among
+        # them: what np.unique(pairs) gives, in O(n_pairs) without its sorts
+        used = np.zeros(n_samples, dtype=bool)
+        used[pairs] = True
+        row_numbers = np.cumsum(used, dtype=np.intp)
+        row_numbers -= 1
+        positions = row_numbers[pairs]
+        X = preprocessor if used.all() else preprocessor[used]
+        if sp.issparse(X):
+            X = X.tocsr()
+        return X, positions[:, 0], positions[:, 1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags = None
+        return tags
+
+
+def _check_groups(groups, n_pairs):
+    """``groups`` as an array of shape (n_pairs,) or (n_pairs, 2)."""
+    groups = np.asarray(groups)
+    if groups.shape not in ((n_pairs,), (n_pairs, 2)):
+        raise ValueError(
+            f"groups must have shape (n_pairs,) = ({n_pairs},), one group per pair, "
+            f"or (n_pairs, 2) = ({n_pairs}, 2), the class of each of the two samples "
+            f"of a pair; got shape {groups.shape}."
+        )
+    if groups.dtype.kind == "f" and not np.all(np.isfinite(groups)):
+        raise ValueError("groups must not contain NaN or infinity.")
+    if groups.dtype.kind == "O":
+        try:  # the split sorts them
+            np.unique(groups)
+        except TypeError as error:
+            raise ValueError(
+                "groups must be values of one kind that can be sorted (numbers or "
+                f"strings, no None): {error}."
+            ) from error
+    return groups
+
+
+def _check_preparation_memory(name, pairs, samples=None):
+    """Refuse, before they are made, the copies and index arrays the pairs
+    need (see ``_memory.pair_preparation_parts``); ``samples``: the
+    preprocessor the pairs index, or None for pairs of samples."""
+    sizes = validated_bytes(pairs if samples is None else samples)
+    if sizes is None:  # a sequence: its size is known once validation converts it
+        return
+    check_fit_memory(
+        pair_preparation_parts(
+            n_pairs=pairs.shape[0],
+            n_rows=2 * pairs.shape[0] if samples is None else samples.shape[0],
+            row_bytes=sizes[0],
+            copy_bytes=sizes[1],
+            given_samples=samples is None,
+        ),
+        name,
+    )
+
+
+def _preprocessor_features(preprocessor):
+    """The number of columns of an array-like ``preprocessor`` (None if unset)."""
+    if preprocessor is None or callable(preprocessor) or isinstance(preprocessor, str):
+        return None
+    shape = getattr(preprocessor, "shape", None) or np.shape(preprocessor)
+    return shape[1] if len(shape) == 2 else None
