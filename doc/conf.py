@@ -33,7 +33,17 @@ exclude_patterns = ["_build", "_templates", "auto_examples/*.ipynb", "auto_examp
 myst_heading_anchors = 3
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# Methods the estimators inherit from the library's own bases (the pair
+# estimators' pair_distance and transform) are documented; those of
+# scikit-learn's bases and mixins are not.
+_FOREIGN_BASES = sorted({
+    base.__name__
+    for estimator in (sk_contrastive.ContrastiveEmbedding, sk_contrastive.ContrastivePairClassifier,
+                      sk_contrastive.ContrastivePairRegressor)
+    for base in estimator.__mro__
+    if not base.__module__.startswith("sk_contrastive")
+})
+autodoc_default_options = {"members": True, "inherited-members": ", ".join(_FOREIGN_BASES)}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 

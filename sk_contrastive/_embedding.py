@@ -360,8 +360,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         in DrLIM), never with a sample because that one's label differs;
         labelled samples keep the pairs of their labels, among the labelled
         samples. Whether the unlabelled samples join the fit is chosen on
-        held-out labelled samples (see ``architecture``): they do only where
-        the map chosen on the labelled samples scores higher with them
+        held-out labelled samples (see ``architecture``): they do unless the
+        map chosen on the labelled samples scores clearly lower with them
         (``selection_results_``'s last row). For graded targets (see
         ``target_type``) only ``np.nan`` marks a missing target: a whole row
         of NaN (or ``pandas.NA``); a row missing some of its values but not
@@ -721,6 +721,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             self, X, y.shape[0], lambda: self._selection_splits(y),
             self._heldout_scorer(X, y, sample_weight), raw_score,
             resume=() if graded else RESUMED_MAPS, impostor_rule=not graded,
+            always_escalate=graded,
         )
 
     def _selection_splits(self, y):

@@ -171,25 +171,29 @@ class BasePairEstimator(BaseContrastive):
         ``_selection``): candidates fitted on the pairs of some classes and
         scored by ``_heldout_score`` on pairs of the other classes (a pair
         counts as similar, for the classes and the splits, from ``s >=
-        1/2``); None where the parameters fix the map, a ``warm_start``
+        1/2``; where the similar pairs join every sample into one class, the
+        samples are the classes: the held-out pairs join two held-out
+        samples); None where the parameters fix the map, a ``warm_start``
         refit keeps the previous choice, or no split has both kinds of pairs on each side."""
         similar = degrees >= 0.5
 
         def make_splits():
-            if groups is None:
-                # identical rows are one sample, as in pairs of samples, so
-                # that both forms of the same pairs split alike
-                same = (np.unique(X, axis=0, return_inverse=True)[1].ravel()
-                        if not sp.issparse(X) else np.arange(X.shape[0]))
-                classes = pair_groups(same[first], same[second], similar, X.shape[0])
-                first_group, second_group = classes[same[first]], classes[same[second]]
-            else:
+            seed = selection_seed(self.random_state)
+            if groups is not None:
                 first_group, second_group = (
                     (groups, groups) if groups.ndim == 1 else (groups[:, 0], groups[:, 1])
                 )
-            return heldout_pair_splits(
-                first_group, second_group, similar, selection_seed(self.random_state)
-            )
+                return heldout_pair_splits(first_group, second_group, similar, seed)
+            # identical rows are one sample, as in pairs of samples, so
+            # that both forms of the same pairs split alike
+            same = (np.unique(X, axis=0, return_inverse=True)[1].ravel()
+                    if not sp.issparse(X) else np.arange(X.shape[0]))
+            classes = pair_groups(same[first], same[second], similar, X.shape[0])
+            splits = heldout_pair_splits(classes[same[first]], classes[same[second]],
+                                         similar, seed)
+            # where similar pairs chain every sample into one class (graded
+            # similarities do), the held-out pairs are those of held-out samples
+            return splits or heldout_pair_splits(same[first], same[second], similar, seed)
 
         pairs = np.asarray(pairs)
 

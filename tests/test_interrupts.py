@@ -243,7 +243,7 @@ def test_an_interrupt_during_the_selection_leaves_the_estimator_as_it_was(
                for k in sorted({1, n_calls}) for when in ("enter", "leave")]
     assert any(code.co_name == "select_map" for code, _, _ in points)
     # the candidates' fits were traced, in whichever thread they ran
-    assert any(code.co_name == "fit_on_split" for code, _, _ in points)
+    assert any(code.co_name == "_fit_on_split" for code, _, _ in points)
     assert_every_checkpoint_restores(before, fit_args, data, points)
 
 

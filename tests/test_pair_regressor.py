@@ -153,3 +153,17 @@ def test_a_failed_fit_leaves_the_model_as_it_was_and_score_checks_its_input():
         model.score(pairs, y * 2)
     with pytest.raises(ValueError, match="non-zero|sums to 0"):  # (scikit-learn's, or ours)
         model.score(pairs, y, sample_weight=np.zeros(len(y)))
+
+
+def test_when_similar_pairs_chain_every_sample_the_selection_holds_out_samples():
+    from sk_contrastive._selection import heldout_pair_splits, pair_groups
+
+    X, pairs, y = graded_pairs(n_samples=100, n_pairs=1500)
+    similar = y >= 0.5
+    classes = pair_groups(pairs[:, 0], pairs[:, 1], similar, 100)
+    assert np.bincount(classes).max() >= 95  # one class holds (nearly) every sample
+    assert heldout_pair_splits(classes[pairs[:, 0]], classes[pairs[:, 1]], similar, 0) == []
+    model = fit_quietly(ContrastivePairRegressor(preprocessor=X, random_state=0), pairs, y)
+    results = model.selection_results_
+    assert results is not None and len(results["params"]) > 2
+    assert results["mean_test_score"][1:].max() > results["mean_test_score"][0]

@@ -304,8 +304,11 @@ def test_the_selection_on_graded_targets_converts_nothing(friedman):
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("error", DataConversionWarning)
         model = ContrastiveEmbedding(random_state=0).fit(X[:300], y[:300])
-    assert model.selection_results_ is not None
-    assert [p["pos_margin"] for p in model.selection_results_["params"][1:]] == [0.0, 0.0]
+    results = model.selection_results_
+    assert all(p["pos_margin"] == 0.0 for p in results["params"][1:])
+    # the MLPs are tried although the linear maps beat the raw features
+    assert results["mean_test_score"][1:3].max() > results["mean_test_score"][0] + 0.1
+    assert any(p["architecture"] == "mlp" for p in results["params"])
 
 
 # ---- found by trying it as users do --------------------------------------------
@@ -438,14 +441,14 @@ def test_unlabelled_samples_that_mislead_are_left_out(friedman):
     np.testing.assert_array_equal(model.transform(X), alone.transform(X))
 
 
-@pytest.mark.parametrize("score,helps", [(0.70, True), (0.66, False), (0.60, False)])
-def test_the_unlabelled_samples_are_used_only_where_they_clearly_score_higher(score, helps):
+@pytest.mark.parametrize("score,helps", [(0.70, True), (0.64, True), (0.60, False)])
+def test_the_unlabelled_samples_are_used_unless_they_clearly_score_lower(score, helps):
     from sk_contrastive._selection import Selection, _results, with_unlabelled_samples
 
     params = {"architecture": "linear"}
     rows = [({"architecture": "raw features"}, [0.5, 0.5], 0.0), (params, [0.6, 0.7], 0.1)]
     selection = Selection(params, _results(rows, params), start="a fitted candidate")
-    # 400 held-out samples: a standard error of about 0.023 at 0.7 (0.66 is within it)
+    # 400 held-out samples: a standard error of about 0.024 at 0.65 (0.64 is within it)
     splits = [(np.arange(300), np.arange(300, 500))] * 2
     chosen, used = with_unlabelled_samples(
         ContrastiveEmbedding(), selection, splits, lambda model, train, test: score)
