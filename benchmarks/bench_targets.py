@@ -60,7 +60,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sk_contrastive import ContrastiveEmbedding
 
-MLKR_MAX_TRAIN = 1100
+MLKR_MAX_TRAIN = 1400
 MISSING_SHARE = 0.8
 RAW = "raw features"
 OURS = "ours defaults"

@@ -45,6 +45,7 @@ from ._loss import _median
 from ._objective import with_penalty
 from ._targets import (
     check_graded_targets,
+    check_readable_as,
     check_targets_vary,
     missing_target_rows,
     resolve_target_type,
@@ -439,10 +440,9 @@ def encode_chunk(y, classes, codes):
     return codes[np.searchsorted(classes, y)]
 
 
-def dask_target_type(distinct, n_columns, target_type):
+def dask_target_type(distinct, shape, target_type):
     """What a Dask ``y`` is (see ``_targets.resolve_target_type``), from its
-    distinct values (missing ones included) and its number of columns
-    (``None``: one-dimensional). A one-dimensional ``y`` of integer values
+    distinct values (missing ones included) and its shape. A one-dimensional ``y`` of integer values
     is class labels unless ``target_type`` says otherwise: the rule that
     reads quantities needs the values' counts, which stay on the workers."""
     from sklearn.utils.multiclass import type_of_target
@@ -450,12 +450,12 @@ def dask_target_type(distinct, n_columns, target_type):
     known = distinct[~missing_labels(distinct)]
     if known.size == 0:
         raise ValueError("y holds no label or target: every value is missing.")
-    if n_columns is None:
+    if len(shape) == 1:
         if target_type == "auto":
             return type_of_target(known, input_name="y")
-        return resolve_target_type(known, target_type)
+        return resolve_target_type(known, target_type, shape)
     # the kind of a 2-D y depends on its values and its number of columns
-    return resolve_target_type(np.tile(known[:, None], (1, n_columns)), target_type)
+    return resolve_target_type(np.tile(known[:, None], (1, shape[1])), target_type, shape)
 
 
 def read_graded_targets(y, kind, unlabeled_label):
@@ -472,10 +472,19 @@ def read_graded_targets(y, kind, unlabeled_label):
     """
     import dask.array as da
 
-    missing_target_rows(np.zeros((1, 1)), unlabeled_label)  # the marker itself
     targets = y.astype(np.float64)
     if targets.ndim == 1:
         targets = targets[:, None]
+    # first the errors that count samples or name rows, for the whole y: the
+    # missing values of each row (none, some, all: one byte a row) reach the
+    # client, and the in-memory check reads them
+    nan = da.isnan(targets)
+    pattern = (nan.all(axis=1).astype(np.int8) + nan.any(axis=1)).compute()
+    missing_target_rows(np.where((pattern[:, None] - np.arange(2)) > 0, np.nan, 0.0),
+                        unlabeled_label)
+    if kind == "multilabel-indicator":  # 0 and 1, named with the whole y's shape
+        values = np.unique(da.unique(targets).compute())
+        check_readable_as(np.tile(values[~np.isnan(values)], (2, 1)), kind, y.shape)
     targets = targets.map_blocks(_checked_targets, kind, unlabeled_label, dtype=np.float64)
     targets = targets.persist()
     with np.errstate(invalid="ignore"):

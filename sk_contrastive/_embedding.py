@@ -851,6 +851,13 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         rows = X.chunks[0]
         if y is not None:
             y = da.asarray(y)
+            if any(np.isnan(size) for size in y.shape):
+                raise ValueError(
+                    "The Dask y's shape must be known; call y.compute_chunk_sizes().")
+            if y.ndim not in (1, 2):
+                raise ValueError(
+                    f"y must have shape (n_samples,) or (n_samples, n_targets); got {y.shape}.")
+            check_consistent_length(X, y)
             y = y.rechunk((rows,) if y.ndim == 1 else (rows, -1))
         if sample_weight is not None:
             X, y, sample_weight = drop_zero_weights(X, y, sample_weight)
@@ -866,8 +873,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                     f"The labels of the Dask y cannot be sorted ({error}): give labels of "
                     "one type; missing labels of a Dask y must be NaN in a float array."
                 ) from error
-            self.target_type_ = dask_target_type(
-                classes, None if y.ndim == 1 else y.shape[1], self.target_type)
+            self.target_type_ = dask_target_type(classes, y.shape, self.target_type)
         if self._graded:
             labels, unlabelled = read_graded_targets(y, self.target_type_, self.unlabeled_label)
         elif y is not None:
@@ -958,6 +964,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 raise ValueError(
                     f"With unlabeled_label={self.unlabeled_label!r}, y holds {found}: "
                     "partly labelled data needs labelled samples of at least 2 classes "
+                    "(or 2 different continuous targets: give target_type='continuous') "
                     "to form dissimilar pairs. Use fit(X) to learn from unlabelled "
                     "data alone."
                 )

@@ -57,7 +57,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ``fit`` by the ROC-AUC of ``decision_function`` on pairs of classes
         held out of training (``GroupKFold``, 5 folds, over ``groups`` or the
         connected components of the similar pairs -- or the samples, where
-        those join every sample into one class; one 25 % hold-out of at
+        those join most samples into one class; one 25 % hold-out of at
         most 5,000 pairs above that), so that the chosen capacity is the one
         that verifies pairs of items never seen: the linear and, where
         ``n_components`` is ``None``, the diagonal map (each with

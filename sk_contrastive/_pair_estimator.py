@@ -78,8 +78,13 @@ class BasePairEstimator(BaseContrastive):
     def _fit_pairs(self, pairs, y, sample_weight, groups):
         """``fit`` of a pair estimator: the map learnt from the pairs and
         their labels ``y``, then ``_calibrate`` on the training distances."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None: "
+                "give the label of each pair."
+            )
         y = column_or_1d(y, warn=True)
-        check_consistent_length(np.asarray(pairs), y)
+        check_consistent_length(_dense_pairs(pairs, type(self).__name__), y)
         groups = None if groups is None else _check_groups(groups, y.shape[0])
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -171,7 +176,7 @@ class BasePairEstimator(BaseContrastive):
         ``_selection``): candidates fitted on the pairs of some classes and
         scored by ``_heldout_score`` on pairs of the other classes (a pair
         counts as similar, for the classes and the splits, from ``s >=
-        1/2``; where the similar pairs join every sample into one class, the
+        1/2``; where the similar pairs join most samples into one class, the
         samples are the classes: the held-out pairs join two held-out
         samples); None where the parameters fix the map, a ``warm_start``
         refit keeps the previous choice, or no split has both kinds of pairs on each side."""
@@ -189,11 +194,15 @@ class BasePairEstimator(BaseContrastive):
             same = (np.unique(X, axis=0, return_inverse=True)[1].ravel()
                     if not sp.issparse(X) else np.arange(X.shape[0]))
             classes = pair_groups(same[first], same[second], similar, X.shape[0])
-            splits = heldout_pair_splits(classes[same[first]], classes[same[second]],
-                                         similar, seed)
-            # where similar pairs chain every sample into one class (graded
-            # similarities do), the held-out pairs are those of held-out samples
-            return splits or heldout_pair_splits(same[first], same[second], similar, seed)
+            # where similar pairs chain most samples into one class (graded
+            # similarities do), held-out classes would hold a few pairs or
+            # all of them: the held-out pairs are then those of held-out samples
+            if np.bincount(classes).max() <= X.shape[0] / 2:
+                splits = heldout_pair_splits(classes[same[first]], classes[same[second]],
+                                             similar, seed)
+                if splits:
+                    return splits
+            return heldout_pair_splits(same[first], same[second], similar, seed)
 
         pairs = np.asarray(pairs)
 
@@ -221,7 +230,7 @@ class BasePairEstimator(BaseContrastive):
         Returns ``(X, first, second)``: ``X`` validated (in ``fit``, it sets
         ``n_features_in_``), ``first[p]`` and ``second[p]`` rows of ``X``.
         """
-        pairs = np.asarray(pairs)
+        pairs = _dense_pairs(pairs, type(self).__name__)
         if pairs.ndim == 3:
             if pairs.shape[1] != 2:
                 raise ValueError(
@@ -307,6 +316,16 @@ class BasePairEstimator(BaseContrastive):
         tags.input_tags.three_d_array = True
         tags.transformer_tags = None
         return tags
+
+
+def _dense_pairs(pairs, name):
+    """``pairs`` as an ndarray; a sparse matrix is named, not read as one object."""
+    if sp.issparse(pairs):
+        raise ValueError(
+            f"pairs must be a dense array: for sparse samples, give them as {name}("
+            "preprocessor=X_sparse) and pairs of row indices of shape (n_pairs, 2)."
+        )
+    return np.asarray(pairs)
 
 
 def _check_groups(groups, n_pairs):

@@ -11,6 +11,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import fit_transaction
+from ._labels import numbers_with_nan
 from ._pair_estimator import BasePairEstimator
 from ._scoring import rank_correlation
 
@@ -276,6 +277,7 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
 
 def _check_pair_similarities(y):
     """``y`` as float64 similarities in [0, 1], or a ValueError that says why not."""
+    y = numbers_with_nan(y)  # an object array of numbers, as scikit-learn converts it
     if y.dtype.kind not in "biuf":
         raise ValueError(
             f"Pair similarities must be numbers in [0, 1]; got an array of dtype {y.dtype}."

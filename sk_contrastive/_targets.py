@@ -56,7 +56,7 @@ CONSECUTIVE_SHARE = 0.9
 MIN_QUANTITY_VALUES = 20
 
 
-def resolve_target_type(y, target_type="auto"):
+def resolve_target_type(y, target_type="auto", shape=None):
     """The kind of ``y``: one of ``CLASS_TARGETS + GRADED_TARGETS``.
 
     ``target_type`` given (not ``"auto"``) is taken as it is, after checking
@@ -85,6 +85,9 @@ def resolve_target_type(y, target_type="auto"):
     ----------
     y : array-like of shape (n_samples,) or (n_samples, n_outputs), or sparse
     target_type : str, default="auto"
+    shape : tuple or None
+        The shape the errors name, where ``y`` holds the known rows of a
+        larger array.
 
     Returns
     -------
@@ -115,7 +118,7 @@ def resolve_target_type(y, target_type="auto"):
     if not sp.issparse(y):
         y = np.asarray(y)
     if target_type != "auto":
-        _check_readable_as(y, target_type)
+        check_readable_as(y, target_type, shape)
         return target_type
     try:
         # (its test of integer values casts values beyond int64's range)
@@ -133,7 +136,7 @@ def resolve_target_type(y, target_type="auto"):
         )
         return "continuous"
     if found in GRADED_TARGETS:
-        _check_readable_as(y, found)
+        check_readable_as(y, found, shape)
     if found in TARGET_TYPES:
         return found
     if found == "multiclass-multioutput":
@@ -162,6 +165,11 @@ def read_targets(y, target_type="auto"):
         and what :func:`resolve_target_type` refuses.
     """
     columns = target_type in ("continuous-multioutput", "multilabel-indicator")
+    if sp.issparse(y) and y.dtype.kind == "f" and np.isnan(y.data).any():
+        raise ValueError(
+            "A sparse y cannot mark missing targets: give a dense y with a row of NaN for "
+            "each sample whose targets are missing (and unlabeled_label=np.nan)."
+        )
     if sp.issparse(y) and (y.shape[1] != 1 or columns):
         return resolve_target_type(y, target_type), y
     if sp.issparse(y):
@@ -178,14 +186,14 @@ def read_targets(y, target_type="auto"):
         known = ~_missing_entries(y).any(axis=1)
         if not known.any():
             raise ValueError("y holds no target: every row has a missing value.")
-        return resolve_target_type(y if known.all() else y[known], target_type), y
+        return resolve_target_type(y if known.all() else y[known], target_type, y.shape), y
     y = check_labels(y)
     missing = missing_labels(y)
     known = y[~missing]
     check_label_types(known)
     if known.size == 0:  # the labels' own errors name the problem
         return "multiclass", y
-    return resolve_target_type(known, target_type), y
+    return resolve_target_type(known, target_type, y.shape), y
 
 
 def as_target_array(y):
@@ -262,11 +270,14 @@ def _are_quantities(y):
     return bool(alone and values.shape[0] < CONSECUTIVE_SHARE * span)
 
 
-def _check_readable_as(y, kind):
+def check_readable_as(y, kind, shape=None):
+    """Raise ValueError unless ``y`` can be read as ``kind``; ``shape``: the
+    shape to name (the whole ``y``'s, where ``y`` holds its known rows)."""
+    shape = y.shape if shape is None else shape
     if kind in CLASS_TARGETS:
         if y.ndim != 1 and not (y.ndim == 2 and y.shape[1] == 1):
             raise ValueError(
-                f"target_type={kind!r} needs one label per sample; y has shape {y.shape}."
+                f"target_type={kind!r} needs one label per sample; y has shape {shape}."
             )
         return
     if kind == "multilabel-indicator":
@@ -275,8 +286,8 @@ def _check_readable_as(y, kind):
         if y.ndim != 2 or not (is_numeric and np.isin(np.unique(values), [0, 1]).all()):
             raise ValueError(
                 "target_type='multilabel-indicator' needs a 2-D matrix of 0 and 1 "
-                f"(one column per label); y has shape {y.shape}"
-                f"{'' if y.ndim != 2 else ' and other values'}."
+                f"(one column per label); y has shape {shape}"
+                f"{'' if len(shape) != 2 else ' and other values'}."
             )
         return
     if sp.issparse(y):
@@ -287,13 +298,13 @@ def _check_readable_as(y, kind):
         )
     if kind == "continuous" and not (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
         raise ValueError(
-            f"target_type='continuous' needs one value per sample; y has shape {y.shape}: "
+            f"target_type='continuous' needs one value per sample; y has shape {shape}: "
             "give target_type='continuous-multioutput' for several."
         )
     if y.ndim > 2 or (kind == "continuous-multioutput" and y.ndim != 2):
         raise ValueError(
             "target_type='continuous-multioutput' needs a 2-D y (n_samples, n_targets); "
-            f"y has shape {y.shape}."
+            f"y has shape {shape}."
         )
 
 
@@ -315,7 +326,7 @@ def check_graded_targets(y, kind, n_samples, n_columns=None, missing=None):
     """
     y = as_target_array(y)
     missing = np.zeros(y.shape[0], dtype=bool) if missing is None else missing
-    _check_readable_as(y[~missing] if missing.any() else y, kind)
+    check_readable_as(y[~missing] if missing.any() else y, kind, y.shape)
     if kind == "multilabel-indicator":
         if sp.issparse(y):
             targets = y.toarray() != 0

@@ -416,6 +416,31 @@ def test_graded_targets_the_cluster_cannot_learn_from_are_named(client, friedman
         model.fit(da.from_array(X, chunks=(700, 12)), da.from_array(targets, chunks=700))
 
 
+def test_errors_about_a_dask_y_name_the_whole_y(client, friedman):
+    X, y = friedman
+    X_dask = da.from_array(X, chunks=(700, 12))
+    hidden = np.where(np.arange(2000) % 10 == 0, np.nan, y)
+    with pytest.raises(ValueError, match="y holds 200 sample"):
+        ContrastiveEmbedding(4).fit(X_dask, da.from_array(hidden, chunks=700))
+    two = np.column_stack([y, y])
+    two[[8, 1410], 1] = np.nan
+    with pytest.raises(ValueError, match=r"2 sample\(s\) of y miss some.*row 8\)"):
+        ContrastiveEmbedding(4, unlabeled_label=np.nan).fit(
+            X_dask, da.from_array(two, chunks=(700, 2)))
+    labels = (X[:, :3] > 0.5).astype(float)
+    labels[5, 0] = 0.5
+    with pytest.raises(ValueError, match=r"0 and 1.*shape \(2000, 3\)"):
+        ContrastiveEmbedding(4, target_type="multilabel-indicator").fit(
+            X_dask, da.from_array(labels, chunks=(700, 3)))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        ContrastiveEmbedding(4).fit(X_dask, da.from_array(y[:-5], chunks=700))
+    with pytest.raises(ValueError, match=r"shape \(n_samples,\) or"):
+        ContrastiveEmbedding(4).fit(X_dask, da.from_array(y.reshape(-1, 1, 1), chunks=700))
+    y_dask = da.from_array(y, chunks=700)
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        ContrastiveEmbedding(4).fit(X_dask, y_dask[y_dask > -1])
+
+
 def test_integer_labels_on_the_cluster_stay_classes(client, data):
     X, y = data
     fitted = quietly(ContrastiveEmbedding(3, max_iter=5, random_state=0).fit,

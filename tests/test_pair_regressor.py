@@ -167,3 +167,18 @@ def test_when_similar_pairs_chain_every_sample_the_selection_holds_out_samples()
     results = model.selection_results_
     assert results is not None and len(results["params"]) > 2
     assert results["mean_test_score"][1:].max() > results["mean_test_score"][0]
+
+
+def test_input_a_user_may_give_is_read_or_named():
+    X, pairs, y = graded_pairs(n_pairs=100)
+    model = ContrastivePairRegressor(preprocessor=X, **FIXED)
+    as_objects = fit_quietly(ContrastivePairRegressor(preprocessor=X, **FIXED), pairs,
+                             y.astype(object))
+    np.testing.assert_array_equal(as_objects.components_,
+                                  fit_quietly(model, pairs, y).components_)
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        ContrastivePairRegressor(preprocessor=X, **FIXED).fit(pairs, None)
+    import scipy.sparse as sp
+
+    with pytest.raises(ValueError, match="pairs must be a dense array"):
+        ContrastivePairRegressor(**FIXED).fit(sp.csr_matrix(pairs.astype(float)), y)
