@@ -34,7 +34,7 @@ import time
 import warnings
 
 import numpy as np
-from _paired import format_difference, paired_difference
+from _paired import score_tables
 from _results import result_path, write_json
 from scipy.stats import rankdata, spearmanr
 from sklearn.datasets import load_diabetes, make_friedman1
@@ -125,31 +125,8 @@ def run(quick, splits):
 
 
 def markdown(rows):
-    sets = list(dict.fromkeys(row["dataset"] for row in rows))
-    names = list(dict.fromkeys(row["method"] for row in rows))
-    lines = ["Held-out Spearman rank correlation on pairs of unseen items, mean ± standard "
-             "deviation over the splits (median fit time)", "",
-             "| data set | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-    for dataset in sets:
-        cells = []
-        for name in names:
-            found = [row for row in rows if row["dataset"] == dataset and row["method"] == name]
-            values = [row["score"] for row in found]
-            cells.append(f"{np.mean(values):.3f} ± {np.std(values):.3f} "
-                         f"({np.median([row['fit_seconds'] for row in found]):.2f} s)")
-        lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
-    lines += ["", "Pair regressor minus each other method, paired over the splits (points)",
-              "", "| data set | other | difference |", "|---|---|---|"]
-    for dataset in sets:
-        ours = {row["split"]: row["score"] for row in rows
-                if row["dataset"] == dataset and row["method"] == OURS}
-        for name in names:
-            if name != OURS:
-                other = {row["split"]: row["score"] for row in rows
-                         if row["dataset"] == dataset and row["method"] == name}
-                lines.append(f"| {dataset} | {name} | "
-                             f"{format_difference(paired_difference(ours, other))} |")
-    return "\n".join(lines)
+    return score_tables(rows, OURS, "Held-out Spearman rank correlation on pairs of unseen "
+                        "items", ours_name="Pair regressor")
 
 
 def main():

@@ -48,7 +48,7 @@ import warnings
 
 import numpy as np
 from _baselines import _patch_metric_learn_for_new_sklearn
-from _paired import format_difference, paired_difference
+from _paired import score_tables
 from _results import result_path, write_json
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import load_diabetes, make_friedman1
@@ -219,39 +219,9 @@ def run_partly_labelled(quick, splits):
 
 
 def markdown(rows):
-    sets = list(dict.fromkeys(row["dataset"] for row in rows))
-    names = list(dict.fromkeys(row["method"] for row in rows))
-    lines = ["Test score (kNN-regression R², or samples Jaccard for multi-label), "
-             "mean ± standard deviation over the splits (median fit time)", "",
-             "| data set (n_train) | " + " | ".join(names) + " |",
-             "|---" * (len(names) + 1) + "|"]
-    for dataset in sets:
-        cells = []
-        for name in names:
-            found = [row for row in rows if row["dataset"] == dataset and row["method"] == name]
-            if not found:
-                cells.append("—")
-                continue
-            values = [row["score"] for row in found]
-            cells.append(f"{np.mean(values):.3f} ± {np.std(values):.3f} "
-                         f"({np.median([row['fit_seconds'] for row in found]):.2f} s)")
-        n_train = next(row["n_train"] for row in rows if row["dataset"] == dataset)
-        lines.append(f"| {dataset} ({n_train}) | " + " | ".join(cells) + " |")
-    lines += ["", "Ours minus each peer, paired over the splits (points): mean [95 % t "
-              "interval] (splits ahead ↑, behind ↓)", "",
-              "| data set | peer | ours − peer |", "|---|---|---|"]
-    for dataset in sets:
-        ours = {row["split"]: row["score"] for row in rows
-                if row["dataset"] == dataset and row["method"] == OURS}
-        for name in names:
-            if name == OURS:
-                continue
-            peer = {row["split"]: row["score"] for row in rows
-                    if row["dataset"] == dataset and row["method"] == name}
-            if peer:
-                lines.append(f"| {dataset} | {name} | "
-                             f"{format_difference(paired_difference(ours, peer))} |")
-    return "\n".join(lines)
+    return score_tables(
+        rows, OURS, "Test score (kNN-regression R², or samples Jaccard for multi-label)",
+        label=lambda dataset, found: f"{dataset} ({found[0]['n_train']})")
 
 
 def main():
