@@ -37,25 +37,31 @@ receives a Dask array.
 """
 
 import copy
+import functools
 import operator
 
 import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
+from ._labels import missing_labels
 from ._loss import _median
 from ._objective import with_penalty
+from ._pair_sources import graded_source
+from ._rows import row_fingerprints
+from ._scaling import (
+    InputScaling,
+    largest_magnitude,
+    power_of_two_below,
+    weighted_moments,
+)
+from ._scoring import reference_size
 from ._targets import (
     check_graded_targets,
     check_readable_as,
     check_targets_vary,
     missing_target_rows,
     resolve_target_type,
-)
-from ._labels import missing_labels
-from ._scaling import (
-    InputScaling,
-    largest_magnitude,
-    power_of_two_below,
-    weighted_moments,
 )
 from ._training_data import InMemoryData
 from ._weights import check_positive_weights
@@ -458,17 +464,20 @@ def dask_target_type(distinct, shape, target_type):
     return resolve_target_type(np.tile(known[:, None], (1, shape[1])), target_type, shape)
 
 
-def read_graded_targets(y, kind, unlabeled_label):
+def read_graded_targets(y, kind, unlabeled_label, distinct):
     """A Dask ``y`` of graded targets as the float64 2-D array a fit on the
     cluster mines (rows of NaN where missing), checked on the workers chunk
     by chunk as in memory (``_targets.missing_target_rows`` and
     ``check_graded_targets``), and as a whole for at least two known,
-    different targets; and whether any is missing.
+    different targets; and whether any is missing. ``distinct``: the
+    distinct values of ``y``, which the caller has computed.
 
     Raises
     ------
     ValueError
-        As a fit in memory does, for the first chunk at fault.
+        As a fit in memory does: counting and naming the rows of the whole
+        ``y`` for missing targets and values other than 0 and 1, and for the
+        first chunk at fault otherwise (infinite values).
     """
     import dask.array as da
 
@@ -483,7 +492,7 @@ def read_graded_targets(y, kind, unlabeled_label):
     missing_target_rows(np.where((pattern[:, None] - np.arange(2)) > 0, np.nan, 0.0),
                         unlabeled_label)
     if kind == "multilabel-indicator":  # 0 and 1, named with the whole y's shape
-        values = np.unique(da.unique(targets).compute())
+        values = distinct.astype(np.float64)
         check_readable_as(np.tile(values[~np.isnan(values)], (2, 1)), kind, y.shape)
     targets = targets.map_blocks(_checked_targets, kind, unlabeled_label, dtype=np.float64)
     targets = targets.persist()
@@ -501,3 +510,110 @@ def _checked_targets(chunk, kind, unlabeled_label):
     missing = missing_target_rows(chunk, unlabeled_label)
     check_graded_targets(chunk, kind, chunk.shape[0], chunk.shape[1], missing=missing)
     return chunk
+
+
+def fit_on_cluster(estimator, X, y, sample_weight):
+    """``ContrastiveEmbedding.fit`` on a Dask array: the chunks stay on the
+    workers (see the module docstring). ``y`` (labels, targets or None) and
+    ``sample_weight`` may be Dask arrays or array-likes; the estimator's own
+    steps (labels, parameters, engine) are those of a fit in memory."""
+    import dask.array as da
+
+    if estimator.class_weight is not None:
+        raise ValueError(
+            "class_weight is not supported for Dask arrays; pass the class weights "
+            "as sample_weight (one per sample) instead."
+        )
+    cluster_client()  # a clear error first, when no cluster is connected
+    X = check_dask_array(X)
+    estimator.n_features_in_ = X.shape[1]
+    if hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+    rows = X.chunks[0]
+    if y is not None:
+        y = da.asarray(y)
+        if any(np.isnan(size) for size in y.shape):
+            raise ValueError(
+                "The Dask y's shape must be known; call y.compute_chunk_sizes().")
+        if y.ndim not in (1, 2):
+            raise ValueError(
+                f"y must have shape (n_samples,) or (n_samples, n_targets); got {y.shape}.")
+        check_consistent_length(X, y)
+        y = y.rechunk((rows,) if y.ndim == 1 else (rows, -1))
+    if sample_weight is not None:
+        X, y, sample_weight = drop_zero_weights(X, y, sample_weight)
+    n_samples = X.shape[0]
+    labels = classes = estimator.target_type_ = None
+    unlabelled = y is None
+    if y is not None:
+        nans = da.isnan(y).sum() if y.dtype.kind == "f" else 0
+        try:  # only the distinct values and the number of NaN reach here
+            classes, n_missing = da.compute(da.unique(y), nans)
+        except TypeError as error:
+            raise ValueError(
+                f"The labels of the Dask y cannot be sorted ({error}): give labels of "
+                "one type; missing labels of a Dask y must be NaN in a float array."
+            ) from error
+        estimator.target_type_ = dask_target_type(classes, y.shape, estimator.target_type)
+    if estimator._graded:
+        labels, unlabelled = read_graded_targets(
+            y, estimator.target_type_, estimator.unlabeled_label, classes)
+    elif y is not None:
+        codes = estimator._encode_labels(classes, n_missing)
+        labels = y.map_blocks(encode_chunk, classes, codes, dtype=np.intp)
+        unlabelled = bool(np.any(codes < 0))
+    n_classes = None if labels is None or estimator._graded else int(codes.max()) + 1
+    n_components = estimator._check_engine_params(n_samples, X.shape[1], n_classes=n_classes)
+    estimator._check_pair_params(unlabelled=unlabelled)
+    estimator._warn_about_ineffective_margin()
+    make = (
+        # each chunk reads which of its targets are missing
+        functools.partial(graded_source, kind=estimator.target_type_, **estimator._pair_settings())
+        if estimator._graded else estimator._pair_source_maker(labels is None, unlabelled)
+    )
+    estimator._fit_engine(
+        X, ChunkedPairSource(make, labels, estimator.n_mining_rounds), n_components,
+        sample_weight,
+    )
+    estimator._fitted_reference = (None, None, None)
+    if labels is not None:
+        # the score's reference: a seeded sample (not stratified: that
+        # would gather every label), embedded and fingerprinted on the workers
+        rng = check_random_state(estimator.random_state)
+        n_rows = min(n_samples, reference_size(estimator._reference_row_bytes(X, y)))
+        chosen = np.sort(rng.choice(n_samples, n_rows, replace=False))
+        embedded = embed_blocks(X, estimator._projection, estimator._projection.params_from(estimator))
+        fingerprints = X.map_blocks(row_fingerprints, drop_axis=1, dtype=np.uint64)
+        if estimator._graded:  # the targets as a fit in memory keeps them
+            embedded, targets, fingerprints = da.compute(
+                embedded[chosen], labels[chosen], fingerprints[chosen])
+            known = ~np.isnan(targets).any(axis=1)
+            targets = targets[known] != 0 if (
+                estimator.target_type_ == "multilabel-indicator") else targets[known]
+            estimator._fitted_reference = (embedded[known], targets, fingerprints[known])
+            return estimator
+        *reference, codes = da.compute(
+            embedded[chosen], y[chosen], fingerprints[chosen], labels[chosen]
+        )
+        estimator._fitted_reference = tuple(part[codes >= 0] for part in reference)
+    return estimator
+
+
+def transform_on_cluster(estimator, X):
+    """``transform`` of a Dask array: a Dask array of the embedding, computed
+    where the chunks are."""
+    check_is_fitted(estimator)
+    X = check_dask_array(X)
+    if X.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input."
+        )
+    return embed_blocks(X, estimator._projection, estimator._projection.params_from(estimator))
+
+
+def row_fingerprints_on_cluster(X):
+    """``_rows.row_fingerprints`` of a Dask array, computed on the workers."""
+    return check_dask_array(X).map_blocks(
+        row_fingerprints, drop_axis=1, dtype=np.uint64
+    ).compute()

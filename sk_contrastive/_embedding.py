@@ -11,7 +11,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
-    check_is_fitted,
     validate_data,
 )
 
@@ -30,7 +29,6 @@ from ._pair_sources import (
     NeighborPairSource,
     PartialGradedPairSource,
     PartialLabelPairSource,
-    graded_source,
 )
 from ._rows import merge_duplicates, row_fingerprints
 from ._selection import (
@@ -45,7 +43,6 @@ from ._scoring import (
     neighbor_label_agreement,
     neighbor_target_score,
     reference_rows,
-    reference_size,
     trustworthiness,
 )
 from ._targets import (
@@ -824,97 +821,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         )
 
     def _fit_on_cluster(self, X, y, sample_weight):
-        """``fit`` on a Dask array: the chunks stay on the workers (see ``_dask``)."""
-        import dask.array as da
+        """``fit`` on a Dask array (see ``_dask.fit_on_cluster``)."""
+        from ._dask import fit_on_cluster
 
-        from ._dask import (
-            ChunkedPairSource,
-            check_dask_array,
-            cluster_client,
-            dask_target_type,
-            drop_zero_weights,
-            embed_blocks,
-            encode_chunk,
-            read_graded_targets,
-        )
-
-        if self.class_weight is not None:
-            raise ValueError(
-                "class_weight is not supported for Dask arrays; pass the class weights "
-                "as sample_weight (one per sample) instead."
-            )
-        cluster_client()  # a clear error first, when no cluster is connected
-        X = check_dask_array(X)
-        self.n_features_in_ = X.shape[1]
-        if hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        rows = X.chunks[0]
-        if y is not None:
-            y = da.asarray(y)
-            if any(np.isnan(size) for size in y.shape):
-                raise ValueError(
-                    "The Dask y's shape must be known; call y.compute_chunk_sizes().")
-            if y.ndim not in (1, 2):
-                raise ValueError(
-                    f"y must have shape (n_samples,) or (n_samples, n_targets); got {y.shape}.")
-            check_consistent_length(X, y)
-            y = y.rechunk((rows,) if y.ndim == 1 else (rows, -1))
-        if sample_weight is not None:
-            X, y, sample_weight = drop_zero_weights(X, y, sample_weight)
-        n_samples = X.shape[0]
-        labels = classes = self.target_type_ = None
-        unlabelled = y is None
-        if y is not None:
-            nans = da.isnan(y).sum() if y.dtype.kind == "f" else 0
-            try:  # only the distinct values and the number of NaN reach here
-                classes, n_missing = da.compute(da.unique(y), nans)
-            except TypeError as error:
-                raise ValueError(
-                    f"The labels of the Dask y cannot be sorted ({error}): give labels of "
-                    "one type; missing labels of a Dask y must be NaN in a float array."
-                ) from error
-            self.target_type_ = dask_target_type(classes, y.shape, self.target_type)
-        if self._graded:
-            labels, unlabelled = read_graded_targets(y, self.target_type_, self.unlabeled_label)
-        elif y is not None:
-            codes = self._encode_labels(classes, n_missing)
-            labels = y.map_blocks(encode_chunk, classes, codes, dtype=np.intp)
-            unlabelled = bool(np.any(codes < 0))
-        n_classes = None if labels is None or self._graded else int(codes.max()) + 1
-        n_components = self._check_engine_params(n_samples, X.shape[1], n_classes=n_classes)
-        self._check_pair_params(unlabelled=unlabelled)
-        self._warn_about_ineffective_margin()
-        make = (
-            # each chunk reads which of its targets are missing
-            functools.partial(graded_source, kind=self.target_type_, **self._pair_settings())
-            if self._graded else self._pair_source_maker(labels is None, unlabelled)
-        )
-        self._fit_engine(
-            X, ChunkedPairSource(make, labels, self.n_mining_rounds), n_components,
-            sample_weight,
-        )
-        self._fitted_reference = (None, None, None)
-        if labels is not None:
-            # the score's reference: a seeded sample (not stratified: that
-            # would gather every label), embedded and fingerprinted on the workers
-            rng = check_random_state(self.random_state)
-            n_rows = min(n_samples, reference_size(self._reference_row_bytes(X, y)))
-            chosen = np.sort(rng.choice(n_samples, n_rows, replace=False))
-            embedded = embed_blocks(X, self._projection, self._projection.params_from(self))
-            fingerprints = X.map_blocks(row_fingerprints, drop_axis=1, dtype=np.uint64)
-            if self._graded:  # the targets as a fit in memory keeps them
-                embedded, targets, fingerprints = da.compute(
-                    embedded[chosen], labels[chosen], fingerprints[chosen])
-                known = ~np.isnan(targets).any(axis=1)
-                targets = targets[known] != 0 if (
-                    self.target_type_ == "multilabel-indicator") else targets[known]
-                self._fitted_reference = (embedded[known], targets, fingerprints[known])
-                return self
-            *reference, codes = da.compute(
-                embedded[chosen], y[chosen], fingerprints[chosen], labels[chosen]
-            )
-            self._fitted_reference = tuple(part[codes >= 0] for part in reference)
-        return self
+        return fit_on_cluster(self, X, y, sample_weight)
 
     def _unlabelled(self, y, n_missing=None):
         """Mask of the samples ``unlabeled_label`` marks in ``y`` (an ndarray
@@ -1061,16 +971,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             sample, NaN or infinity.
         """
         if _is_dask_collection(X):
-            from ._dask import check_dask_array, embed_blocks
+            from ._dask import transform_on_cluster
 
-            check_is_fitted(self)
-            X = check_dask_array(X)
-            if X.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                    f"{self.n_features_in_} features as input."
-                )
-            return embed_blocks(X, self._projection, self._projection.params_from(self))
+            return transform_on_cluster(self, X)
         return self._embed(X)
 
     def score(self, X, y=None, sample_weight=None):
@@ -1202,11 +1105,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """``row_fingerprints`` of ``X`` as ``fit`` would see it; of a Dask
         array, computed on the workers."""
         if _is_dask_collection(X):
-            from ._dask import check_dask_array
+            from ._dask import row_fingerprints_on_cluster
 
-            return check_dask_array(X).map_blocks(
-                row_fingerprints, drop_axis=1, dtype=np.uint64
-            ).compute()
+            return row_fingerprints_on_cluster(X)
         return row_fingerprints(validate_data(
             self, X, reset=False, dtype=[np.float64, np.float32], accept_sparse="csr"
         ))
