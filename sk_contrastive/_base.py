@@ -27,6 +27,7 @@ from ._diagonal import DIAGONAL_INIT_OPTIONS, DiagonalProjection
 from ._linear import INIT_OPTIONS, LinearProjection
 from ._loss import ContrastiveLoss, auto_pos_margin
 from ._memory import check_fit_memory, fit_memory_parts
+from ._metric_api import MetricLearnerMixin
 from ._mlp import ACTIVATIONS, MLP_INIT_OPTIONS, MLPProjection
 from ._optimize import minimize_lbfgs
 from ._progress import FitLog, log_fit_cost
@@ -135,7 +136,7 @@ def resolve_map(architecture, hidden_layer_sizes):
     return architecture, hidden
 
 
-class BaseContrastive(BaseEstimator):
+class BaseContrastive(MetricLearnerMixin, BaseEstimator):
     """Shared fit engine; subclasses define ``__init__`` and their pair source.
 
     Not for direct use: see :class:`~sk_contrastive.ContrastiveEmbedding` and

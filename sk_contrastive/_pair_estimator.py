@@ -18,7 +18,6 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
-    check_is_fitted,
     validate_data,
 )
 
@@ -143,33 +142,8 @@ class BasePairEstimator(BaseContrastive):
         """
         return self._embed(X)
 
-    def pair_distance(self, pairs):
-        """Euclidean distance between the two samples of each pair, embedded.
-
-        Parameters
-        ----------
-        pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
-                (n_pairs, 2) of int with ``preprocessor``
-
-        Returns
-        -------
-        distances : ndarray of shape (n_pairs,)
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sk_contrastive import ContrastivePairClassifier
-        >>> pairs = np.array([[[0.0, 0.0], [3.0, 4.0]],   # dissimilar
-        ...                   [[1.0, 1.0], [1.1, 1.0]]])  # similar
-        >>> model = ContrastivePairClassifier(n_components=2, random_state=0)
-        >>> distances = model.fit(pairs, [0, 1]).pair_distance(pairs)
-        >>> bool(distances[0] > 0.9 and distances[1] < 0.1)
-        True
-        """
-        check_is_fitted(self)
-        X, first, second = self._samples_and_pairs(pairs, reset=False)
-        Z = self._projection.forward(self._projection.params_from(self), X)[0]
-        return pair_distances(Z, first, second)
+    def _pair_rows(self, pairs):
+        return self._samples_and_pairs(pairs, reset=False)
 
     def _select_map(self, pairs, y, sample_weight, groups, X, first, second, degrees):
         """The :class:`~._selection.Selection` of the held-out choice of the map (see
