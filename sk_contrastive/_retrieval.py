@@ -248,7 +248,7 @@ def mean_reciprocal_rank(X, y, *, X_reference=None, y_reference=None, sample_wei
 
     The rank is over all references (pytorch-metric-learning's
     ``AccuracyCalculator`` looks only at its ``k`` nearest and counts 0
-    beyond; with ``k="all"`` the two agree). See :func:`retrieval_report`
+    beyond; with ``k=None``, every reference, the two agree). See :func:`retrieval_report`
     for the parameters, errors and warnings.
 
     Returns
