@@ -28,7 +28,6 @@ import json
 import subprocess
 import sys
 import time
-import tracemalloc
 import warnings
 
 import numpy as np
