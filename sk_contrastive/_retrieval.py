@@ -40,6 +40,7 @@ from sklearn.metrics import pairwise_distances_chunked
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import _check_sample_weight, check_array, check_consistent_length
 
+from ._scaling import distance_factor
 from ._scoring import scaled_for_distances
 from ._validation import check_integer, check_option
 from ._warnings import warn
@@ -57,6 +58,10 @@ RETRIEVAL_METRICS = (
 # the metrics that take a k
 _AT_K = ("precision_at_k", "recall_at_k")
 DISTANCES = ("euclidean", "cosine")
+# the embeddings are rescaled (copied) only where their largest entry is
+# beyond 2**100 or below 2**-100; the squares of others are safe in float64
+# (scikit-learn computes float32 distances in float64)
+SAFE_FACTORS = (2.0**-100, 2.0**100)
 
 
 def retrieval_report(X, y, k=(1, 5, 10), *, X_reference=None, y_reference=None,
@@ -297,7 +302,9 @@ def _retrieval_sums(X, y, X_reference, y_reference, sample_weight, metric, wante
         raise ValueError(
             f"k={deepest} is more than the {n_references} references each query is "
             "ranked against.")
-    X, X_reference = scaled_for_distances(X, X_reference)
+    if not SAFE_FACTORS[0] <= distance_factor(X, X_reference) <= SAFE_FACTORS[1]:
+        # squared distances would overflow or lose their smallest differences
+        X, X_reference = scaled_for_distances(X, X_reference)
     totals = dict.fromkeys(wanted, 0.0)
     counted_weight, counted = 0.0, 0
     start = 0
