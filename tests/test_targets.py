@@ -145,10 +145,14 @@ def test_graded_pairs_are_a_similar_and_a_dissimilar_term_weighing_one():
     # each drawing of a pair weighs 1 in all (a random partner may be drawn twice)
     np.testing.assert_allclose(totals, np.round(totals))
     assert np.mean(totals == 1) > 0.99
-    # every anchor has pairs it should pull and pairs it should push
+    # every anchor has terms that pull and terms that push, and nearly every
+    # one a partner of s < 1/2 (an anchor at the median is within 0.35 of
+    # half the quantiles, where s >= 1/2, so its random partners may all be)
+    assert np.unique(pairs.first[pairs.similar]).size == 200
+    assert np.unique(pairs.first[~pairs.similar]).size == 200
     alike = degree(pairs.first, pairs.second) >= 0.5
     assert np.unique(pairs.first[alike]).size == 200
-    assert np.unique(pairs.first[~alike]).size == 200
+    assert np.unique(pairs.first[~alike]).size >= 0.95 * 200
 
 
 # ---- fits --------------------------------------------------------------------
