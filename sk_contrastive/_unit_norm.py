@@ -57,7 +57,7 @@ def unit_rows(Z):
     norms = np.sqrt(np.einsum("ij,ij->i", Z, Z))[:, np.newaxis]
     norms[norms < np.finfo(Z.dtype).tiny] = 0  # NaN stays, for the optimiser to report
     with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(Z, norms, out=Z, where=norms > 0)
+        np.divide(Z, norms, out=Z, where=norms != 0)
     Z[norms[:, 0] == 0] = 0
     return Z, norms
 
@@ -158,7 +158,7 @@ class UnitNormProjection:
         along = np.einsum("ij,ij->i", U, grad_U)[:, np.newaxis]
         grad_Z = grad_U - along * U
         with np.errstate(divide="ignore", invalid="ignore"):
-            np.divide(grad_Z, norms, out=grad_Z, where=norms > 0)
+            np.divide(grad_Z, norms, out=grad_Z, where=norms != 0)
         grad_Z[norms[:, 0] == 0] = 0
         return self.inner.backward(params, X, inner_cache, grad_Z)
 
