@@ -166,7 +166,8 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         The held-out selection, in the layout of
         ``GridSearchCV.cv_results_`` (see
         :class:`~sk_contrastive.ContrastiveEmbedding`), scored by held-out
-        ROC-AUC; its first row is the raw Euclidean distance. ``None`` when
+        ROC-AUC; its first row is the raw Euclidean distance (of the rows
+        divided by their norms, with ``metric="cosine"``). ``None`` when
         nothing was selected.
     alpha_ : float
         The penalty weight used: the one ``alpha="auto"`` stands for, else

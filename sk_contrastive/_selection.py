@@ -15,7 +15,8 @@ chosen map once on all the data:
    more than one binomial standard error, ``sqrt(p * (1 - p) / n_heldout)``
    of that score ``p``: a linear map that cannot keep what the input gives
    lacks capacity, while one that can is kept cheap. What the features
-   allow is the raw features' score (distances of ``X`` itself) and, where
+   allow is the raw features' score (distances of ``X`` itself; the cosine
+   of its rows with ``metric="cosine"``) and, where
    ``n_components`` asks for fewer dimensions than the features' own (see
    ``default_n_components``), the score of the linear map that keeps them
    all (``n_components=None``, the *reference*, fitted beside the linear
