@@ -34,6 +34,7 @@ from ._progress import FitLog, log_fit_cost
 from ._scaling import InputScaling
 from ._threadpool import blas_single_threaded
 from ._training_data import InMemoryData
+from ._unit_norm import MAX_CHORD_DISTANCE, UnitNormProjection
 from ._validation import (
     check_auto_string,
     check_bool,
@@ -59,6 +60,8 @@ ARCHITECTURES = ("auto", "linear", "diagonal", "mlp")
 # pos_margin decided each round from the impostor-free anchors (auto_pos_margin)
 IMPOSTOR_RULE = "impostor"
 DEFAULT_HIDDEN_LAYER_SIZES = (64,)
+# "cosine": the map's output divided by its norm (see _unit_norm)
+METRICS = ("euclidean", "cosine")
 # n_components=None gives at most this many dimensions (see default_n_components)
 DEFAULT_MAX_COMPONENTS = 64
 
@@ -86,6 +89,12 @@ def default_n_components(n_samples, n_features):
     n_components : int
     """
     return max(int(min(n_features, n_samples, DEFAULT_MAX_COMPONENTS)), 1)
+
+
+def mlp_takes_margin(margin, metric):
+    """Whether an MLP accepts ``margin``: any cosine margin, whose units the
+    unit sphere fixes; else one within ``MLP_MARGIN_RANGE``."""
+    return metric == "cosine" or MLP_MARGIN_RANGE[0] <= margin <= MLP_MARGIN_RANGE[1]
 
 
 def resolve_map(architecture, hidden_layer_sizes):
@@ -190,9 +199,17 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
                 f"n_components={n_components} must be at most n_features="
                 f"{n_features} for a linear map."
             )
+        check_option(self.metric, "metric", METRICS)
         # the optimiser works in units of the margin, and squares it
         check_real(self.margin, "margin", min_val=MIN_MARGIN, max_val=1 / MIN_MARGIN)
-        if hidden and not MLP_MARGIN_RANGE[0] <= self.margin <= MLP_MARGIN_RANGE[1]:
+        if self.metric == "cosine" and self.margin > MAX_CHORD_DISTANCE:
+            raise ValueError(
+                f"margin={self.margin} is beyond {MAX_CHORD_DISTANCE:g} for metric='cosine': "
+                "distances between unit vectors are chord distances ||u - v|| = "
+                "sqrt(2 - 2 cos(u, v)), in [0, 2], so no pair could reach it. A "
+                "margin m pushes dissimilar pairs below cosine similarity 1 - m**2 / 2."
+            )
+        if hidden and not mlp_takes_margin(self.margin, self.metric):
             raise ValueError(
                 f"margin={self.margin} is outside {MLP_MARGIN_RANGE} for an MLP: unlike "
                 "the linear map, an MLP is not fitted in units of the margin, and its "
@@ -285,8 +302,10 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
         rescales it: say so where it is set. ``pos_margin``: the value the
         impostor rule chose in every round (``None``: before the fit, where
         only a given 0 is known to be ineffective). A 0 that a selection
-        chose is no mistake of the user's, and is not warned about."""
-        if self._map_choice[0] == "mlp" or self.margin == 1.0:
+        chose is no mistake of the user's, and is not warned about. On the
+        unit sphere (``metric="cosine"``) the margin is in fixed units and
+        always matters."""
+        if self._map_choice[0] == "mlp" or self.margin == 1.0 or self.metric == "cosine":
             return
         if (pos_margin == 0 if self.pos_margin == IMPOSTOR_RULE else self.pos_margin == 0):
             warn(
@@ -334,10 +353,11 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
         if _is_dask_collection(X):
             from ._dask import DaskData
 
-            data = DaskData(X, source, sample_weight, self.margin, pos_margin, random_state)
+            data = DaskData(X, source, sample_weight, self.margin, pos_margin, random_state,
+                            centre=self._centres_input())
         else:
             self._check_memory(X, source, n_components)
-            scaling = InputScaling.from_data(X, sample_weight)
+            scaling = InputScaling.from_data(X, sample_weight, centre=self._centres_input())
             scaling.check_representable(self.margin, X.dtype)
             data = InMemoryData(
                 X, source, scaling, sample_weight, self.margin, pos_margin, random_state,
@@ -346,6 +366,18 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
             data, n_features, n_components, random_state,
             data.n_samples if total_weight is None else total_weight, start,
         )
+
+    def _centres_input(self):
+        """Whether the fit's internal units centre ``X`` (see ``_scaling``).
+
+        Centring shifts the embedding of a map without biases (linear,
+        diagonal) by a constant: no Euclidean distance sees it, but the
+        division by the norm of ``metric="cosine"`` does, and ``transform``,
+        which applies ``components_`` to the caller's ``X``, would then
+        normalise other vectors than the fit did. An MLP's first biases
+        absorb the shift exactly, so it is centred either way.
+        """
+        return self.metric == "euclidean" or self._map_choice[0] == "mlp"
 
     def _check_memory(self, X, source, n_components, log=True):
         """Log what the fit will cost (``verbose`` and ``log``); refuse it if it
@@ -421,7 +453,23 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
 
     def _alpha(self, n_samples):
         """The penalty weight ``alpha`` stands for, for ``n_samples``
-        samples (summed weights: a sample of weight 2 counts twice)."""
+        samples (summed weights: a sample of weight 2 counts twice).
+
+        0 for a linear or diagonal map with ``metric="cosine"``: its output
+        is the same for ``c * components`` (``c > 0``), so the penalty could
+        only shrink ``components`` towards 0, where the loss's curvature
+        grows as ``1 / c**2``, and would regularise nothing; a given
+        ``alpha > 0`` is warned about."""
+        if self.metric == "cosine" and self._map_choice[0] != "mlp":
+            if not is_auto(self._alpha_choice) and self._alpha_choice > 0:
+                warn(
+                    f"{type(self).__name__}: alpha={self._alpha_choice!r} has no effect on "
+                    f"the {self._map_choice[0]} map with metric='cosine' (its output has "
+                    "unit norm at any scale of the weights, so the penalty would only "
+                    "shrink them); it is fitted with alpha_=0. Use an MLP for a penalty "
+                    "that acts."
+                )
+            return 0.0
         if not is_auto(self._alpha_choice):
             return check_real(self._alpha_choice, "alpha")
         if self._map_choice[0] == "mlp":
@@ -542,12 +590,17 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
                 delattr(self, name)
 
     def _make_projection(self, n_features, n_components, scaling=None):
+        """The map of this fit; with ``metric="cosine"``, followed by the
+        division by the norm (:class:`~._unit_norm.UnitNormProjection`)."""
         architecture, hidden = self._map_choice
         if architecture == "mlp":
-            return MLPProjection(n_features, hidden, n_components, self.activation, scaling)
-        if architecture == "diagonal":
-            return DiagonalProjection(n_features, scaling)
-        return LinearProjection(n_features, n_components, scaling)
+            projection = MLPProjection(n_features, hidden, n_components, self.activation,
+                                       scaling)
+        elif architecture == "diagonal":
+            projection = DiagonalProjection(n_features, scaling)
+        else:
+            projection = LinearProjection(n_features, n_components, scaling)
+        return UnitNormProjection(projection) if self.metric == "cosine" else projection
 
     # ---- the fitted map ----------------------------------------------------
 

@@ -121,7 +121,8 @@ class DaskData:
     client.
     """
 
-    def __init__(self, X, source, sample_weight, margin, pos_margin, random_state):
+    def __init__(self, X, source, sample_weight, margin, pos_margin, random_state,
+                 centre=True):
         from distributed import wait
 
         self.client = client = cluster_client()
@@ -139,7 +140,7 @@ class DaskData:
                 [X.chunks[0][index] for index in filled], chunks, labels, weights,
                 random_state)
         seeds = random_state.randint(np.iinfo(np.int32).max, size=len(chunks))
-        self.scaling = self._internal_units(chunks, weights, int(sum(X.chunks[0])))
+        self.scaling = self._internal_units(chunks, weights, int(sum(X.chunks[0])), centre)
         self.scaling.check_representable(margin, X.dtype)
         states = [
             client.submit(_chunk_state, chunk, label, weight, source.make, self.scaling,
@@ -193,8 +194,9 @@ class DaskData:
             for item in range(3)
         )
 
-    def _internal_units(self, chunks, weights, n_samples):
-        """The fit's internal units from statistics that add up over chunks."""
+    def _internal_units(self, chunks, weights, n_samples, centre):
+        """The fit's internal units from statistics that add up over chunks
+        (centred or not, see ``InputScaling.from_data``)."""
         client = self.client
         largest = np.max(client.gather([client.submit(largest_magnitude, c) for c in chunks]),
                          axis=0)
@@ -207,7 +209,7 @@ class DaskData:
         squares = client.gather([client.submit(weighted_moments, c, factor, w, mean)
                                  for c, w in zip(chunks, weights)])
         return InputScaling.from_statistics(
-            bound, mean, sum(p for _, p in squares) / weight, n_samples
+            bound, mean, sum(p for _, p in squares) / weight, n_samples, centre=centre
         )
 
     def _on_chunks(self, function, *args, each=None):

@@ -53,6 +53,7 @@ from ._targets import (
     read_targets,
     target_codes,
 )
+from ._unit_norm import unit_input_rows
 from ._validation import (
     MAX_NEIGHBORS,
     check_auto_string,
@@ -148,10 +149,52 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         benchmarks with L-BFGS; the smooth ``"tanh"`` came close (see the
         README for the measurements).
 
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        The space of the embedding. ``"euclidean"``: the map's output as it
+        is. ``"cosine"``: each output row divided by its Euclidean norm, in
+        training and in ``transform``, so that samples live on the unit
+        sphere and a Euclidean kNN on the output ranks neighbours by cosine
+        similarity (as ``KNeighborsClassifier(metric="cosine")`` does). The
+        normalisation is the last step of the map, and its Jacobian
+        ``(I - u u^T) / ||z||`` is part of the analytic gradient. Distances
+        are then *chord distances* ``d = ||u - v|| = sqrt(2 - 2 cos(u, v))``
+        in [0, 2]: ``margin`` (at most 2), ``pos_margin`` and every distance
+        the estimators report are in those units, ``cos = 1 - d**2 / 2``. In
+        the terms of pytorch-metric-learning (``CosineSimilarity``,
+        ``ContrastiveLoss(pos_margin, neg_margin)`` in similarity units)::
+
+            here (chord distance)      cosine similarity    pytorch-metric-learning
+            distance d                 1 - d**2 / 2         CosineSimilarity()(u, v)
+            margin m                   1 - m**2 / 2         neg_margin
+            pos_margin p               1 - p**2 / 2         pos_margin
+            margin=1 (default)         0.5                  neg_margin=0.5
+            margin=sqrt(2)             0 (orthogonal)       neg_margin=0
+            margin=2                   -1 (opposite)        neg_margin=-1
+            pos_margin=0               1                    pos_margin=1
+
+        (its loss is the unsquared hinge ``relu(pos_margin - cos)`` and
+        ``relu(cos - neg_margin)``, each kind averaged over its non-zero
+        terms; its default ``LpDistance`` is the chord distance too, so its
+        default ``ContrastiveLoss(pos_margin=0, neg_margin=1)`` has this
+        library's ``margin=1``, unsquared). The margin is a real parameter
+        on the sphere, also for a linear map. A linear or diagonal map is
+        then fitted without ``alpha``'s penalty (``alpha_`` is 0: its output
+        does not depend on the scale of its weights) and on ``X`` as given,
+        not centred: ``transform`` is ``normalize(X @ components_.T)``,
+        so centre dense ``X`` first (``StandardScaler``) where its origin
+        means nothing; TF-IDF rows, whose origin is the empty document, are
+        best left as they are. A row whose output is exactly 0 (an empty
+        document under a linear map) stays 0: it is not on the sphere, is at
+        chord distance 1 from every unit vector, and passes no gradient, as
+        :func:`sklearn.preprocessing.normalize` leaves it. The MLP keeps
+        ``alpha``, its biases and the centred internal units. See the user
+        guide, "Cosine embeddings".
+
     margin : float, default=1.0
         Dissimilar pairs closer than ``margin`` are pushed apart; between
         1e-150 and 1e150 (so that its square is a normal float) for the
-        linear map, between 0.1 and 1000 for an MLP. For a linear or
+        linear map, between 0.1 and 1000 for an MLP; at most 2, a chord
+        distance, with ``metric="cosine"``. For a linear or
         diagonal map with ``pos_margin=0`` the margin only sets the scale of
         the solution: the optimum for ``c * margin`` is exactly ``c`` times
         the optimum for ``margin`` (the loss and the penalty are both
@@ -493,6 +536,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         architecture="auto",
         hidden_layer_sizes="auto",
         activation="relu",
+        metric="euclidean",
         margin=1.0,
         pos_margin="auto",
         pair_strategy="neighbors",
@@ -518,6 +562,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.architecture = architecture
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.metric = metric
         self.margin = margin
         self.pos_margin = pos_margin
         self.pair_strategy = pair_strategy
@@ -709,10 +754,13 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         index for graded targets); None where the parameters fix the map, a
         ``warm_start`` refit keeps it or a class has a single sample."""
         kind, graded = self.target_type_, self._graded
+        # the raw features as the metric compares them
+        raw = unit_input_rows if self.metric == "cosine" else (lambda rows: rows)
 
         def raw_score(train, test):
             weights = None if sample_weight is None else sample_weight[test]
-            return heldout_knn_score(kind, X[train], y[train], X[test], y[test], weights)
+            return heldout_knn_score(
+                kind, raw(X[train]), y[train], raw(X[test]), y[test], weights)
 
         return select_map(
             self, X, y.shape[0], lambda: self._selection_splits(y),
@@ -956,8 +1004,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         X_embedded : ndarray of shape (n_samples, n_components)
             For the linear map ``X @ components_.T``; for an MLP the output of
             the network ``coefs_``, ``intercepts_`` (hidden layers apply
-            ``activation``, the output layer is linear). float32 for float32
-            input, else float64.
+            ``activation``, the output layer is linear); with
+            ``metric="cosine"``, each row of that divided by its norm (a row
+            of zeros stays 0). float32 for float32 input, else float64.
 
             For a Dask array, a Dask array of the embedding, computed where
             its chunks are.

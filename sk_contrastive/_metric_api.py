@@ -22,12 +22,18 @@ MAHALANOBIS_MAPS = ("linear", "diagonal")
 def _has_mahalanobis_matrix(estimator):
     """Whether the fitted map is linear (unfitted: the call says so)."""
     architecture = getattr(estimator, "architecture_", None)
-    if architecture is not None and architecture not in MAHALANOBIS_MAPS:
-        raise AttributeError(
-            f"get_mahalanobis_matrix is defined for a linear or diagonal map; this "
-            f"{type(estimator).__name__} fitted an MLP, whose distance is not a "
-            "Mahalanobis distance of its input. Use get_metric() or transform().")
-    return True
+    if architecture is None:
+        return True
+    if architecture not in MAHALANOBIS_MAPS:
+        fitted = "an MLP"
+    elif getattr(estimator, "metric", "euclidean") == "cosine":
+        fitted = f"a {architecture} map with metric='cosine' (unit-norm output)"
+    else:
+        return True
+    raise AttributeError(
+        f"get_mahalanobis_matrix is defined for a linear or diagonal map; this "
+        f"{type(estimator).__name__} fitted {fitted}, whose distance is not a "
+        "Mahalanobis distance of its input. Use get_metric() or transform().")
 
 
 class MetricLearnerMixin:
@@ -48,7 +54,8 @@ class MetricLearnerMixin:
         -------
         distances : ndarray of shape (n_pairs,)
             ``||f(a) - f(b)||`` for the fitted map ``f``, in the units of the
-            embedding (those of ``margin``).
+            embedding (those of ``margin``); with ``metric="cosine"``, the
+            chord distance of the two unit vectors, in [0, 2].
 
         Raises
         ------
@@ -126,7 +133,9 @@ class MetricLearnerMixin:
 
         ``components_.T @ components_``, for a linear or diagonal map
         (metric-learn's convention); an MLP's distance has no such matrix,
-        and a fitted MLP has no ``get_mahalanobis_matrix``.
+        nor has a map followed by the division by the norm
+        (``metric="cosine"``), and such a fitted estimator has no
+        ``get_mahalanobis_matrix``.
 
         Returns
         -------

@@ -73,6 +73,14 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         architecture. See ``ContrastiveEmbedding``.
     activation : {"relu", "tanh", "softplus", "logistic"}, default="relu"
         Activation of an MLP's hidden layers.
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        ``"cosine"``: the map's output is divided by its norm (training and
+        ``transform``), and every distance -- ``margin`` (at most 2),
+        ``pos_margin``, ``threshold_``, ``pair_distance`` -- is the chord distance
+        ``||u - v|| = sqrt(2 - 2 cos)`` in [0, 2] (``cos = 1 - d**2 / 2``;
+        the table of pytorch-metric-learning's conventions, the penalty and
+        centring rules and zero rows are in
+        :class:`~sk_contrastive.ContrastiveEmbedding`).
     margin : float, default=1.0
         Dissimilar pairs closer than ``margin`` are pushed apart (between
         1e-150 and 1e150 for the linear map, 0.1 and 1000 for an MLP). For
@@ -158,7 +166,8 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         The held-out selection, in the layout of
         ``GridSearchCV.cv_results_`` (see
         :class:`~sk_contrastive.ContrastiveEmbedding`), scored by held-out
-        ROC-AUC; its first row is the raw Euclidean distance. ``None`` when
+        ROC-AUC; its first row is the raw Euclidean distance (of the rows
+        divided by their norms, with ``metric="cosine"``). ``None`` when
         nothing was selected.
     alpha_ : float
         The penalty weight used: the one ``alpha="auto"`` stands for, else

@@ -28,6 +28,7 @@ from ._pair_sources import FixedPairSource
 from ._pairs import graded_pairs
 from ._scaling import distance_factor
 from ._selection import heldout_pair_splits, pair_groups, select_map, selection_seed
+from ._unit_norm import unit_input_rows
 
 
 class BasePairEstimator(BaseContrastive):
@@ -46,6 +47,7 @@ class BasePairEstimator(BaseContrastive):
         architecture="auto",
         hidden_layer_sizes="auto",
         activation="relu",
+        metric="euclidean",
         margin=1.0,
         pos_margin="auto",
         alpha="auto",
@@ -62,6 +64,7 @@ class BasePairEstimator(BaseContrastive):
         self.architecture = architecture
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.metric = metric
         self.margin = margin
         self.pos_margin = pos_margin
         self.alpha = alpha
@@ -138,7 +141,8 @@ class BasePairEstimator(BaseContrastive):
         -------
         X_embedded : ndarray of shape (n_samples, n_components)
             ``X @ components_.T`` for the linear map, the network's output for
-            an MLP; float32 for float32 input, else float64.
+            an MLP; with ``metric="cosine"``, each row of that divided by its
+            norm. float32 for float32 input, else float64.
         """
         return self._embed(X)
 
@@ -187,11 +191,16 @@ class BasePairEstimator(BaseContrastive):
 
         factor = distance_factor(X)  # squared distances of tiny features underflow
 
+        def raw_rows(rows):
+            """The samples as the metric compares them, in float64 (float32
+            times factor can overflow)."""
+            if self.metric == "cosine":
+                return unit_input_rows(X[rows])
+            return X[rows].astype(np.float64) * factor
+
         def raw_score(train, test):
             return self._heldout_score(
-                paired_euclidean_distances(  # float64: float32 times factor can overflow
-                    X[first[test]].astype(np.float64) * factor,
-                    X[second[test]].astype(np.float64) * factor),
+                paired_euclidean_distances(raw_rows(first[test]), raw_rows(second[test])),
                 degrees[test],
             )
 

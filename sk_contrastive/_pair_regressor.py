@@ -61,6 +61,14 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
         architecture.
     activation : {"relu", "tanh", "softplus", "logistic"}, default="relu"
         Activation of an MLP's hidden layers.
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        ``"cosine"``: the map's output is divided by its norm (training and
+        ``transform``), and every distance -- ``margin`` (at most 2),
+        ``pos_margin``, the distances ``calibration_`` reads, ``pair_distance`` -- is the chord distance
+        ``||u - v|| = sqrt(2 - 2 cos)`` in [0, 2] (``cos = 1 - d**2 / 2``;
+        the table of pytorch-metric-learning's conventions, the penalty and
+        centring rules and zero rows are in
+        :class:`~sk_contrastive.ContrastiveEmbedding`).
     margin : float, default=1.0
         Pairs of ``s < 1`` closer than ``margin`` are pushed apart, with
         weight ``1 - s``. For a linear or diagonal map with ``pos_margin=0``

@@ -16,7 +16,9 @@ This is a preconditioner, not a change of model:
   overflows nor underflows.
 
 Sparse ``X`` is scaled but not centred (centring would densify it); its
-neighbour search works in a reduced space anyway.
+neighbour search works in a reduced space anyway. Nor is ``X`` centred for a
+linear or diagonal map with ``metric="cosine"``, whose division by the norm
+sees a shift of the embedding (see ``BaseContrastive._centres_input``).
 """
 
 import numpy as np
@@ -86,7 +88,7 @@ class InputScaling:
         return cls(np.zeros(n_features), np.ones(n_features))
 
     @classmethod
-    def from_data(cls, X, sample_weight=None):
+    def from_data(cls, X, sample_weight=None, centre=True):
         """Offsets and scales of ``X`` (dense or sparse, rows weighted).
 
         Parameters
@@ -95,6 +97,8 @@ class InputScaling:
             Finite values.
         sample_weight : ndarray of shape (n_samples,) or None
             Non-negative weights with a positive sum.
+        centre : bool, default=True
+            Whether the internal units are centred (never for sparse ``X``).
         """
         # Powers of two near each feature's largest entry: statistics are
         # taken in those units, so no square can overflow.
@@ -107,7 +111,7 @@ class InputScaling:
         else:
             mean, variance = _weighted_mean_variance(X, 1.0 / bound, sample_weight)
         return cls.from_statistics(bound, mean, variance, X.shape[0],
-                                   centre=not sp.issparse(X))
+                                   centre=centre and not sp.issparse(X))
 
     @classmethod
     def from_statistics(cls, bound, mean, variance, n_samples, centre=True):

@@ -15,7 +15,8 @@ chosen map once on all the data:
    more than one binomial standard error, ``sqrt(p * (1 - p) / n_heldout)``
    of that score ``p``: a linear map that cannot keep what the input gives
    lacks capacity, while one that can is kept cheap. What the features
-   allow is the raw features' score (distances of ``X`` itself) and, where
+   allow is the raw features' score (distances of ``X`` itself; the cosine
+   of its rows with ``metric="cosine"``) and, where
    ``n_components`` asks for fewer dimensions than the features' own (see
    ``default_n_components``), the score of the linear map that keeps them
    all (``n_components=None``, the *reference*, fitted beside the linear
@@ -84,8 +85,8 @@ from sklearn.utils import check_random_state
 from ._base import (
     DEFAULT_MAX_COMPONENTS,
     IMPOSTOR_RULE,
-    MLP_MARGIN_RANGE,
     default_n_components,
+    mlp_takes_margin,
     resolve_map,
 )
 from ._scaling import distance_factor
@@ -170,8 +171,7 @@ def map_candidates(estimator, n_samples, n_features, dense, impostor_rule=True):
             n_features <= DEFAULT_MAX_COMPONENTS
         ):
             maps.append(("diagonal", ()))
-        # an MLP accepts only margins in MLP_MARGIN_RANGE (see _base)
-        mlp_margin = MLP_MARGIN_RANGE[0] <= estimator.margin <= MLP_MARGIN_RANGE[1]
+        mlp_margin = mlp_takes_margin(estimator.margin, estimator.metric)
         escalation = [("mlp", widths) for widths in MLP_WIDTHS] if (
             n_features < n_samples and mlp_margin) else []
     else:
@@ -205,9 +205,9 @@ def map_candidates(estimator, n_samples, n_features, dense, impostor_rule=True):
 
 
 def _selection_key(estimator, n_features):
-    """What a kept choice must have been made for: the same features and
-    ``n_components``."""
-    return n_features, estimator.n_components
+    """What a kept choice must have been made for: the same features,
+    ``n_components`` and ``metric``."""
+    return n_features, estimator.n_components, estimator.metric
 
 
 def kept_choice(estimator, candidates, n_features):

@@ -133,3 +133,16 @@ def test_malformed_pairs_and_samples_are_named():
         metric(X[0], X[0][:3])
     with pytest.raises(ValueError, match="finite"):
         metric(X[0], np.full(5, np.inf))
+
+
+@pytest.mark.parametrize("kind", ESTIMATORS)
+def test_a_cosine_map_has_chord_distances_and_no_mahalanobis_matrix(kind):
+    model, X = fitted(kind, {"architecture": "linear", "n_components": 2, "metric": "cosine"})
+    distances = model.pair_distance(np.stack([X[:20], X[20:40]], axis=1))
+    assert np.all((distances >= 0) & (distances <= 2 + 1e-12))
+    Z = model.transform(X[:20])
+    np.testing.assert_allclose(np.linalg.norm(Z, axis=1), 1.0, rtol=1e-12)
+    assert not hasattr(model, "get_mahalanobis_matrix")
+    with pytest.raises(AttributeError) as found:
+        model.get_mahalanobis_matrix()
+    assert "metric='cosine'" in str(found.value.__cause__)
