@@ -39,8 +39,6 @@ probability 0.06, and otherwise from the background: most of a document is
 noise, and neighbouring topics share words, so raw kNN is far from perfect.
 
 Usage: python benchmarks/bench_cosine.py [--quick] [--splits N] [--output DIR]
-       (run from the repository with the package importable, e.g.
-       PYTHONPATH=. python benchmarks/bench_cosine.py)
 """
 
 import argparse
