@@ -350,15 +350,16 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         of similar pairs. This costs one fit of the chosen map per split.
 
         Calibrating on the training distances instead is optimistic where
-        the map fits its training classes: on the product sets of
-        ``benchmarks/bench_probabilities.py`` its Brier score on pairs of
-        unseen products was 0.024 to 0.034 above this one's on two of the
-        four sets. Against scikit-learn's
-        ``CalibratedClassifierCV(ContrastivePairClassifier())`` (5 folds of
-        pairs, sigmoid, 5 models averaged) the Brier score was 0.001 to
-        0.003 above on three sets and 0.024 above on digits, where the
-        average of 5 maps ranks pairs better (ROC-AUC 0.787 against 0.750)
-        at 5 times the cost.
+        the map fits its training classes: on the four product sets of
+        ``benchmarks/bench_probabilities.py`` (5 splits), its Brier score on
+        pairs of unseen products was 0.027 and 0.052 above this one's on two
+        sets (0.001 and 0.002 below on the other two). Against
+        scikit-learn's ``CalibratedClassifierCV(ContrastivePairClassifier())``
+        (5 folds of pairs, sigmoid, 5 models averaged) this Brier score was
+        0.001 to 0.003 above on three sets and 0.023 above on digits, where
+        the average of 5 maps ranks pairs better (ROC-AUC 0.786 against
+        0.749) at 5 times the cost; against its one-model form
+        (``ensemble=False``), 0.002 above to 0.017 below.
 
         ``predict`` does not use the probabilities: it compares the distance
         with ``threshold_``. For a prediction at a probability, use
