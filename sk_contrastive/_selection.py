@@ -359,6 +359,16 @@ def _fit_on_split(estimator, fit_and_score, params, split):
     return score, time.perf_counter() - start, model
 
 
+def fit_on_splits(estimator, params, splits, fit_and_score):
+    """``[(result, seconds, model), ...]``, one per split: a copy of
+    ``estimator`` with ``params`` (its map fixed), fitted and evaluated on
+    each split by ``fit_and_score(model, train, test) -> result``, in
+    parallel as the selection's candidates are."""
+    with blas_single_threaded(), _runner(spare_threads()) as run:
+        return run(functools.partial(_fit_on_split, estimator, fit_and_score),
+                   [(params, split) for split in splits])
+
+
 def with_unlabelled_samples(estimator, selection, splits, fit_and_score):
     """Whether a partly labelled fit learns from its unlabelled samples too.
 
@@ -393,10 +403,7 @@ def with_unlabelled_samples(estimator, selection, splits, fit_and_score):
         # a warm_start refit keeps the decision with the choice
         return selection, UNLABELLED_SAMPLES in results["params"][chosen_row]
     params = results["params"][chosen_row]
-    with blas_single_threaded(), _runner(spare_threads()) as run:
-        done = run(functools.partial(_fit_on_split, estimator, fit_and_score),
-                   [(params, split) for split in splits])
-    scores, seconds, _ = zip(*done)
+    scores, seconds, _ = zip(*fit_on_splits(estimator, params, splits, fit_and_score))
     n_splits = len(splits)
     rows = [
         (found, [results[f"split{k}_test_score"][i] for k in range(n_splits)],

@@ -5,11 +5,15 @@ from sklearn.metrics import roc_curve
 
 from ._validation import check_real
 
-THRESHOLD_STRATEGIES = ("accuracy", "f_beta", "max_tpr", "max_tnr")
+THRESHOLD_STRATEGIES = ("accuracy", "f_beta", "max_tpr", "max_tnr", "eer", "tar_at_far")
+# A false accept rate above this accepts most dissimilar pairs: it is taken
+# for the rate of dissimilar pairs *rejected* (max_tpr's min_rate) mistyped.
+MAX_FAR = 0.5
 
 
 def calibrate_distance_threshold(
-    distances, similar, strategy="accuracy", min_rate=None, beta=1.0, sample_weight=None
+    distances, similar, strategy="accuracy", min_rate=None, beta=1.0, sample_weight=None,
+    far=None,
 ):
     """The distance threshold that is best for ``strategy`` on these pairs.
 
@@ -26,7 +30,16 @@ def calibrate_distance_threshold(
     - ``"max_tpr"``: the largest true positive rate (similar pairs found)
       with a true negative rate of at least ``min_rate``;
     - ``"max_tnr"``: the largest true negative rate with a true positive
-      rate of at least ``min_rate``.
+      rate of at least ``min_rate``;
+    - ``"eer"``: the equal error rate's, where the false accept rate (FAR,
+      dissimilar pairs predicted similar) is closest to the false reject rate
+      (FRR, similar pairs predicted dissimilar). As the threshold passes one
+      pair, FAR or FRR moves by that pair's share of its kind, so without
+      tied distances ``|FAR - FRR|`` is at most half the larger share
+      (``1 / (2 * min(n_similar, n_dissimilar))`` unweighted);
+    - ``"tar_at_far"``: the largest true accept rate (TAR, the true positive
+      rate) with a false accept rate of at most ``far``: ``"max_tpr"`` with
+      ``min_rate = 1 - far``, under the name verification uses.
 
     Ties go to the smallest threshold.
 
@@ -35,12 +48,15 @@ def calibrate_distance_threshold(
     distances : ndarray of shape (n_pairs,)
     similar : ndarray of shape (n_pairs,), dtype bool
         Both values must occur.
-    strategy : {"accuracy", "f_beta", "max_tpr", "max_tnr"}, default="accuracy"
+    strategy : {"accuracy", "f_beta", "max_tpr", "max_tnr", "eer", "tar_at_far"}, \
+            default="accuracy"
     min_rate : float in [0, 1] or None
         Required by ``"max_tpr"`` and ``"max_tnr"``.
     beta : float, default=1.0
         Weight of recall against precision for ``"f_beta"``; positive.
     sample_weight : ndarray of shape (n_pairs,) or None
+    far : float in [0, 0.5] or None
+        Required by ``"tar_at_far"``, and only taken by it.
 
     Returns
     -------
@@ -49,8 +65,9 @@ def calibrate_distance_threshold(
     Raises
     ------
     ValueError
-        For an unknown strategy, a missing or out-of-range ``min_rate`` or
-        ``beta``, or pairs of a single kind.
+        For an unknown strategy, a missing or out-of-range ``min_rate``,
+        ``beta`` or ``far``, ``far`` with another strategy, or pairs of a
+        single kind.
 
     Examples
     --------
@@ -69,6 +86,18 @@ def calibrate_distance_threshold(
         if min_rate is None:
             raise ValueError(f"strategy={strategy!r} needs min_rate, a rate in [0, 1].")
         check_real(min_rate, "min_rate", min_val=0, max_val=1)
+    if strategy == "tar_at_far":
+        if min_rate is not None:
+            raise ValueError(
+                "strategy='tar_at_far' takes far, the false accept rate allowed, not "
+                "min_rate (strategy='max_tpr' with min_rate=r is tar_at_far with far=1-r)."
+            )
+        min_rate = 1.0 - check_far(far)
+    elif far is not None:
+        raise ValueError(
+            f"far is the false accept rate of strategy='tar_at_far'; strategy={strategy!r} "
+            "does not take it."
+        )
     if strategy == "f_beta":
         # beta**2 must stay finite
         check_real(beta, "beta", min_val=0, max_val=1e150, include_boundaries="right")
@@ -107,18 +136,20 @@ def calibrate_distance_threshold(
             out=np.zeros_like(found),
             where=(beta**2 * positive + predicted) > 0,
         )
-    elif strategy == "max_tpr":
+    elif strategy in ("max_tpr", "tar_at_far"):
         merit = np.where(
             true_negative_rate >= min_rate,
             true_positive_rate + 1e-9 * true_negative_rate,
             -np.inf,
         )
-    else:
+    elif strategy == "max_tnr":
         merit = np.where(
             true_positive_rate >= min_rate,
             true_negative_rate + 1e-9 * true_positive_rate,
             -np.inf,
         )
+    else:  # eer: FAR is the false positive rate, FRR 1 - the true positive rate
+        merit = -np.abs(false_positive_rate - (1.0 - true_positive_rate))
     best = int(np.argmax(merit))
     # thresholds[best] is minus the largest distance predicted similar (inf:
     # none); thresholds[best + 1], minus the next larger distance.
@@ -129,3 +160,25 @@ def calibrate_distance_threshold(
         return float((accepted - thresholds[best + 1]) / 2)
     return float(accepted)
 
+
+
+def check_far(far, name="far"):
+    """A false accept rate in [0, ``MAX_FAR``]; return it as a float.
+
+    A rate above ``MAX_FAR`` would accept most dissimilar pairs: it is
+    refused as the likely rate of dissimilar pairs *rejected*.
+    """
+    if far is None:
+        raise ValueError(
+            f"{name} must be a false accept rate in [0, {MAX_FAR}] (the share of "
+            "dissimilar pairs predicted similar); got None."
+        )
+    far = check_real(far, name, min_val=0, max_val=1)
+    if far > MAX_FAR:
+        raise ValueError(
+            f"{name}={far} would accept {far:.0%} of the dissimilar pairs. {name} is the "
+            "false accept rate (dissimilar pairs predicted similar), usually 1e-3 to 1e-1; "
+            f"for a share of dissimilar pairs rejected r, pass {name}=1-r "
+            f"(here {1 - far:.3g})."
+        )
+    return far

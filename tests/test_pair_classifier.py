@@ -160,7 +160,10 @@ def test_calibrate_threshold_on_held_out_pairs(digit_pairs):
     assert np.mean(predicted[held_out[1] == 1] == 1) >= 0.95
     model.calibrate_threshold(*held_out)
     assert model.score(*held_out) >= np.mean(held_out[1] == 0)
-    assert model.set_threshold(-1.0).predict(held_out[0]).tolist() == [0] * len(held_out[1])
+    distances = model.pair_distance(held_out[0])
+    threshold = float(np.median(distances))
+    np.testing.assert_array_equal(model.set_threshold(threshold).predict(held_out[0]),
+                                  (distances <= threshold).astype(int))
 
 
 def test_cross_validation_and_grid_search_on_both_pair_forms(digit_pairs):
