@@ -28,8 +28,7 @@ extensions = [
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 templates_path = ["_templates"]
-# "_*.md": partial pages, drafts of sections merged into the guide by hand
-exclude_patterns = ["_build", "_templates", "_*.md", "auto_examples/*.ipynb", "auto_examples/*.py",
+exclude_patterns = ["_build", "_templates", "auto_examples/*.ipynb", "auto_examples/*.py",
                     "auto_examples/*.zip", "auto_examples/*.md5", "sg_execution_times.rst"]
 myst_heading_anchors = 3
 

@@ -37,7 +37,7 @@ from sklearn.metrics.pairwise import paired_euclidean_distances
 from sklearn.preprocessing import StandardScaler
 
 from sk_contrastive import ContrastivePairClassifier
-from sk_contrastive._verification import verification_report
+from sk_contrastive.metrics import verification_report
 
 QUICK = os.environ.get("SK_CONTRASTIVE_QUICK") == "1" or "--quick" in sys.argv
 # the examples' folder (sphinx-gallery runs examples from it, without __file__)

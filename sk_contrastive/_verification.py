@@ -88,7 +88,7 @@ def verification_report(y_true, y_score, *, far=(1e-3, 1e-2, 1e-1), pos_label=1,
     Examples
     --------
     >>> import numpy as np
-    >>> from sk_contrastive._verification import verification_report
+    >>> from sk_contrastive.metrics import verification_report
     >>> y_true = np.array([1, 1, 1, 0, 1, 0, 0, 0])
     >>> y_score = -np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])  # minus distances
     >>> report = verification_report(y_true, y_score, far=0.25)

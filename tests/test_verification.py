@@ -24,7 +24,7 @@ from sklearn.model_selection import (
 
 from sk_contrastive import ContrastivePairClassifier
 from sk_contrastive._threshold import calibrate_distance_threshold
-from sk_contrastive._verification import verification_report
+from sk_contrastive.metrics import verification_report
 
 # the map given: nothing to select, so the fits are quick and the
 # probabilities cross-fitted
