@@ -142,7 +142,7 @@ def heldout_sets(quick):
     X, y = load_digits(return_X_y=True)
     sets = {"digits (10 classes)": (X, y)}
     X, y = make_classification(
-        n_samples=1200 if quick else 4000, n_features=40, n_informative=12,
+        n_samples=800 if quick else 1600, n_features=40, n_informative=12,
         n_redundant=4, n_classes=40, n_clusters_per_class=1, class_sep=2.0, random_state=0)
     sets["make_classification (40 classes)"] = (X, y)
     return sets
