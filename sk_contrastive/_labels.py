@@ -93,9 +93,10 @@ def numbers_with_nan(y):
     return numeric
 
 
-def check_label_types(y):
+def check_label_types(y, name="y"):
     """Raise ValueError for labels of several types that cannot be ordered
-    (numpy and scikit-learn would fail sorting them with a TypeError)."""
+    (numpy and scikit-learn would fail sorting them with a TypeError);
+    ``name`` names ``y`` in the message."""
     if y.dtype.kind != "O":
         return
     kinds = {type(label) for label in y.tolist()}
@@ -104,6 +105,6 @@ def check_label_types(y):
     ):
         names = sorted(kind.__name__ for kind in kinds)
         raise ValueError(
-            f"y mixes labels of types {names}, which cannot be ordered: give labels of "
+            f"{name} mixes labels of types {names}, which cannot be ordered: give labels of "
             "one type (all strings or all numbers)."
         )

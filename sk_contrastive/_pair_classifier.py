@@ -16,6 +16,7 @@ from ._base import fit_transaction
 from ._pair_estimator import BasePairEstimator
 from ._selection import heldout_roc_auc
 from ._threshold import calibrate_distance_threshold
+from ._unit_norm import MAX_CHORD_DISTANCE
 from ._validation import check_real
 
 _CONVENTIONS = (
@@ -408,6 +409,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         >>> bool(brier_score_loss(y[400:], proba[:, 1]) < 0.1)
         True
         """
+        check_is_fitted(self)
         return self.calibrator_.predict_proba(self._distance_column(pairs))
 
     def predict_log_proba(self, pairs):
@@ -423,6 +425,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         log_proba : ndarray of shape (n_pairs, 2)
             Columns in the order of ``classes_``.
         """
+        check_is_fitted(self)
         return self.calibrator_.predict_log_proba(self._distance_column(pairs))
 
     def _distance_column(self, pairs):
@@ -550,6 +553,10 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         """
         check_is_fitted(self)
         threshold = check_real(threshold, "threshold")
+        if self.metric == "cosine" and threshold > MAX_CHORD_DISTANCE:
+            raise ValueError(
+                f"threshold={threshold} is beyond {MAX_CHORD_DISTANCE:g}, the largest chord "
+                "distance of metric='cosine': every pair would be predicted similar.")
         if threshold < 0:
             raise ValueError(
                 f"threshold must be a distance, at least 0; got {threshold}. Pairs at most "

@@ -3,8 +3,10 @@
 Each query is a row of ``X`` with a label; the references are the rows of
 ``X_reference`` (or, without one, the other queries: leave-one-out), and a
 reference is *relevant* to a query when it shares the query's label. The
-references are ranked by their distance to the query, nearest first, ties
-by their index (so every ranking is deterministic). With ``R`` the number of
+references are ranked by their distance to the query, nearest first, and
+references at the same computed distance by their index (so every ranking
+is deterministic; distances equal in exact arithmetic can differ by a
+rounding, as any floating-point distance does). With ``R`` the number of
 references relevant to a query and ``rel(i)`` whether the reference ranked
 ``i`` (from 1) is relevant, the definitions are those of Musgrave, Belongie
 and Lim, "A Metric Learning Reality Check" (ECCV 2020), as
@@ -35,11 +37,13 @@ distances, and the ranking a few times that.
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import pairwise_distances_chunked
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import _check_sample_weight, check_array, check_consistent_length
 
+from ._labels import check_label_types, check_labels
 from ._scaling import distance_factor
 from ._scoring import scaled_for_distances
 from ._validation import check_integer, check_option
@@ -59,9 +63,9 @@ RETRIEVAL_METRICS = (
 _AT_K = ("precision_at_k", "recall_at_k")
 DISTANCES = ("euclidean", "cosine")
 # the embeddings are rescaled (copied) only where their largest entry is
-# beyond 2**100 or below 2**-100; the squares of others are safe in float64
-# (scikit-learn computes float32 distances in float64)
-SAFE_FACTORS = (2.0**-100, 2.0**100)
+# beyond 2**e or below 2**-e: scikit-learn returns float32 distances for
+# float32 embeddings, whose squares leave float32's range near 2**+-64
+SAFE_EXPONENT = {np.dtype(np.float32): 40, np.dtype(np.float64): 100}
 
 
 def retrieval_report(X, y, k=(1, 5, 10), *, X_reference=None, y_reference=None,
@@ -302,9 +306,7 @@ def _retrieval_sums(X, y, X_reference, y_reference, sample_weight, metric, wante
         raise ValueError(
             f"k={deepest} is more than the {n_references} references each query is "
             "ranked against.")
-    if not SAFE_FACTORS[0] <= distance_factor(X, X_reference) <= SAFE_FACTORS[1]:
-        # squared distances would overflow or lose their smallest differences
-        X, X_reference = scaled_for_distances(X, X_reference)
+    X, X_reference = _prepared_for_distances(X, X_reference, metric)
     totals = dict.fromkeys(wanted, 0.0)
     counted_weight, counted = 0.0, 0
     start = 0
@@ -333,6 +335,28 @@ def _retrieval_sums(X, y, X_reference, y_reference, sample_weight, metric, wante
     return counted, {key: total / counted_weight for key, total in totals.items()}
 
 
+def _prepared_for_distances(X, X_reference, metric):
+    """The embeddings, rescaled where their squared distances would overflow
+    or underflow, and (dense, Euclidean) centred on the references' mean
+    where that mean is farther from the origin than the references spread:
+    scikit-learn's distances ``||a||**2 - 2 a.b + ||b||**2`` would otherwise
+    lose the differences of near neighbours to rounding (an embedding
+    shifted by 1e8 ranked as noise). Either copies the embeddings."""
+    safe = 2.0 ** SAFE_EXPONENT[np.result_type(X.dtype, (X_reference if X_reference is not None
+                                                         else X).dtype)]
+    if not 1 / safe <= distance_factor(X, X_reference) <= safe:
+        X, X_reference = scaled_for_distances(X, X_reference)
+    if metric != "euclidean" or sp.issparse(X) or sp.issparse(X_reference):
+        return X, X_reference
+    reference = X if X_reference is None else X_reference
+    mean = np.mean(reference, axis=0, dtype=np.float64)
+    spread = np.einsum("ij,ij->", reference, reference, dtype=np.float64) / reference.shape[0]
+    if mean @ mean <= spread - mean @ mean:
+        return X, X_reference
+    mean = mean.astype(X.dtype)
+    return X - mean, None if X_reference is None else X_reference - mean
+
+
 def _check_retrieval_input(X, y, X_reference, y_reference, sample_weight):
     X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32], input_name="X")
     y = _check_labels(y, "y")
@@ -352,31 +376,32 @@ def _check_retrieval_input(X, y, X_reference, y_reference, sample_weight):
         if X_reference.shape[1] != X.shape[1]:
             raise ValueError(
                 f"X has {X.shape[1]} features but X_reference has {X_reference.shape[1]}.")
-        try:
-            labels, codes = np.unique(np.concatenate([y, y_reference]), return_inverse=True)
-        except TypeError as error:  # numbers against strings
+        if _is_text(y) != _is_text(y_reference):
             raise ValueError(
-                "y and y_reference hold labels of types that cannot be compared "
-                f"({y.dtype} and {y_reference.dtype}).") from error
+                "y and y_reference hold labels of types that cannot be compared (strings "
+                "and numbers): a label 0 and a label '0' are different labels.")
+        labels, codes = np.unique(np.concatenate([y, y_reference]), return_inverse=True)
         codes, reference_codes = codes[:y.shape[0]], codes[y.shape[0]:]
     weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if np.any(weight < 0):
         raise ValueError("sample_weight must not be negative.")
+    # in units of the largest weight, so that the sums cannot overflow
+    weight = weight / weight.max()
     return X, codes.ravel(), X_reference, reference_codes.ravel(), weight
 
 
 def _check_labels(y, name):
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be 1-D labels; got an array of shape {y.shape}.")
+    """``y`` as a 1-D array of labels of one type. A list is read element by
+    element (numpy would turn ``[0, "0"]`` into two strings "0")."""
+    y = check_labels(np.asarray(y, dtype=object) if isinstance(y, (list, tuple)) else y)
+    check_label_types(y, name)
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise ValueError(f"{name} holds NaN or infinite labels.")
-    if y.dtype.kind == "O":
-        try:
-            np.unique(y)
-        except TypeError as error:
-            raise ValueError(f"{name} holds labels of types that cannot be compared.") from error
     return y
+
+
+def _is_text(y):
+    return y.dtype.kind in "USO"
 
 
 def _block_metrics(distances, start, codes, reference_codes, leave_one_out, wanted):
@@ -453,6 +478,12 @@ def make_retrieval_scorer(name, **kwargs):
     an estimator without ``transform`` (a ``KNeighborsClassifier``) is
     scored on the output of the steps before it.
 
+    Give the search folds that mix the classes: a transformer gets plain
+    ``KFold`` by default, which on data stored class by class holds out one
+    class at a time, and a held-out part of one label ranks every sample's
+    own class first (every metric is 1). The scorer warns when that
+    happens; pass ``cv=StratifiedKFold(shuffle=True)``.
+
     Parameters
     ----------
     name : {"precision_at_k", "recall_at_k", "r_precision", \
@@ -476,14 +507,15 @@ def make_retrieval_scorer(name, **kwargs):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
-    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn.model_selection import StratifiedKFold, cross_val_score
     >>> from sk_contrastive import ContrastiveEmbedding
     >>> from sk_contrastive.metrics import make_retrieval_scorer
-    >>> X, y = load_iris(return_X_y=True)
+    >>> X, y = load_iris(return_X_y=True)  # stored class by class
     >>> scores = cross_val_score(
-    ...     ContrastiveEmbedding(n_components=2, random_state=0), X, y, cv=3,
+    ...     ContrastiveEmbedding(n_components=2, random_state=0), X, y,
+    ...     cv=StratifiedKFold(3, shuffle=True, random_state=0),
     ...     scoring=make_retrieval_scorer("mean_average_precision_at_r"))
-    >>> bool(0.5 < scores.mean() <= 1)
+    >>> bool(0.7 < scores.mean() < 1)
     True
     """
     check_option(name, "name", RETRIEVAL_METRICS)
@@ -507,6 +539,10 @@ class _RetrievalScorer:
         self._kwargs = kwargs
 
     def __call__(self, estimator, X, y, sample_weight=None):
+        if np.unique(_check_labels(y, "y")).shape[0] == 1:
+            warn("The held-out samples share one label: every retrieval metric is 1 whatever "
+                 "the embedding. Give the search folds that mix the classes, such as "
+                 "cv=StratifiedKFold(shuffle=True).", UndefinedMetricWarning)
         function = {
             "precision_at_k": precision_at_k,
             "recall_at_k": recall_at_k,

@@ -25,11 +25,13 @@ MAX_CHORD_DISTANCE = 2.0
 def unit_rows(Z):
     """``(U, norms)``: the rows of ``Z`` divided by their Euclidean norms.
 
-    A row whose norm is 0 (or below the smallest normal float of ``Z``'s
-    dtype, whose reciprocal would overflow) becomes a row of zeros, as in
-    :func:`sklearn.preprocessing.normalize`: it is not on the sphere, it is
-    at chord distance 1 from every unit vector, and it passes no gradient
-    (see :meth:`UnitNormProjection.backward`). Its norm is returned as 0.
+    Each row is first divided by its largest magnitude, so that its
+    squares neither overflow nor underflow: rows of 1e200 or 1e-200 (float64)
+    and 1e30 (float32) land on the sphere as rows of 1 do. A row of zeros
+    stays a row of zeros, as in :func:`sklearn.preprocessing.normalize`: it
+    is not on the sphere, it is at chord distance 1 from every unit vector,
+    and it passes no gradient (see :meth:`UnitNormProjection.backward`). Its
+    norm is returned as 0.
 
     Parameters
     ----------
@@ -41,24 +43,29 @@ def unit_rows(Z):
     U : ndarray of shape (n_samples, n_components)
         ``Z`` itself, each row of norm 1 or 0.
     norms : ndarray of shape (n_samples, 1)
-        The norms of the rows of ``Z`` before the division, in ``Z``'s dtype.
+        The norms of the rows of ``Z`` before the division, in ``Z``'s dtype
+        (infinite where the norm itself exceeds the dtype's range).
 
     Examples
     --------
     >>> import numpy as np
     >>> from sk_contrastive._unit_norm import unit_rows
-    >>> U, norms = unit_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    >>> U, norms = unit_rows(np.array([[3.0, 4.0], [0.0, 0.0], [3e300, -4e300]]))
     >>> U
-    array([[0.6, 0.8],
-           [0. , 0. ]])
+    array([[ 0.6,  0.8],
+           [ 0. ,  0. ],
+           [ 0.6, -0.8]])
     >>> norms.ravel()
-    array([5., 0.])
+    array([5.e+000, 0.e+000, 5.e+300])
     """
-    norms = np.sqrt(np.einsum("ij,ij->i", Z, Z))[:, np.newaxis]
-    norms[norms < np.finfo(Z.dtype).tiny] = 0  # NaN stays, for the optimiser to report
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(Z, norms, out=Z, where=norms != 0)
-    Z[norms[:, 0] == 0] = 0
+    largest = np.max(np.abs(Z), axis=1, keepdims=True, initial=0)  # NaN stays, reported later
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        np.divide(Z, largest, out=Z, where=largest != 0)
+        norms = np.sqrt(np.einsum("ij,ij->i", Z, Z))[:, np.newaxis]
+        np.divide(Z, norms, out=Z, where=largest != 0)
+        norms *= largest
+    Z[largest[:, 0] == 0] = 0
+    norms[largest[:, 0] == 0] = 0
     return Z, norms
 
 

@@ -1,7 +1,5 @@
 """The measures verification reports for pairs scored by similarity."""
 
-import warnings
-
 import numpy as np
 from sklearn.metrics import (
     accuracy_score,
@@ -15,7 +13,9 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_consistent_length
 
+from ._labels import check_label_types, check_labels
 from ._threshold import calibrate_distance_threshold, check_far
+from ._warnings import warn
 
 
 def verification_report(y_true, y_score, *, far=(1e-3, 1e-2, 1e-1), pos_label=1,
@@ -97,7 +97,9 @@ def verification_report(y_true, y_score, *, far=(1e-3, 1e-2, 1e-1), pos_label=1,
     >>> report["eer"], report["tar_at_far"]
     (0.25, {0.25: 1.0})
     """
-    y_true = column_or_1d(y_true)
+    y_true = check_labels(np.asarray(y_true, dtype=object) if isinstance(y_true, (list, tuple))
+                          else y_true)
+    check_label_types(y_true, "y_true")
     y_score = column_or_1d(check_array(y_score, ensure_2d=False, dtype=np.float64,
                                        input_name="y_score"))
     check_consistent_length(y_true, y_score)
@@ -114,15 +116,16 @@ def verification_report(y_true, y_score, *, far=(1e-3, 1e-2, 1e-1), pos_label=1,
     if sample_weight is not None:
         sample_weight = _check_sample_weight(sample_weight, y_score, dtype=np.float64,
                                              ensure_non_negative=True)
+        # in units of the largest weight, so that the sums cannot overflow
+        sample_weight = sample_weight / sample_weight.max()
     fars = tuple(check_far(rate) for rate in np.atleast_1d(far).tolist())
     similar = y_true == pos_label
     roc_auc = float(roc_auc_score(similar, y_score, sample_weight=sample_weight))
     if roc_auc < 0.5:
-        warnings.warn(
+        warn(
             f"y_score ranks dissimilar pairs above similar ones (ROC-AUC {roc_auc:.3f}): "
             "higher must mean more similar. If y_score holds distances, pass minus them "
-            "(decision_function returns minus the distance).",
-            UserWarning, stacklevel=2,
+            "(decision_function returns minus the distance)."
         )
 
     def threshold(strategy, **settings):

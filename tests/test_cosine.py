@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from gradients import objective_gradient_error
-from sklearn.datasets import load_digits, make_classification
+from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import pairwise_distances
 from sklearn.model_selection import train_test_split
@@ -285,3 +285,18 @@ def test_cosine_fit_on_a_dask_cluster(classes):
     np.testing.assert_allclose(np.linalg.norm(Z, axis=1), 1.0)
     # uncentred on the cluster too: transform is the normalised map of X as given
     np.testing.assert_allclose(Z, normalize((X + 3.0) @ model.components_.T), rtol=1e-10)
+
+
+@pytest.mark.parametrize("scale, dtype", [(1e200, np.float64), (1e-200, np.float64),
+                                          (1e30, np.float32), (1e-30, np.float32)])
+def test_rows_far_from_unit_scale_land_on_the_sphere(scale, dtype):
+    # their squares overflow or underflow: they used to become rows of zeros
+    X, y = load_iris(return_X_y=True)
+    model = ContrastiveEmbedding(metric="cosine", n_components=3, architecture="linear",
+                                 random_state=0).fit(X, y)
+    expected = model.transform(X[:5])
+    found = model.transform((X[:5] * scale).astype(dtype))
+    np.testing.assert_allclose(np.linalg.norm(found, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(found, expected, rtol=1e-4, atol=1e-5)
+    opposite = model.pair_distance(np.stack([X[:3] * scale, -X[:3] * scale], axis=1))
+    np.testing.assert_allclose(opposite, 2.0, rtol=1e-6)

@@ -197,7 +197,8 @@ def test_bad_arguments_are_named(kwargs, message):
     (np.array([[0.0], [np.nan]]), [0, 0], "NaN"),
     (np.array([[0.0], [1.0]]), [0, 0, 1], "inconsistent numbers of samples"),
     (np.array([[0.0]]), [0], "at least 2 queries"),
-    (np.array([[0.0], [1.0]]), [[0, 1], [0, 1]], "1-D labels"),
+    (np.array([[0.0], [1.0]]), [[0, 1], [0, 1]], "1d array"),
+    (np.array([[0.0], [1.0], [2.0]]), [0, "0", 1], "mixes labels of types"),
     (np.array([[0.0], [1.0]]), [0.0, np.nan], "NaN or infinite labels"),
 ])
 def test_malformed_input_is_named(X, y, message):
@@ -259,3 +260,43 @@ def test_the_scorer_drives_a_grid_search_and_cross_validation():
     raw = cross_val_score(make_pipeline(StandardScaler()), X, y, cv=3, scoring=scorer)
     # the learned map keeps the 3 informative features apart from the 6 noise ones
     assert scores.mean() > raw.mean()
+
+
+def test_numbers_and_strings_are_different_labels():
+    X, y = integer_embedding(4, n=10)
+    with pytest.raises(ValueError, match="strings and numbers"):
+        precision_at_k(X, y, X_reference=X, y_reference=y.astype(str))
+
+
+@pytest.mark.parametrize("transform", [
+    lambda X: (X * 1e-25).astype(np.float32),   # squares underflow float32
+    lambda X: (X * 1e20).astype(np.float32),    # squares overflow float32
+    lambda X: X + 1e8,                          # the offset swamps the differences
+], ids=["float32 tiny", "float32 huge", "offset"])
+def test_scale_and_offset_do_not_change_the_ranking(transform):
+    rng = np.random.RandomState(5)
+    X = rng.normal(size=(80, 3))
+    y = rng.randint(4, size=80)
+    expected = retrieval_report(X, y, k=(1, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow in a cast
+        found = retrieval_report(transform(X), y, k=(1, 5))
+    assert found == pytest.approx(expected, abs=1e-12)
+
+
+def test_huge_weights_do_not_overflow_the_means():
+    X, y = integer_embedding(0)
+    weight = np.ones(X.shape[0])
+    expected = precision_at_k(X, y, sample_weight=weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        assert precision_at_k(X, y, sample_weight=weight * 1e308) == pytest.approx(
+            expected, rel=1e-12)
+
+
+def test_the_scorer_warns_on_a_fold_of_one_label():
+    X, y = integer_embedding(0)
+    model = ContrastiveEmbedding(n_components=2, architecture="linear", max_iter=10,
+                                 random_state=0).fit(X, y)
+    with pytest.warns(UndefinedMetricWarning, match="share one label"):
+        assert make_retrieval_scorer("r_precision")(model, X[y == 0], y[y == 0]) == 1.0

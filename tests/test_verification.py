@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
@@ -270,6 +270,11 @@ def test_report_labels_weights_and_warnings(scored_pairs):
                                      pos_label="same")
     assert as_strings == plain
     doubled = verification_report(y, score, sample_weight=np.full(len(y), 2.0))
+    # weights near the largest float: their sums must not overflow
+    huge = verification_report(y, score, sample_weight=np.full(len(y), 1e308))
+    for found in (doubled, huge):
+        for key, value in plain.items():
+            assert found[key] == pytest.approx(value), key
     for key, value in plain.items():
         if isinstance(value, dict):
             assert doubled[key] == pytest.approx(value)
@@ -287,6 +292,8 @@ def test_report_labels_weights_and_warnings(scored_pairs):
     ([0, 1, 1], [0.1, 0.2, 0.3], {"pos_label": 2}, "pos_label=2"),
     ([0, 1, 1], [0.1, 0.2, 0.3], {"far": 0.9}, "far=0.9"),
     ([0, 1, 1], [0.1, 0.2, 0.3], {"sample_weight": [1, -1, 1]}, "Negative values.*sample_weight"),
+    ([1, "a", 1, "a"], [0.1, 0.2, 0.3, 0.4], {}, "mixes labels of types"),
+    (np.array([1, "a", 1, "a"], dtype=object), [0.1, 0.2, 0.3, 0.4], {}, "mixes labels"),
 ])
 def test_report_names_bad_input(y_true, y_score, kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -327,3 +334,18 @@ def test_scikit_learn_threshold_and_calibration_wrappers(products, form):
     proba = calibrated.predict_proba(data[test])
     assert proba.shape == (len(y[test]), 2)
     assert roc_auc_score(y[test], proba[:, 1]) > 0.7
+
+
+def test_probabilities_need_a_fit(products):
+    _, pairs, _, _ = products
+    for method in ("predict_proba", "predict_log_proba"):
+        with pytest.raises(NotFittedError):
+            getattr(ContrastivePairClassifier(), method)(pairs[:3])
+
+
+def test_a_cosine_threshold_beyond_the_largest_chord_is_refused(products):
+    X, pairs, y, _ = products
+    model = fitted({**FIXED, "metric": "cosine", "preprocessor": X}, pairs[:400], y[:400])
+    model.set_threshold(2.0)  # every pair similar: allowed, and said as a distance
+    with pytest.raises(ValueError, match="largest chord distance"):
+        model.set_threshold(2.5)
