@@ -324,7 +324,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         -------
         scores : ndarray of shape (n_pairs,)
         """
-        return -self.pair_distance(pairs)
+        return self.pair_score(pairs)
 
     def predict(self, pairs):
         """Predict similar (``classes_[1]``) where the distance is at most ``threshold_``.
