@@ -304,10 +304,13 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
                 heldout_weights[held] *= (weights[similar == kind].sum()
                                           / heldout_weights[held].sum())
         heldout_weights *= heldout_weights.shape[0] / heldout_weights.sum()
-        self.calibrator_ = make_pipeline(StandardScaler(), LogisticRegression()).fit(
-            np.asarray(distances, dtype=np.float64).reshape(-1, 1), heldout_similar,
-            logisticregression__sample_weight=heldout_weights,
-        )
+        # the two steps fitted apart: a Pipeline's fit would route the weight
+        # through scikit-learn's metadata routing, which refuses it when a
+        # user has enabled routing
+        distances = np.asarray(distances, dtype=np.float64).reshape(-1, 1)
+        scaler = StandardScaler().fit(distances)
+        self.calibrator_ = make_pipeline(scaler, LogisticRegression().fit(
+            scaler.transform(distances), heldout_similar, sample_weight=heldout_weights))
         self.calibrated_on_ = calibrated_on
 
     def decision_function(self, pairs):

@@ -164,9 +164,12 @@ class UnitNormProjection:
         inner_cache, U, norms = cache
         along = np.einsum("ij,ij->i", U, grad_U)[:, np.newaxis]
         grad_Z = grad_U - along * U
+        # a row whose norm is below the smallest normal float passes no
+        # gradient: its reciprocal would overflow
+        differentiable = norms >= np.finfo(norms.dtype).tiny
         with np.errstate(divide="ignore", invalid="ignore"):
-            np.divide(grad_Z, norms, out=grad_Z, where=norms != 0)
-        grad_Z[norms[:, 0] == 0] = 0
+            np.divide(grad_Z, norms, out=grad_Z, where=differentiable)
+        grad_Z[~differentiable[:, 0]] = 0
         return self.inner.backward(params, X, inner_cache, grad_Z)
 
     def penalty(self, params):

@@ -92,10 +92,11 @@ def test_a_zero_row_stays_zero_and_passes_no_gradient():
 
 
 def test_unit_rows_keeps_nan_for_the_optimiser_to_report():
-    U, norms = unit_rows(np.array([[np.nan, 1.0], [1e-320, 0.0], [0.0, 2.0]]))
+    U, norms = unit_rows(np.array([[np.nan, 1.0], [1e-320, 0.0], [0.0, 2.0], [0.0, 0.0]]))
     assert np.isnan(U[0]).all()
-    np.testing.assert_array_equal(U[1:], [[0.0, 0.0], [0.0, 1.0]])
-    np.testing.assert_array_equal(norms[1:, 0], [0.0, 2.0])
+    # a subnormal row lands on the sphere; only a row of zeros stays one
+    np.testing.assert_array_equal(U[1:], [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(norms[1:, 0], [1e-320, 2.0, 0.0])
 
 
 @pytest.mark.parametrize("architecture", ["linear", "diagonal", "mlp"])
