@@ -385,6 +385,8 @@ def _check_retrieval_input(X, y, X_reference, y_reference, sample_weight):
     weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if np.any(weight < 0):
         raise ValueError("sample_weight must not be negative.")
+    if not weight.max() > 0:
+        raise ValueError("sample_weight is 0 for every query: nothing to average.")
     # in units of the largest weight, so that the sums cannot overflow
     weight = weight / weight.max()
     return X, codes.ravel(), X_reference, reference_codes.ravel(), weight

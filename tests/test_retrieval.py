@@ -181,7 +181,7 @@ def test_queries_without_a_relevant_reference_are_left_out_with_a_warning():
     ({"X_reference": np.zeros((3, 1))}, "both X_reference and y_reference"),
     ({"X_reference": np.zeros((3, 2)), "y_reference": [0, 1, 0]}, "X_reference has 2"),
     ({"sample_weight": [1.0, -1.0, 1.0, 1.0]}, "must not be negative"),
-    ({"sample_weight": [0.0, 0.0, 0.0, 0.0]}, "non-zero"),
+    ({"sample_weight": [0.0, 0.0, 0.0, 0.0]}, "non-zero|0 for every query"),
     ({"sample_weight": [0.0, 0.0, 1.0, 1.0], "X_reference": np.array([[0.0], [5.0]]),
       "y_reference": [0, 2]}, "sample_weight is 0 for every query with a relevant"),
     ({"metric": "manhattan"}, "metric"),
