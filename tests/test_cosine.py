@@ -212,7 +212,8 @@ def test_sample_weight_and_graded_targets(classes):
                                             random_state=0).fit, X[copies], y[copies])
     np.testing.assert_allclose(weighted.transform(X), repeated.transform(X), atol=1e-8)
     target = X[:, 0] + 0.1 * X[:, 1]
-    graded = quietly(ContrastiveEmbedding(metric="cosine", random_state=0).fit, X, target)
+    graded = quietly(ContrastiveEmbedding(metric="cosine", architecture="linear",
+                                          random_state=0).fit, X, target)
     assert graded.target_type_ == "continuous"
     np.testing.assert_allclose(np.linalg.norm(graded.transform(X), axis=1), 1.0)
     assert graded.score(X, target) > 0
@@ -239,8 +240,10 @@ def test_pair_estimators_measure_chords(classes):
     rng = np.random.default_rng(0)
     pairs = rng.integers(0, X.shape[0], (400, 2))
     same = (y[pairs[:, 0]] == y[pairs[:, 1]]).astype(int)
-    classifier = quietly(ContrastivePairClassifier(metric="cosine", preprocessor=X,
-                                                   random_state=0).fit, pairs, same)
+    # fixed maps: the selection under the norm is test_the_selection_scores_the_normalised_output's
+    classifier = quietly(ContrastivePairClassifier(metric="cosine", architecture="linear",
+                                                   preprocessor=X, random_state=0).fit,
+                         pairs, same)
     distances = classifier.pair_distance(pairs)
     assert distances.min() >= 0 and distances.max() <= 2 + 1e-9
     assert 0 <= classifier.threshold_ <= 2
@@ -250,8 +253,9 @@ def test_pair_estimators_measure_chords(classes):
         distances, np.linalg.norm(embedded[pairs[:, 0]] - embedded[pairs[:, 1]], axis=1),
         atol=1e-10)
     degree = np.exp(-np.abs(X[pairs[:, 0], 0] - X[pairs[:, 1], 0]))
-    regressor = quietly(ContrastivePairRegressor(metric="cosine", preprocessor=X,
-                                                 random_state=0).fit, pairs, degree)
+    regressor = quietly(ContrastivePairRegressor(metric="cosine", architecture="linear",
+                                                 preprocessor=X, random_state=0).fit,
+                        pairs, degree)
     assert regressor.pair_distance(pairs).max() <= 2 + 1e-9
     assert regressor.score(pairs, degree) > 0
 
