@@ -161,7 +161,6 @@ def calibrate_distance_threshold(
     return float(accepted)
 
 
-
 def check_far(far, name="far"):
     """A false accept rate in [0, ``MAX_FAR``]; return it as a float.
 
