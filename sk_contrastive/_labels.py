@@ -108,3 +108,12 @@ def check_label_types(y, name="y"):
             f"{name} mixes labels of types {names}, which cannot be ordered: give labels of "
             "one type (all strings or all numbers)."
         )
+
+
+def check_labels_of_one_type(y, name="y"):
+    """``y`` as a 1-D ndarray (:func:`check_labels`) of labels of one type
+    (:func:`check_label_types`). A list or tuple is read element by element:
+    numpy would turn ``[0, "0"]`` into two strings "0", one label."""
+    y = check_labels(np.asarray(y, dtype=object) if isinstance(y, (list, tuple)) else y)
+    check_label_types(y, name)
+    return y

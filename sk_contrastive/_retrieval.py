@@ -43,11 +43,12 @@ from sklearn.metrics import pairwise_distances_chunked
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import _check_sample_weight, check_array, check_consistent_length
 
-from ._labels import check_label_types, check_labels
+from ._labels import check_labels_of_one_type
 from ._scaling import distance_factor
 from ._scoring import scaled_for_distances
 from ._validation import check_integer, check_option
 from ._warnings import warn
+from ._weights import relative_weights
 
 # megabytes of distances in one block of queries; the ranking of a block
 # takes about four times that (a copy to partition, masks, the relevance)
@@ -385,18 +386,13 @@ def _check_retrieval_input(X, y, X_reference, y_reference, sample_weight):
     weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if np.any(weight < 0):
         raise ValueError("sample_weight must not be negative.")
-    if not weight.max() > 0:
-        raise ValueError("sample_weight is 0 for every query: nothing to average.")
-    # in units of the largest weight, so that the sums cannot overflow
-    weight = weight / weight.max()
+    weight = relative_weights(weight, "sample_weight is 0 for every query: nothing to average.")
     return X, codes.ravel(), X_reference, reference_codes.ravel(), weight
 
 
 def _check_labels(y, name):
-    """``y`` as a 1-D array of labels of one type. A list is read element by
-    element (numpy would turn ``[0, "0"]`` into two strings "0")."""
-    y = check_labels(np.asarray(y, dtype=object) if isinstance(y, (list, tuple)) else y)
-    check_label_types(y, name)
+    """``y`` as a 1-D array of labels of one type, all finite."""
+    y = check_labels_of_one_type(y, name)
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise ValueError(f"{name} holds NaN or infinite labels.")
     return y

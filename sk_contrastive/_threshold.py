@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.metrics import roc_curve
 
 from ._validation import check_real
+from ._weights import relative_weights
 
 THRESHOLD_STRATEGIES = ("accuracy", "f_beta", "max_tpr", "max_tnr", "eer", "tar_at_far")
 # A false accept rate above this accepts most dissimilar pairs: it is taken
@@ -103,12 +104,8 @@ def calibrate_distance_threshold(
         check_real(beta, "beta", min_val=0, max_val=1e150, include_boundaries="right")
     similar = np.asarray(similar, dtype=bool)
     if sample_weight is not None:
-        # in units of the largest weight, so that sums cannot overflow
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        largest = np.max(sample_weight, initial=0.0)
-        if not largest > 0:
-            raise ValueError("sample_weight is 0 for every pair: nothing to calibrate on.")
-        sample_weight = sample_weight / largest
+        sample_weight = relative_weights(
+            sample_weight, "sample_weight is 0 for every pair: nothing to calibrate on.")
         counted = sample_weight > 0
     else:
         counted = np.ones(similar.shape[0], dtype=bool)

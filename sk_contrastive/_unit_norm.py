@@ -58,14 +58,21 @@ def unit_rows(Z):
     >>> norms.ravel()
     array([5.e+000, 0.e+000, 5.e+300])
     """
-    largest = np.max(np.abs(Z), axis=1, keepdims=True, initial=0)  # NaN stays, reported later
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        np.divide(Z, largest, out=Z, where=largest != 0)
+    with np.errstate(over="ignore", under="ignore"):
         norms = np.sqrt(np.einsum("ij,ij->i", Z, Z))[:, np.newaxis]
-        np.divide(Z, norms, out=Z, where=largest != 0)
-        norms *= largest
-    Z[largest[:, 0] == 0] = 0
-    norms[largest[:, 0] == 0] = 0
+    # this is a step of every evaluation of the loss: only the rows whose
+    # squares overflowed or underflowed take a second pass
+    extreme = np.flatnonzero(~(norms[:, 0] >= np.finfo(Z.dtype).tiny) | np.isinf(norms[:, 0]))
+    if extreme.size:
+        rows = Z[extreme]
+        largest = np.max(np.abs(rows), axis=1, keepdims=True, initial=0)  # NaN stays
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            np.divide(rows, largest, out=rows, where=largest != 0)
+            norms[extreme] = largest * np.sqrt(np.einsum("ij,ij->i", rows, rows))[:, np.newaxis]
+        norms[extreme[largest[:, 0] == 0]] = 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(Z, norms, out=Z, where=norms != 0)
+    Z[norms[:, 0] == 0] = 0
     return Z, norms
 
 

@@ -13,9 +13,10 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_consistent_length
 
-from ._labels import check_label_types, check_labels
+from ._labels import check_labels_of_one_type
 from ._threshold import calibrate_distance_threshold, check_far
 from ._warnings import warn
+from ._weights import relative_weights
 
 
 def verification_report(y_true, y_score, *, far=(1e-3, 1e-2, 1e-1), pos_label=1,
@@ -97,9 +98,7 @@ def verification_report(y_true, y_score, *, far=(1e-3, 1e-2, 1e-1), pos_label=1,
     >>> report["eer"], report["tar_at_far"]
     (0.25, {0.25: 1.0})
     """
-    y_true = check_labels(np.asarray(y_true, dtype=object) if isinstance(y_true, (list, tuple))
-                          else y_true)
-    check_label_types(y_true, "y_true")
+    y_true = check_labels_of_one_type(y_true, "y_true")
     y_score = column_or_1d(check_array(y_score, ensure_2d=False, dtype=np.float64,
                                        input_name="y_score"))
     check_consistent_length(y_true, y_score)
@@ -116,8 +115,8 @@ def verification_report(y_true, y_score, *, far=(1e-3, 1e-2, 1e-1), pos_label=1,
     if sample_weight is not None:
         sample_weight = _check_sample_weight(sample_weight, y_score, dtype=np.float64,
                                              ensure_non_negative=True)
-        # in units of the largest weight, so that the sums cannot overflow
-        sample_weight = sample_weight / sample_weight.max()
+        sample_weight = relative_weights(
+            sample_weight, "sample_weight is 0 for every pair: nothing to report on.")
     fars = tuple(check_far(rate) for rate in np.atleast_1d(far).tolist())
     similar = y_true == pos_label
     roc_auc = float(roc_auc_score(similar, y_score, sample_weight=sample_weight))

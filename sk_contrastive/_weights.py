@@ -95,3 +95,14 @@ def check_positive_weights(n_positive):
             f"sample_weight leaves {n_positive} sample(s) of positive weight; "
             "at least 2 are required."
         )
+
+
+def relative_weights(weight, nothing_left):
+    """``weight`` (float64) divided by its largest entry, so that sums of
+    weights cannot overflow (weights of 1e308 gave NaN means);
+    ``ValueError(nothing_left)`` where every weight is 0."""
+    weight = np.asarray(weight, dtype=np.float64)
+    largest = np.max(weight, initial=0.0)
+    if not largest > 0:
+        raise ValueError(nothing_left)
+    return weight / largest
