@@ -309,10 +309,12 @@ class _Scored:
 
 
 @pytest.mark.parametrize("scores,tried", [
-    # (64,) beats the linear map: (128, 64) is tried and chosen
+    # (64,) beats the linear map with its weaker penalty: (128, 64) is tried and chosen
     ({"linear": 0.6, (64,): 0.8, (128, 64): 0.9}, [(64,), (128, 64)]),
     # (64,) does not: (128, 64) is never fitted
     ({"linear": 0.6, (64,): 0.5, (128, 64): 0.9}, [(64,)]),
+    # (64,) beats it with its strongest penalty only: it has capacity to spare
+    ({"linear": 0.6, (64,): 0.8, (128, 64): 0.9, ((64,), 1e-2): 0.85}, [(64,)]),
 ])
 @pytest.mark.parametrize("n_threads", [1, 2])
 def test_a_wider_mlp_is_tried_only_while_width_helps(scores, tried, n_threads):
@@ -327,15 +329,18 @@ def test_a_wider_mlp_is_tried_only_while_width_helps(scores, tried, n_threads):
 
     def fit_and_score(model, train, test):
         params = model.params
-        return scores[params["hidden_layer_sizes"] or "linear"]
+        widths = params["hidden_layer_sizes"] or "linear"
+        return scores.get((widths, params["alpha"]), scores[widths])
 
     chosen, results, start, _ = selection_module._select(
         _Scored(**base, verbose=0, callback=None, warm_start=False), candidates, splits,
         fit_and_score, lambda train, test: 0.9, n_threads)
     fitted = [p["hidden_layer_sizes"] for p in results["params"] if p.get("architecture") == "mlp"]
     assert list(dict.fromkeys(fitted)) == tried and len(fitted) == 2 * len(tried)
-    best = max(tried, key=lambda widths: scores[widths])
-    assert chosen["hidden_layer_sizes"] == (best if scores[best] > 0.6 else ())
+    fitted_scores = {(p["hidden_layer_sizes"], p["alpha"]): s for p, s in zip(
+        results["params"], results["mean_test_score"]) if p.get("architecture") == "mlp"}
+    best = max(fitted_scores, key=fitted_scores.get)  # the first of equal scores
+    assert chosen["hidden_layer_sizes"] == (best[0] if fitted_scores[best] > 0.6 else ())
     assert start.params["hidden_layer_sizes"] == chosen["hidden_layer_sizes"]
 
 
