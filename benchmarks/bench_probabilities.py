@@ -7,7 +7,8 @@ dissimilar). On each split, the test pairs' probability of being similar is
 scored by the Brier score and the log loss (lower is better) of:
 
 - ``ours``: ``ContrastivePairClassifier().predict_proba``, at its defaults
-  (calibrated on cross-fitted distances of pairs of held-out classes);
+  (the mean of its cross-fitted maps' probabilities, each calibrated on the
+  pairs of the classes it did not see);
 - ``ours, fixed map``: the same with the linear map and ``pos_margin=0``
   given (nothing selected);
 - ``ours, calibrated on training pairs``: the default model's map with the

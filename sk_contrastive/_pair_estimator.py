@@ -48,10 +48,11 @@ class BasePairEstimator(BaseContrastive):
     ``_calibrate(distances, y, degrees, sample_weight)``, what it learns from
     the training pairs' distances once the map is fitted. A subclass that
     sets ``_learns_from_heldout_distances`` also defines
-    ``_calibrate_heldout(rows, distances, y, degrees, sample_weight,
-    calibrated_on)``, fitted on out-of-fold distances: those of the training
-    pairs ``rows`` measured by maps not fitted on them, ``calibrated_on``
-    saying which maps (see :meth:`_fit_pairs`)."""
+    ``_calibrate_heldout(folds, training_distances, y, degrees,
+    sample_weight)``, fitted on out-of-fold distances: ``folds`` holds, for
+    each split, a map and the training pairs it was not fitted on, with
+    their distances under it (see :meth:`_fit_pairs`); ``[]`` where no split
+    exists, and then only ``training_distances`` are known."""
 
     _learns_from_heldout_distances = False
 
@@ -97,12 +98,11 @@ class BasePairEstimator(BaseContrastive):
         their labels ``y``, then ``_calibrate`` on the training distances.
 
         Where the subclass learns from held-out distances, a ``final`` fit
-        then calls ``_calibrate_heldout`` with cross-fitted distances: copies
+        then calls ``_calibrate_heldout`` with the cross-fitted maps: copies
         of the fitted map's settings (its architecture, its ``pos_margin_``)
         fitted on the training part of each split of
-        :meth:`_heldout_splits` and measuring its held-out pairs; where no
-        split exists, with the training distances. Candidate fits
-        (``final=False``) skip it.
+        :meth:`_heldout_splits`, with the distances of its held-out pairs.
+        Candidate fits (``final=False``) skip it.
 
         The selection's candidates measure held-out pairs too, but their
         distances are not on the final map's scale where ``pos_margin`` is
@@ -162,27 +162,24 @@ class BasePairEstimator(BaseContrastive):
         training_distances = pair_distances(Z, first, second)
         self._calibrate(training_distances, y, degrees, sample_weight)
         if self._learns_from_heldout_distances and final:
-            calibrated_on = "cross-fit"
             # the chosen candidate's settings (an MLP's alpha as chosen for
             # the splits, not rescaled for all the pairs)
             chosen = {} if selection is None else selection.results["params"][
                 int(np.flatnonzero(selection.results["chosen"])[0])]
-            heldout = self._cross_fitted_distances(
+            folds = self._cross_fitted_maps(
                 pairs, y, sample_weight, {**chosen, "pos_margin": self.pos_margin_},
                 self._heldout_splits(groups, X, first, second, degrees),
             )
-            if heldout is None:
-                calibrated_on = "training pairs"
-                heldout = np.arange(y.shape[0]), training_distances
-            self._calibrate_heldout(*heldout, y, degrees, sample_weight, calibrated_on)
+            self._calibrate_heldout(folds, training_distances, y, degrees, sample_weight)
         return self
 
-    def _cross_fitted_distances(self, pairs, y, sample_weight, params, splits):
-        """``(rows, distances)``: each held-out pair of ``splits`` measured
-        by a copy of this estimator with ``params`` fitted on the training
-        part of its split; None where there is no split."""
+    def _cross_fitted_maps(self, pairs, y, sample_weight, params, splits):
+        """``[(model, rows, distances), ...]``, one per split of ``splits``:
+        a copy of this estimator with ``params`` fitted on the training part
+        of the split, the rows of its held-out pairs and their distances
+        under that copy; ``[]`` where there is no split."""
         if not splits:
-            return None
+            return []
         pairs = np.asarray(pairs)
 
         def fit_and_measure(model, train, test):
@@ -193,8 +190,8 @@ class BasePairEstimator(BaseContrastive):
             return model.pair_distance(pairs[test])
 
         measured = fit_on_splits(self, params, splits, fit_and_measure)
-        return (np.concatenate([test for _, test in splits]),
-                np.concatenate([distances for distances, _, _ in measured]))
+        return [(model, test, distances)
+                for (distances, _, model), (_, test) in zip(measured, splits)]
 
     def transform(self, X):
         """Embed single samples with the learned map.

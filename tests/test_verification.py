@@ -72,11 +72,29 @@ def test_probabilities_follow_classes_and_fall_with_the_distance(products, label
     assert proba.shape == (len(y), 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_array_equal(model.classes_, labels)
-    order = np.argsort(model.pair_distance(pairs))
-    # column 1 is classes_[1], similar: the closer, the likelier
-    assert np.all(np.diff(proba[order, 1]) <= 1e-12)
+    # the mean of the cross-fitted maps' calibrated probabilities, each of
+    # which falls with its map's distance (column 1 is classes_[1], similar)
+    assert len(model.cross_fitted_maps_) == len(model.calibrators_) > 1
+    each = []
+    for fold, calibrator in zip(model.cross_fitted_maps_, model.calibrators_):
+        distances = fold.pair_distance(pairs)
+        similar = calibrator.predict_proba(distances.reshape(-1, 1))[:, 1]
+        order = np.argsort(distances)
+        assert np.all(np.diff(similar[order]) <= 1e-12)
+        each.append(similar)
+    np.testing.assert_allclose(proba[:, 1], np.mean(each, axis=0), rtol=1e-12)
     assert np.mean(proba[encoded == labels[1], 1]) > np.mean(proba[encoded == labels[0], 1])
     np.testing.assert_allclose(np.exp(model.predict_log_proba(pairs)), proba)
+
+
+def test_log_probabilities_of_far_pairs_are_finite(products):
+    X, pairs, y, _ = products
+    model = fitted(FIXED, X[pairs], y)
+    far = np.stack([X[:3], X[:3] + 1e6], axis=1)
+    assert np.all(model.predict_proba(far)[:, 1] == 0.0)  # rounded to 0
+    log_proba = model.predict_log_proba(far)
+    assert np.all(np.isfinite(log_proba)) and np.all(log_proba[:, 1] < -1e3)
+    np.testing.assert_allclose(log_proba[:, 0], 0.0, atol=1e-12)
 
 
 def test_calibration_is_cross_fitted_where_a_split_exists(products):
@@ -91,6 +109,7 @@ def test_calibration_is_cross_fitted_where_a_split_exists(products):
     tiny = fitted(FIXED, np.array([[[0.0, 0], [0.1, 0]], [[0.0, 0], [3, 4]],
                                    [[1.0, 1], [1.1, 1]]]), [1, 0, 1])
     assert tiny.calibrated_on_ == "training pairs"
+    assert tiny.cross_fitted_maps_ == [] and len(tiny.calibrators_) == 1
     assert np.all(np.isfinite(tiny.predict_proba(np.zeros((2, 2, 2)))))
 
 
