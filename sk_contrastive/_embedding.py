@@ -213,8 +213,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         apart relative to how tightly they are gathered, and a search over
         ``margin`` compares different models. Must be smaller than ``margin``.
         ``"auto"``: chosen with the map on held-out data between ``0`` and
-        ``"impostor"`` (see ``architecture``); ``0`` for an MLP and where no
-        selection runs. ``"impostor"`` chooses it each mining round from the share of anchors
+        ``"impostor"`` (see ``architecture``; with ``metric="cosine"``,
+        between ``0`` and the largest value of the rule, from the start);
+        ``0`` for an MLP and where no selection runs. ``"impostor"`` chooses it each mining round from the share of anchors
         without an impostor (every similar partner closer than every
         dissimilar one, in the embedding the round starts from; without
         labels, the dissimilar partners are the random ones): a target

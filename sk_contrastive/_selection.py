@@ -92,6 +92,7 @@ from ._base import (
     mlp_takes_margin,
     resolve_map,
 )
+from ._loss import auto_pos_margin
 from ._scaling import distance_factor
 from ._targets import target_r2
 from ._threadpool import blas_single_threaded, spare_threads
@@ -185,7 +186,7 @@ def map_candidates(estimator, n_samples, n_features, dense, impostor_rule=True):
             pos_margins = (0.0,) if is_auto(estimator.pos_margin) else (estimator.pos_margin,)
             alphas = MLP_ALPHAS if is_auto(estimator.alpha) else (estimator.alpha,)
         else:
-            chosen_among = (0.0, IMPOSTOR_RULE) if impostor_rule else (0.0,)
+            chosen_among = (0.0, _relaxed_pos_margin(estimator)) if impostor_rule else (0.0,)
             pos_margins = chosen_among if is_auto(estimator.pos_margin) else (
                 estimator.pos_margin,)
             alphas = (estimator.alpha,)
@@ -205,6 +206,22 @@ def map_candidates(estimator, n_samples, n_features, dense, impostor_rule=True):
     ):
         reference = {**first[0], "n_components": None}
     return Candidates(first, escalation, reference)
+
+
+def _relaxed_pos_margin(estimator):
+    """The linear candidates' positive ``pos_margin``: the impostor rule, or,
+    with ``metric="cosine"``, the largest ``pos_margin`` that rule gives
+    (0.6 at ``margin=1``), from the start. The rule raises ``pos_margin``
+    after a first round at 0, once the training anchors are impostor-free;
+    that round has gathered the similar pairs already, and a cosine linear
+    map has no penalty to relax them afterwards (its later rounds with the
+    rule ended where the first did: the candidates scored alike on every
+    split). On a synthetic TF-IDF corpus (3 splits) the fixed value scored
+    0.62 to 0.64 held-out kNN accuracy against 0.55 to 0.57 for 0; on
+    scipy's docstrings it scored lower, and the selection chooses."""
+    if estimator.metric != "cosine":
+        return IMPOSTOR_RULE
+    return auto_pos_margin(1, 1, estimator.margin)
 
 
 def _selection_key(estimator, n_features):

@@ -21,7 +21,7 @@ from sk_contrastive import (
 )
 from sk_contrastive._diagonal import DiagonalProjection
 from sk_contrastive._linear import LinearProjection
-from sk_contrastive._loss import ContrastiveLoss
+from sk_contrastive._loss import ContrastiveLoss, auto_pos_margin
 from sk_contrastive._mlp import MLPProjection
 from sk_contrastive._pairs import pairs_from_labels
 from sk_contrastive._unit_norm import UnitNormProjection, unit_rows
@@ -183,6 +183,26 @@ def test_the_selection_scores_the_normalised_output(classes):
     # a warm refit under the other metric selects again
     euclidean = quietly(ContrastiveEmbedding(random_state=0).fit, X, y)
     assert euclidean._selected_for != model._selected_for
+
+
+@pytest.mark.parametrize("margin", [1.0, 1.5])
+def test_the_selection_relaxes_the_similar_pairs_from_the_start(documents, margin):
+    # the impostor rule raises pos_margin only after a first round at 0, which
+    # a cosine linear map (no penalty) cannot undo: its candidate is the
+    # rule's largest pos_margin, fixed from the start
+    X, y = documents
+    model = quietly(ContrastiveEmbedding(metric="cosine", margin=margin,
+                                         random_state=0).fit, X, y)
+    results = model.selection_results_
+    relaxed = auto_pos_margin(1, 1, margin)
+    assert 0 < relaxed < margin
+    linear = [p["pos_margin"] for p in results["params"] if p.get("architecture") == "linear"]
+    assert linear == [0.0, relaxed]
+    chosen = results["params"][int(np.flatnonzero(results["chosen"])[0])]
+    assert model.pos_margin_ == chosen["pos_margin"]
+    # Euclidean fits keep the rule, which their penalty makes effective
+    euclidean = quietly(ContrastiveEmbedding(random_state=0).fit, X.toarray(), y)
+    assert "impostor" in [p.get("pos_margin") for p in euclidean.selection_results_["params"]]
 
 
 def test_sparse_documents_with_empty_rows(documents):
