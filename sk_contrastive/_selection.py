@@ -216,9 +216,9 @@ def _relaxed_pos_margin(estimator):
     that round has gathered the similar pairs already, and a cosine linear
     map has no penalty to relax them afterwards (its later rounds with the
     rule ended where the first did: the candidates scored alike on every
-    split). On a synthetic TF-IDF corpus (3 splits) the fixed value scored
-    0.62 to 0.64 held-out kNN accuracy against 0.55 to 0.57 for 0; on
-    scipy's docstrings it scored lower, and the selection chooses."""
+    split). On a synthetic TF-IDF corpus (``bench_cosine.py``, 10 splits)
+    it was chosen on every split, and the cosine model's kNN accuracy rose
+    from 0.560 to 0.629; on scipy's docstrings 0 was chosen on 9 of 10."""
     if estimator.metric != "cosine":
         return IMPOSTOR_RULE
     return auto_pos_margin(1, 1, estimator.margin)
