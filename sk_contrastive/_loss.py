@@ -212,9 +212,28 @@ def pair_distances(Z, first, second):
     >>> pair_distances(np.array([[0.0, 0.0], [3.0, 4.0]]), np.array([0]), np.array([1]))
     array([5.])
     """
-    Z, factor = _distance_units(Z)
-    out = _scaled_distances(Z, first, second)
-    return out if factor == 1.0 else out / factor
+    scaled, factor = _distance_units(Z)
+    if factor == 1.0:
+        return _scaled_distances(scaled, first, second)
+    return _distances_pair_by_pair(np.asarray(Z, dtype=scaled.dtype), first, second)
+
+
+def _distances_pair_by_pair(Z, first, second):
+    """``pair_distances`` of an embedding near the float limits: each pair in
+    units of a power of two near its own largest entry, so that a pair's
+    distance does not depend on the other rows (in units common to all
+    rows, rows of 1e170 beside rows of 1 rounded the latter's distances to
+    0). In blocks of ``_COUNT_BLOCK_PAIRS`` pairs."""
+    out = np.empty(first.shape[0], dtype=Z.dtype)
+    for start in range(0, first.shape[0], _COUNT_BLOCK_PAIRS):
+        a = Z[first[start:start + _COUNT_BLOCK_PAIRS]]
+        b = Z[second[start:start + _COUNT_BLOCK_PAIRS]]
+        largest = np.maximum(np.abs(a).max(axis=1, initial=0), np.abs(b).max(axis=1, initial=0))
+        # 2**e with largest < 2**e: entries of a / unit and b / unit are below 1
+        unit = np.ldexp(np.ones_like(largest), np.frexp(largest)[1])
+        unit = unit[:, None]
+        out[start:start + a.shape[0]] = np.linalg.norm(a / unit - b / unit, axis=1) * unit[:, 0]
+    return out
 
 
 def _distance_units(Z):

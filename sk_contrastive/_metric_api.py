@@ -76,7 +76,11 @@ class MetricLearnerMixin:
         True
         """
         check_is_fitted(self)
-        X, first, second = self._pair_rows(pairs)
+        return self._row_pair_distances(*self._pair_rows(pairs))
+
+    def _row_pair_distances(self, X, first, second):
+        """The embedded distances of the pairs of rows ``(first, second)`` of
+        ``X`` (validated samples, as :meth:`_pair_rows` returns them)."""
         Z = self._projection.forward(self._projection.params_from(self), X)[0]
         return pair_distances(Z, first, second)
 

@@ -157,14 +157,23 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ``pos_margin_``), each fitted on the pairs of some classes, whose
         calibrated probabilities :meth:`predict_proba` averages (one per
         split of the held-out selection: 5 folds of classes, or one 25 %
-        hold-out above 5,000 pairs); ``[]`` where no split holds similar and
-        dissimilar pairs on both sides (a handful of pairs).
+        hold-out above 5,000 pairs), without their ``preprocessor``
+        (:meth:`predict_proba` gives them this estimator's samples; they
+        measure pairs of samples themselves); ``[]`` where no split holds
+        similar and dissimilar pairs on both sides (a handful of pairs), or
+        where no held-out part had its similar pairs the closer (a copy
+        whose calibrated probability would rise with the distance is left
+        out).
     calibrators_ : list of sklearn.pipeline.Pipeline
         ``StandardScaler`` then ``LogisticRegression``: the probability that
         a pair is similar from its distance (input of shape (n_pairs, 1)),
         one for each of ``cross_fitted_maps_``, fitted on the distances of
-        the pairs that map was not fitted on; where there is none, one for
-        this map, fitted on its training distances.
+        the pairs that map was not fitted on (weighted as the pairs are,
+        each kind of pair back to its share of the training pairs; the
+        weights' scale does not matter); where there is none, one for this
+        map, fitted on its training distances, or, if no held-out part
+        ranked its pairs, one that gives every pair the training pairs'
+        share of similar pairs.
     calibrated_on_ : {"cross-fit", "training pairs"}
         What ``calibrators_`` were fitted on: ``"cross-fit"``, the distances
         of pairs of held-out classes under ``cross_fitted_maps_``;
@@ -305,8 +314,8 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
             self.calibrators_ = [_platt(training_distances, similar, weights)]
             self.calibrated_on_ = "training pairs"
             return
-        calibrators = []
-        for _, rows, distances in folds:
+        maps, calibrators = [], []
+        for model, rows, distances in folds:
             # A held-out part keeps only the pairs whose two samples are both
             # held out: every similar pair of a held-out class, but only the
             # dissimilar pairs between two held-out classes, so it holds far
@@ -317,8 +326,19 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
                 held = heldout_similar == kind
                 heldout_weights[held] *= (weights[similar == kind].sum()
                                           / heldout_weights[held].sum())
-            calibrators.append(_platt(distances, heldout_similar, heldout_weights))
-        self.cross_fitted_maps_ = [model for model, _, _ in folds]
+            calibrator = _platt(distances, heldout_similar, heldout_weights)
+            # a part whose similar pairs are not the closer ones (a handful of
+            # dissimilar pairs, say) tells nothing about the distance: its
+            # probability would rise with the distance, so it is left out
+            if calibrator[-1].coef_[0, 0] < 0:
+                model.preprocessor = None  # the pairs' samples come from this estimator
+                maps.append(model)
+                calibrators.append(calibrator)
+        if not maps:
+            # no held-out part ranks its pairs: every pair gets the training
+            # pairs' share of similar pairs (a logistic function of nothing)
+            calibrators = [_platt(np.zeros(y.shape[0]), similar, weights)]
+        self.cross_fitted_maps_ = maps
         self.calibrators_ = calibrators
         self.calibrated_on_ = "cross-fit"
 
@@ -440,13 +460,14 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
             Columns in the order of ``classes_``.
         """
         check_is_fitted(self)
+        X, first, second = self._pair_rows(pairs)
         maps = self.cross_fitted_maps_ or [self]
         log_proba = []
         for model, calibrator in zip(maps, self.calibrators_):
             # log(1 / (1 + exp(-z))) from the logit z itself: the pipeline's
             # predict_log_proba takes the log of a probability rounded to 0
             logit = calibrator.decision_function(
-                model.pair_distance(pairs).astype(np.float64).reshape(-1, 1))
+                model._row_pair_distances(X, first, second).astype(np.float64).reshape(-1, 1))
             log_proba.append(np.column_stack([-np.logaddexp(0, logit),
                                               -np.logaddexp(0, -logit)]))
         # the log of the mean probability, without rounding it to 0 first
@@ -591,14 +612,14 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
 def _platt(distances, similar, weights):
     """Platt scaling: scikit-learn's ``StandardScaler`` then
     ``LogisticRegression`` fitted on ``distances`` to tell ``similar`` pairs,
-    with the weights scaled to a mean of 1 (the penalty's weight against
-    them stays scikit-learn's default)."""
+    both weighted, with the weights scaled to a mean of 1 (the penalty's
+    weight against them stays scikit-learn's default)."""
     weights = weights * (weights.shape[0] / weights.sum())
     # the two steps fitted apart: a Pipeline's fit would route the weight
     # through scikit-learn's metadata routing, which refuses it when a user
     # has enabled routing
     distances = np.asarray(distances, dtype=np.float64).reshape(-1, 1)
-    scaler = StandardScaler().fit(distances)
+    scaler = StandardScaler().fit(distances, sample_weight=weights)
     return make_pipeline(scaler, LogisticRegression().fit(
         scaler.transform(distances), similar, sample_weight=weights))
 

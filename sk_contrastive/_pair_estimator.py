@@ -27,6 +27,7 @@ from ._base import BaseContrastive
 from ._loss import pair_distances
 from ._memory import check_fit_memory, pair_preparation_parts, validated_bytes
 from ._pair_sources import FixedPairSource
+from ._rows import row_fingerprints
 from ._pairs import graded_pairs
 from ._scaling import distance_factor
 from ._selection import (
@@ -225,10 +226,11 @@ class BasePairEstimator(BaseContrastive):
                 (groups, groups) if groups.ndim == 1 else (groups[:, 0], groups[:, 1])
             )
             return heldout_pair_splits(first_group, second_group, similar, seed)
-        # identical rows are one sample, as in pairs of samples, so
-        # that both forms of the same pairs split alike
-        same = (np.unique(X, axis=0, return_inverse=True)[1].ravel()
-                if not sp.issparse(X) else np.arange(X.shape[0]))
+        # identical rows are one sample, as in pairs of samples, so that both
+        # forms of the same pairs split alike; numbered by their values
+        # alone, so that the splits depend on neither the storage nor the
+        # order of the samples
+        same = np.unique(row_fingerprints(X), return_inverse=True)[1].ravel()
         classes = pair_groups(same[first], same[second], similar, X.shape[0])
         # where similar pairs chain most samples into one class (graded
         # similarities do), held-out classes would hold a few pairs or

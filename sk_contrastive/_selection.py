@@ -221,7 +221,7 @@ def _relaxed_pos_margin(estimator):
     from 0.560 to 0.629; on scipy's docstrings 0 was chosen on 9 of 10."""
     if estimator.metric != "cosine":
         return IMPOSTOR_RULE
-    return auto_pos_margin(1, 1, estimator.margin)
+    return float(auto_pos_margin(1, 1, estimator.margin))
 
 
 def _selection_key(estimator, n_features):

@@ -146,3 +146,18 @@ def test_a_cosine_map_has_chord_distances_and_no_mahalanobis_matrix(kind):
     with pytest.raises(AttributeError) as found:
         model.get_mahalanobis_matrix()
     assert "metric='cosine'" in str(found.value.__cause__)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_pair_distance_does_not_depend_on_the_other_pairs(dtype):
+    # pairs of rows near the float limits beside ordinary ones: each pair is
+    # measured in units of its own size (in units common to the call, rows
+    # of 1e170 rounded the distance of a pair of rows of 1e3 to 0)
+    model, X = fitted("embedding", {"architecture": "diagonal"})
+    big = np.finfo(dtype).max ** 0.6
+    ordinary = np.stack([X[:3], X[:3] * 10.0], axis=1).astype(dtype)
+    extreme = np.stack([X[3:5] * big, -X[3:5] * big], axis=1).astype(dtype)
+    alone = model.pair_distance(ordinary)
+    together = model.pair_distance(np.concatenate([ordinary, extreme]))
+    np.testing.assert_allclose(together[:3], alone, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    assert np.all(np.isfinite(together)) and np.all(together[3:] > 0)

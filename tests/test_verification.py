@@ -1,10 +1,13 @@
 """Verification: calibrated probabilities, operating points, the report, and
 scikit-learn's threshold and calibration wrappers around the pair classifier."""
 
+import copy
 import warnings
 
+import joblib
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import (
@@ -77,7 +80,8 @@ def test_probabilities_follow_classes_and_fall_with_the_distance(products, label
     assert len(model.cross_fitted_maps_) == len(model.calibrators_) > 1
     each = []
     for fold, calibrator in zip(model.cross_fitted_maps_, model.calibrators_):
-        distances = fold.pair_distance(pairs)
+        assert fold.preprocessor is None  # the estimator's own is not copied
+        distances = fold.pair_distance(X[pairs])
         similar = calibrator.predict_proba(distances.reshape(-1, 1))[:, 1]
         order = np.argsort(distances)
         assert np.all(np.diff(similar[order]) <= 1e-12)
@@ -85,6 +89,79 @@ def test_probabilities_follow_classes_and_fall_with_the_distance(products, label
     np.testing.assert_allclose(proba[:, 1], np.mean(each, axis=0), rtol=1e-12)
     assert np.mean(proba[encoded == labels[1], 1]) > np.mean(proba[encoded == labels[0], 1])
     np.testing.assert_allclose(np.exp(model.predict_log_proba(pairs)), proba)
+
+
+def reversed_part_pairs(rng, n_per_group=60, n_groups=5):
+    """3-D pairs in ``n_groups`` groups of pairs; in the last group the
+    similar pairs are far apart and the dissimilar ones close."""
+    n_pairs = n_per_group * n_groups
+    first = rng.standard_normal((n_pairs, 4))
+    similar = np.tile(np.arange(n_per_group) % 2 == 0, n_groups)
+    group = np.repeat(np.arange(n_groups), n_per_group)
+    reversed_part = group == n_groups - 1
+    near = similar ^ reversed_part
+    step = np.where(near[:, None], 0.1, 3.0) * rng.standard_normal((n_pairs, 4))
+    return np.stack([first, first + step], axis=1), similar.astype(int), group
+
+
+def test_a_held_out_part_that_does_not_rank_its_pairs_is_left_out():
+    pairs, y, group = reversed_part_pairs(np.random.default_rng(0))
+    model = fitted(FIXED, pairs, y, groups=group)
+    # the fold holding out the reversed group had its similar pairs the farther
+    assert len(model.cross_fitted_maps_) == len(model.calibrators_) == 4
+    assert all(c[-1].coef_[0, 0] < 0 for c in model.calibrators_)
+    steps = np.logspace(-3, 6, 40)[:, None] * np.ones((1, 4))
+    far = np.stack([np.zeros_like(steps), steps], axis=1)
+    similar = model.predict_proba(far)[:, 1]
+    assert np.all(np.diff(similar) <= 1e-12) and similar[-1] < 1e-6
+
+
+def test_without_a_ranking_part_every_pair_gets_the_share_of_similar_pairs(products):
+    X, pairs, y, _ = products
+    model = fitted({**FIXED, "preprocessor": X}, pairs, y)
+    reference = copy.deepcopy(model.cross_fitted_maps_[0])
+    distances = model.pair_distance(pairs)
+    # distances that rise with similarity, on each of two parts
+    folds = [(copy.deepcopy(reference), rows, -distances[rows] + distances.max())
+             for rows in (np.arange(0, len(y), 2), np.arange(1, len(y), 2))]
+    model._calibrate_heldout(folds, distances, y, (y == 1).astype(float), None)
+    assert model.cross_fitted_maps_ == [] and len(model.calibrators_) == 1
+    proba = model.predict_proba(pairs)[:, 1]
+    np.testing.assert_allclose(proba, np.mean(y == 1), rtol=1e-3)
+
+
+def test_probabilities_do_not_depend_on_the_storage_or_order_of_the_samples(products):
+    # the splits of pairs by class number the samples by their values: the
+    # same for dense and sparse samples (the linear map given: the diagonal
+    # one is a candidate for dense samples only) and for any order of them
+    X, pairs, y, _ = products
+    linear = {"architecture": "linear", "random_state": 0}
+    dense = fitted({**linear, "preprocessor": X}, pairs, y)
+    sparse = fitted({**linear, "preprocessor": sp.csr_matrix(X)}, pairs, y)
+    assert len(dense.cross_fitted_maps_) > 1
+    np.testing.assert_allclose(sparse.predict_proba(pairs), dense.predict_proba(pairs),
+                               atol=1e-9)
+    order = np.random.default_rng(1).permutation(X.shape[0])
+    position = np.argsort(order)  # row i of X is row position[i] of X[order]
+    default = fitted({"preprocessor": X, "random_state": 0}, pairs, y)
+    permuted = fitted({"preprocessor": X[order], "random_state": 0}, position[pairs], y)
+    np.testing.assert_allclose(permuted.predict_proba(position[pairs]),
+                               default.predict_proba(pairs), atol=1e-9)
+
+
+def test_the_copies_do_not_keep_the_preprocessor(products, tmp_path):
+    X, pairs, y, _ = products
+    big = np.vstack([X] + [X + 100.0] * 40)
+    model = fitted({**FIXED, "preprocessor": big}, pairs, y)
+    path = tmp_path / "model.joblib"
+    joblib.dump(model, path)
+    assert path.stat().st_size < 1.5 * big.nbytes
+    # a new gallery: the probabilities read the same samples as the distances
+    new = big[::-1].copy()
+    model.set_params(preprocessor=new)
+    np.testing.assert_allclose(model.predict_proba(pairs), model.predict_proba(new[pairs]))
+    np.testing.assert_allclose(model.decision_function(pairs),
+                               model.decision_function(new[pairs]))
 
 
 def test_log_probabilities_of_far_pairs_are_finite(products):
