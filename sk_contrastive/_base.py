@@ -319,7 +319,7 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
     # ---- the fit -----------------------------------------------------------
 
     def _fit_engine(self, X, source, n_components, sample_weight=None, total_weight=None,
-                    start=None):
+                    start=None, scaling=None):
         """Learn the map from ``X`` (validated, dense or CSR) and ``source``.
 
         ``sample_weight`` (positive, one per row of ``X``, or None) weighs
@@ -332,17 +332,20 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
         Sets the fitted attributes of the map, ``n_iter_``, ``loss_`` and
         ``n_pairs_``, and forgets those of a previous fit (the
         estimator's ``fit`` is a :func:`fit_transaction`, which restores
-        them on any exception). BLAS runs on one thread throughout (see
+        them on any exception). ``scaling``, an
+        :class:`~sk_contrastive._scaling.InputScaling`, fixes the internal
+        units instead of taking them from ``X`` (a stream keeps those of its
+        first batch, see ``_streaming``). BLAS runs on one thread throughout (see
         ``_threadpool``), so that a fit gives the same result whether or not
         other fits run at the same time.
         """
         with blas_single_threaded():
             self._fit_engine_single_threaded(
-                X, source, n_components, sample_weight, total_weight, start
+                X, source, n_components, sample_weight, total_weight, start, scaling
             )
 
     def _fit_engine_single_threaded(self, X, source, n_components, sample_weight, total_weight,
-                                    start):
+                                    start, scaling=None):
         random_state = check_random_state(self.random_state)
         n_features = X.shape[1]
         # "auto" is decided each round, once the round's pairs exist
@@ -357,7 +360,8 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
                             centre=self._centres_input())
         else:
             self._check_memory(X, source, n_components)
-            scaling = InputScaling.from_data(X, sample_weight, centre=self._centres_input())
+            if scaling is None:
+                scaling = InputScaling.from_data(X, sample_weight, centre=self._centres_input())
             scaling.check_representable(self.margin, X.dtype)
             data = InMemoryData(
                 X, source, scaling, sample_weight, self.margin, pos_margin, random_state,

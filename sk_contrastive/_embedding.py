@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseContrastive, _is_dask_collection, fit_transaction
+from ._streaming import partial_fit
 from ._labels import (
     MISSING_VALUES,
     check_label_types,
@@ -360,6 +361,16 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         start from the previous ``components_`` instead of ``init``, and mine
         every round's pairs in that embedding.
 
+    memory_size : int, default=2000
+        For :meth:`partial_fit` only: the most earlier samples a stream
+        keeps (their rows as given, labels and weights) to train on with
+        each new batch. Reservoir sampling keeps each sample seen so far
+        with the same probability, drawn from ``random_state``; ``0``
+        learns from each batch alone. Memory in use is that of the batch
+        plus ``memory_size`` rows, whatever the length of the stream (user
+        guide, "Streaming: partial_fit", has the measurements). ``fit``
+        ignores it.
+
     callback : callable, default=None
         Called after every iteration as ``callback(params, n_iter)``, where
         ``params`` is the current flat parameter vector (for the linear map,
@@ -552,6 +563,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         max_iter=100,
         tol=1e-5,
         warm_start=False,
+        memory_size=2000,
         callback=None,
         verbose=0,
         random_state=None,
@@ -578,6 +590,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.max_iter = max_iter
         self.tol = tol
         self.warm_start = warm_start
+        self.memory_size = memory_size
         self.callback = callback
         self.verbose = verbose
         self.random_state = random_state
@@ -742,7 +755,105 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         else:
             labelled = labels >= 0
             self._keep_score_reference(X[labelled], y[labelled], labels[labelled])
+            self._fitted_classes = np.unique(y[labelled])  # where partial_fit continues
         return self
+
+    @fit_transaction
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None):
+        """Learn from one batch of a stream, and a memory of earlier samples.
+
+        Each call trains on the batch together with at most ``memory_size``
+        earlier samples (see ``memory_size``; the idea of
+        pytorch-metric-learning's ``CrossBatchMemory``, with raw rows, so
+        the remembered samples are embedded by the current map): pairs are
+        mined within that training set as ``fit`` mines them (labelled,
+        partly labelled with ``unlabeled_label``, or unlabelled), in the
+        embedding of the current map, for one mining round of at most
+        ``max_iter`` L-BFGS iterations warm-started from the current map.
+        Then the batch enters the memory. Deterministic for a fixed
+        ``random_state`` and order of the batches.
+
+        The first call fixes what depends on the data: the internal units
+        (features centred and scaled by the first batch), ``n_components``
+        (its rule applied to the first batch), ``alpha="auto"`` (from the
+        first batch's sample count), the start (``init``, on the first
+        batch), the dtype (float32 or float64; later batches are cast) and
+        the format (dense or CSR; later batches are converted), and whether
+        the stream is labelled. Make the first batch representative.
+        ``architecture="auto"`` is the linear map (no held-out selection);
+        an explicit MLP or diagonal map streams too. ``warm_start`` and
+        ``n_mining_rounds`` do not apply.
+
+        After :meth:`fit`, ``partial_fit`` continues from the fitted map,
+        with that fit's internal units, map, ``alpha_`` and ``pos_margin_``,
+        its classes (to which later ones may add) and an empty memory.
+        :meth:`fit` after ``partial_fit`` starts over and forgets the
+        stream.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The batch. Read it from a file too large to load with
+            ``np.memmap``, one slice at a time.
+        y : array-like of shape (n_samples,), default=None
+            Class labels (samples that ``unlabeled_label`` marks are
+            unlabelled), or ``None`` for an unlabelled stream. A stream
+            keeps the kind of its first call. Continuous and multi-label
+            targets are refused (their similarity needs the quantiles of
+            the whole set: use ``fit``).
+        classes : array-like of shape (n_classes,), default=None
+            Every label of the stream, on the first call only, as
+            scikit-learn's incremental classifiers take it: a later label
+            outside it is a ``ValueError``. Without it, the classes are
+            those seen so far, and new ones may come at any call (after
+            ``fit``, those of the fit to begin with). Unlike
+            :class:`~sklearn.linear_model.SGDClassifier`, whose weights are
+            fixed per class, ``class_weight="balanced"`` does not need it:
+            each call weighs the classes of its own training set (batch and
+            memory) equally, which ``classes`` would change only by a common
+            factor, so classes that arrive late or that the memory holds few
+            of weigh as much as the others.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample of the batch (kept with it in
+            the memory); weight 0 is no sample.
+
+        Returns
+        -------
+        self : object
+            The estimator, fitted on the stream so far.
+
+        Raises
+        ------
+        ValueError
+            For a batch of another kind (labelled or not) than the first,
+            graded targets, labels outside ``classes``, other ``classes``
+            on a later call, another number of features, fewer than 2
+            samples or 2 classes in the batch and memory together, and
+            whatever ``fit`` refuses.
+
+        Notes
+        -----
+        Like ``fit``, a transaction: a call that raises leaves the
+        estimator, its map and its memory, as before the call. The caller's
+        arrays are never modified.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import make_classification
+        >>> from sk_contrastive import ContrastiveEmbedding
+        >>> X, y = make_classification(n_samples=1200, n_features=10, n_informative=4,
+        ...                            n_classes=3, random_state=0)
+        >>> model = ContrastiveEmbedding(n_components=3, max_iter=20, memory_size=300,
+        ...                              random_state=0)
+        >>> for batch in np.array_split(np.arange(1200), 4):
+        ...     model = model.partial_fit(X[batch], y[batch], classes=[0, 1, 2])
+        >>> model.transform(X[:2]).shape
+        (2, 3)
+        >>> model.score(X, y) > 0.8
+        True
+        """
+        return partial_fit(self, X, y, classes, sample_weight)
 
     @property
     def _graded(self):

@@ -1,12 +1,17 @@
-"""Where a fit's training data live: in this process.
+"""Where a fit's training data live: the protocol, and the data in this process.
 
 The fit engine (``_base``) asks its training data for what each stage needs:
 a sample for the initialisation, the pairs of a round, the loss and its
-gradient at some parameters, the distances of the dissimilar pairs. This
-module answers from arrays held in memory; ``_dask`` answers from chunks
+gradient at some parameters, the distances of the dissimilar pairs; that is
+:class:`TrainingData`. Three backends follow it: :class:`InMemoryData`
+answers from arrays held in this process; ``_dask.DaskData`` from chunks
 held by the workers of a Dask cluster, with the same pair sources, loss and
-maps.
+maps; and a stream (``_streaming``, ``partial_fit``) hands each call's
+training set, its batch and a bounded memory of earlier samples, to an
+``InMemoryData``.
 """
+
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -15,8 +20,67 @@ from ._objective import loss_and_gradient
 from ._weights import pair_weight
 
 
+@runtime_checkable
+class TrainingData(Protocol):
+    """What the fit engine asks of a fit's training data.
+
+    ``projection`` is the fit's map (``_linear``, ``_diagonal``, ``_mlp``,
+    ``_unit_norm``) and ``params`` its flat parameters in internal units.
+
+    Attributes
+    ----------
+    n_samples : int
+        Samples the fit learns from.
+    dtype : numpy.dtype
+        The dtype of the fitted attributes (that of the training data).
+    scaling : InputScaling
+        The internal units (see ``_scaling``).
+    source : PairSource
+        Its ``n_rounds`` and ``mines`` drive the rounds (see
+        :class:`~sk_contrastive._pair_sources.PairSource`).
+    pos_margin : float
+        The ``pos_margin`` of the current pairs.
+    """
+
+    n_samples: int
+    dtype: np.dtype
+    scaling: object
+    source: object
+    pos_margin: float
+
+    def init_sample(self):
+        """``(X, labels)`` in internal units to compute the initial map from
+        (``labels``: class codes, ``-1`` unlabelled, or None)."""
+
+    def build_pairs(self, projection, params, mining_round, warm, random_state):
+        """Make the round's pairs (mined in the first mining space in round
+        0 of a cold start, else in the embedding of ``params``); return
+        their number."""
+
+    def impostor_free_anchors(self, projection, params):
+        """``(n_free, n_anchors)`` of the current pairs in the embedding of
+        ``params`` (see ``_loss.impostor_free_anchors``)."""
+
+    def set_pos_margin(self, pos_margin):
+        """Use ``pos_margin`` for the current pairs."""
+
+    def objective(self, projection, params, alpha):
+        """``(value, gradient)``: the mean loss over the current pairs plus
+        ``alpha`` times the penalty, and its gradient in ``params``."""
+
+    def scale_to_margin(self, projection, params):
+        """The factor that brings the median dissimilar distance to the margin."""
+
+    def largest_dissimilar_distance(self, projection, params):
+        """The largest distance of a dissimilar pair (None without one)."""
+
+
 class InMemoryData:
     """The training samples of one fit, in internal units, in this process.
+
+    Follows :class:`TrainingData`; ``pair_weight`` and
+    ``dissimilar_distance_sample`` are what ``_dask`` asks of each chunk's
+    ``InMemoryData`` besides.
 
     Parameters
     ----------

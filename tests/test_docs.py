@@ -56,7 +56,7 @@ def test_gallery_page_has_the_example_output_and_figure(built_site, example):
 
 
 @pytest.mark.parametrize("estimator, methods", [
-    ("ContrastiveEmbedding", {"fit", "transform", "fit_transform", "score"}),
+    ("ContrastiveEmbedding", {"fit", "partial_fit", "transform", "fit_transform", "score"}),
     ("ContrastivePairClassifier",
      {"fit", "predict", "decision_function", "pair_distance", "calibrate_threshold"}),
     ("ContrastivePairRegressor", {"fit", "predict", "score", "pair_distance", "transform"}),
