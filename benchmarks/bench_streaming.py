@@ -101,15 +101,20 @@ def run_batches(quick, splits):
                 X_train, y_train, batches, refit=True),
         }
         for name, make in methods.items():
-            start = time.perf_counter()
-            model = make()
-            seconds = time.perf_counter() - start
+            model, seconds = _timed(make)
             score = _knn(model, X_train, y_train, X_test, y_test)
             rows.append({"dataset": f"make_classification {n_samples}, 12 batches",
                          "split": seed, "method": name, "score": float(score),
                          "fit_seconds": seconds, "n_iter_last": int(model.n_iter_)})
             print(f"batches {seed} {name:<26} {score:.4f} {seconds:7.2f} s", flush=True)
     return rows
+
+
+def _timed(make):
+    """``(make(), seconds it took)``."""
+    start = time.perf_counter()
+    model = make()
+    return model, time.perf_counter() - start
 
 
 def run_classes(quick, splits):
@@ -135,9 +140,7 @@ def run_classes(quick, splits):
                 X_train, y_train, batches, refit=True),
         }
         for name, make in methods.items():
-            start = time.perf_counter()
-            model = make()
-            seconds = time.perf_counter() - start
+            model, seconds = _timed(make)
             score = _knn(model, X_train, y_train, X_test[old], y_test[old])
             score_all = _knn(model, X_train, y_train, X_test, y_test)
             rows.append({"dataset": "digits, 2 new classes per batch (old classes 0-7)",

@@ -20,6 +20,7 @@ from ._threshold import calibrate_distance_threshold
 from ._unit_norm import MAX_CHORD_DISTANCE
 from ._validation import check_real
 
+NO_PENALTY = 1e12
 _CONVENTIONS = (
     "1 = similar and 0 = dissimilar (the source text's and tensorflow's convention), "
     "or 1 = similar and -1 = dissimilar (metric-learn's)"
@@ -386,8 +387,10 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         selection (5 folds of classes; one 25 % hold-out above 5,000
         pairs), and each is calibrated on the pairs of the classes it did
         not see, by a logistic function of its distance (Platt scaling:
-        ``calibrators_``, scikit-learn's ``LogisticRegression`` on the
-        standardised distance). A held-out part keeps only the pairs whose
+        ``calibrators_``: Platt's method as scikit-learn's
+        ``CalibratedClassifierCV(method="sigmoid")`` fits it, a logistic
+        function of the standardised distance on Platt's smoothed targets,
+        without a penalty). A held-out part keeps only the pairs whose
         two samples are held out, so it holds more similar pairs than the
         training pairs do; its pairs are weighted back to the training
         pairs' share of similar pairs. The probability of a pair is the mean
@@ -610,18 +613,35 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         return self
 
 def _platt(distances, similar, weights):
-    """Platt scaling: scikit-learn's ``StandardScaler`` then
-    ``LogisticRegression`` fitted on ``distances`` to tell ``similar`` pairs,
-    both weighted, with the weights scaled to a mean of 1 (the penalty's
-    weight against them stays scikit-learn's default)."""
+    """Platt scaling (Platt, 1999, "Probabilistic outputs for support vector
+    machines"), as scikit-learn's ``CalibratedClassifierCV(method="sigmoid")``
+    fits it: the logistic function of the distance, without a penalty, that
+    best predicts Platt's smoothed targets ``(N+ + 1) / (N+ + 2)`` for the
+    ``similar`` pairs and ``1 / (N- + 2)`` for the others (``N+``, ``N-``:
+    their weights, scaled to a mean of 1), so that separable pairs still get
+    a finite slope. Fitted as scikit-learn's ``StandardScaler`` then
+    ``LogisticRegression`` on each pair twice, as similar with weight ``t``
+    and as dissimilar with weight ``1 - t``. On the product sets of
+    ``bench_probabilities.py`` (5 splits) the Brier score of set B fell from
+    0.062 with scikit-learn's default penalty to 0.058, the others moved by
+    at most 0.003."""
     weights = weights * (weights.shape[0] / weights.sum())
+    distances = np.asarray(distances, dtype=np.float64).reshape(-1, 1)
+    n_similar, n_dissimilar = weights[similar].sum(), weights[~similar].sum()
+    target = np.where(similar, (n_similar + 1) / (n_similar + 2), 1 / (n_dissimilar + 2))
     # the two steps fitted apart: a Pipeline's fit would route the weight
     # through scikit-learn's metadata routing, which refuses it when a user
     # has enabled routing
-    distances = np.asarray(distances, dtype=np.float64).reshape(-1, 1)
     scaler = StandardScaler().fit(distances, sample_weight=weights)
-    return make_pipeline(scaler, LogisticRegression().fit(
-        scaler.transform(distances), similar, sample_weight=weights))
+    scaled = scaler.transform(distances)
+    # a penalty of no effect, written the same way for every scikit-learn
+    # version this library supports (penalty=None is deprecated from 1.8)
+    logistic = LogisticRegression(C=NO_PENALTY).fit(
+        np.vstack([scaled, scaled]),
+        np.concatenate([np.ones(scaled.shape[0]), np.zeros(scaled.shape[0])]),
+        sample_weight=np.concatenate([weights * target, weights * (1 - target)]),
+    )
+    return make_pipeline(scaler, logistic)
 
 
 def _check_pair_labels(y):

@@ -301,7 +301,7 @@ def _class_labels(estimator, y):
     """``y`` as 1-D class labels (missing ones included) and the mask of
     the unlabelled; graded targets are a ValueError."""
     graded = (
-        f"partial_fit takes class labels or none (y=None); got {{}}. Continuous and "
+        "partial_fit takes class labels or none (y=None); got {}. Continuous and "
         "multi-label targets need the whole set to read their quantiles: use fit."
     )
     if estimator.target_type in GRADED_TARGETS:
