@@ -612,6 +612,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         self.threshold_ = threshold
         return self
 
+
 def _platt(distances, similar, weights):
     """Platt scaling (Platt, 1999, "Probabilistic outputs for support vector
     machines"), as scikit-learn's ``CalibratedClassifierCV(method="sigmoid")``

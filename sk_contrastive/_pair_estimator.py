@@ -27,8 +27,8 @@ from ._base import BaseContrastive
 from ._loss import pair_distances
 from ._memory import check_fit_memory, pair_preparation_parts, validated_bytes
 from ._pair_sources import FixedPairSource
-from ._rows import row_fingerprints
 from ._pairs import graded_pairs
+from ._rows import row_fingerprints
 from ._scaling import distance_factor
 from ._selection import (
     fit_on_splits,
