@@ -31,7 +31,7 @@ from ._pair_sources import (
     PartialGradedPairSource,
     PartialLabelPairSource,
 )
-from ._rows import merge_duplicates, row_fingerprints
+from ._rows import canonical_rows, merge_duplicates, row_fingerprints
 from ._selection import (
     RESUMED_MAPS,
     heldout_knn_score,
@@ -671,9 +671,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if _is_dask_collection(X):
             return self._fit_on_cluster(X, y, sample_weight)
         _check_preparation_memory(type(self).__name__, X, y, sample_weight)
-        X = validate_data(
+        X = canonical_rows(validate_data(
             self, X, ensure_min_samples=2, dtype=[np.float64, np.float32], accept_sparse="csr"
-        )
+        ))
         self.target_type_, y = (None, None) if y is None else read_targets(y, self.target_type)
         graded = self._graded
         labels = None
@@ -779,7 +779,11 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         first batch's sample count), the start (``init``, on the first
         batch), the dtype (float32 or float64; later batches are cast) and
         the format (dense or CSR; later batches are converted), and whether
-        the stream is labelled. Make the first batch representative.
+        the stream is labelled. Make the first batch representative; a
+        feature constant in every call so far takes its units from the
+        first call in which it varies. ``n_components``, ``architecture``,
+        ``hidden_layer_sizes``, ``activation``, ``metric`` and
+        ``memory_size`` must not change during the stream.
         ``architecture="auto"`` is the linear map (no held-out selection);
         an explicit MLP or diagonal map streams too. ``warm_start`` and
         ``n_mining_rounds`` do not apply.
@@ -827,9 +831,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ValueError
             For a batch of another kind (labelled or not) than the first,
             graded targets, labels outside ``classes``, other ``classes``
-            on a later call, another number of features, fewer than 2
-            samples or 2 classes in the batch and memory together, and
-            whatever ``fit`` refuses.
+            on a later call, another number of features, a parameter of
+            the map or ``memory_size`` changed since the first call, fewer
+            than 2 samples or 2 classes in the batch and memory together,
+            and whatever ``fit`` refuses.
 
         Notes
         -----

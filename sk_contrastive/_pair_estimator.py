@@ -28,7 +28,7 @@ from ._loss import pair_distances
 from ._memory import check_fit_memory, pair_preparation_parts, validated_bytes
 from ._pair_sources import FixedPairSource
 from ._pairs import graded_pairs
-from ._rows import row_fingerprints
+from ._rows import canonical_rows, row_fingerprints
 from ._scaling import distance_factor
 from ._selection import (
     fit_on_splits,
@@ -344,10 +344,10 @@ class BasePairEstimator(BaseContrastive):
         if reset:
             _check_preparation_memory(type(self).__name__, pairs, self.preprocessor)
         try:
-            preprocessor = validate_data(
+            preprocessor = canonical_rows(validate_data(
                 self, self.preprocessor, reset=reset, dtype=[np.float64, np.float32],
                 accept_sparse="csr",
-            )
+            ))
         except ValueError as error:
             raise ValueError(f"preprocessor: {error}") from error
         n_samples = preprocessor.shape[0]

@@ -154,3 +154,13 @@ def _equal_rows(X, rows, others):
         else:
             equal[start : start + step] = np.all(a == b, axis=1)
     return equal
+
+
+def canonical_rows(X):
+    """``X``, or for a sparse ``X`` whose indices are unsorted or repeated, a
+    copy in canonical format: scipy's sparse products sort a matrix's
+    indices in place, which would rewrite the caller's matrix."""
+    if sp.issparse(X) and not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X

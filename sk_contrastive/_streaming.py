@@ -29,9 +29,10 @@ from sklearn.utils.validation import _check_sample_weight, check_consistent_leng
 
 from ._base import _is_dask_collection
 from ._labels import check_label_types, check_labels
-from ._rows import merge_duplicates
+from ._rows import canonical_rows, merge_duplicates
+from ._scaling import InputScaling
 from ._targets import GRADED_TARGETS
-from ._validation import check_integer
+from ._validation import check_integer, is_auto
 from ._weights import class_sample_weight
 
 DEFAULT_MEMORY_SIZE = 2000
@@ -142,6 +143,7 @@ def partial_fit(estimator, X, y, classes, sample_weight):
     )
     if not first:
         X = _in_format(X, stream.sparse)
+    X = canonical_rows(X)
     labelled = _check_kind(estimator, y, stream, continuing)
     if estimator.class_weight is not None and not labelled:
         raise ValueError(
@@ -159,7 +161,10 @@ def partial_fit(estimator, X, y, classes, sample_weight):
             dtype=X.dtype, sparse=sp.issparse(X),
             reservoir=Reservoir(None, None, None, 0, memory_size),
             seed=check_random_state(estimator.random_state).randint(_SEED_BOUND), n_calls=0,
+            structure=_structure(estimator),
         )
+        if continuing:
+            _check_fitted_map(estimator)
     elif classes is not None and not (
         stream.fixed_classes and np.array_equal(np.unique(classes), stream.classes)
     ):
@@ -181,11 +186,12 @@ def partial_fit(estimator, X, y, classes, sample_weight):
             X, weights = X[kept], weights[kept]
             codes = None if codes is None else codes[kept]
     reservoir = stream.reservoir
-    if reservoir.capacity != memory_size:
-        raise ValueError(
-            f"memory_size={memory_size} changed during the stream (it was "
-            f"{reservoir.capacity}); call fit to start over."
-        )
+    for name, value in _structure(estimator).items():
+        if value != stream.structure[name]:
+            raise ValueError(
+                f"{name}={value!r} changed during the stream (it was "
+                f"{stream.structure[name]!r}); set it back, or call fit to start over."
+            )
     X_all, codes_all, weights_all = reservoir.with_batch(X, codes, weights)
     engine_args, total_weight = _learn(estimator, stream, X_all, codes_all, weights_all)
     estimator._fitted_stream = stream.replace(
@@ -247,9 +253,11 @@ def _learn(estimator, stream, X, codes, weights):
     make_source = estimator._pair_source_maker(
         labels is None, unlabelled, known=None if labels is None else labels >= 0)
     total_weight = stream.total_weight or total_weight
+    scaling = _with_newly_varying_features(
+        stream.scaling, X, weights, estimator._centres_input())
     estimator._fit_engine(
         X, make_source(labels, n_rounds=1), n_components, weights, total_weight,
-        start=None if stream.scaling is None else estimator, scaling=stream.scaling,
+        start=None if scaling is None else estimator, scaling=scaling,
     )
     estimator.target_type_ = None if labels is None else (
         "binary" if stream.classes.shape[0] == 2 else "multiclass")
@@ -261,6 +269,56 @@ def _learn(estimator, stream, X, codes, weights):
         known = labels >= 0
         estimator._keep_score_reference(X[known], stream.classes[labels[known]], labels[known])
     return engine_args, total_weight
+
+
+# the parameters whose value a stream keeps from its first call
+_STRUCTURE = ("n_components", "architecture", "hidden_layer_sizes", "activation", "metric",
+              "memory_size")
+
+
+def _structure(estimator):
+    params = estimator.get_params(deep=False)
+    return {name: params[name] for name in _STRUCTURE}
+
+
+def _check_fitted_map(estimator):
+    """A stream that continues a ``fit`` keeps its map: a map asked for since
+    (another ``architecture``, ``hidden_layer_sizes`` or ``n_components``)
+    is a ``ValueError``, as a change during the stream is."""
+    fitted = {"architecture": estimator.architecture_,
+              "hidden_layer_sizes": estimator.hidden_layer_sizes_,
+              "n_components": estimator._n_features_out}
+    for name, value in fitted.items():
+        asked = getattr(estimator, name)
+        if asked is not None and not is_auto(asked) and asked != value and not (
+                name == "hidden_layer_sizes" and tuple(np.atleast_1d(asked)) == value):
+            raise ValueError(
+                f"{name}={asked!r}, but the fitted map that partial_fit continues has "
+                f"{name} {value!r}; call fit to learn the map asked for."
+            )
+
+
+def _with_newly_varying_features(scaling, X, weights, centre):
+    """The stream's internal units, except for the features that were
+    constant in every call so far and vary in this call's training set
+    ``X``: those take the units of ``X``. Their weights are 0 in the current
+    map (a constant feature multiplies nothing), so the map is unchanged,
+    and they are learnt from now on; kept at the first batch's units, such a
+    feature (a word absent from the first batch of documents) had weight 0
+    for the whole stream (held-out kNN 0.55 against 0.97 for a fit)."""
+    if scaling is None or scaling.varies.all():
+        return scaling
+    current = InputScaling.from_data(X, weights, centre=centre)
+    new = ~scaling.varies & current.varies
+    if not new.any():
+        return scaling
+    return InputScaling(
+        None if scaling.offset is None else np.where(new, current.offset, scaling.offset),
+        np.where(new, current.scale, scaling.scale),
+        np.where(new, current.bound, scaling.bound),
+        np.where(new, current.spread, scaling.spread),
+        scaling.varies | new,
+    )
 
 
 def _in_format(X, sparse):

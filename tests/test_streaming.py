@@ -390,3 +390,63 @@ def test_dask_data_follows_the_protocol(data):
             on_cluster = DaskData(da.from_array(X, chunks=(300, 8)), source, None, 1.0, 0.0,
                                   np.random.RandomState(0))
             _check_conforms(on_cluster)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_feature_constant_in_the_first_batch_is_learnt_once_it_varies(sparse):
+    # the only informative feature is 0 throughout the first batch (a word
+    # no document of the first batch holds): kept at the first batch's units
+    # it had weight 0 for the whole stream
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 2, 1000)
+    X = np.abs(rng.randn(1000, 5)) * (rng.rand(1000, 5) < 0.6)
+    X[:, 0] = (3 * y + 0.3 * rng.rand(1000)) * (np.arange(1000) >= 100)
+    X = sp.csr_matrix(X) if sparse else X
+    estimator = model(n_components=None, max_iter=30, memory_size=200)
+    stream(estimator, X[:900], y[:900], n_batches=9)
+    assert np.all(estimator._fitted_scaling.varies)
+    assert np.any(estimator.components_[:, 0] != 0)
+    knn = KNeighborsClassifier().fit(estimator.transform(X[100:900]), y[100:900])
+    assert knn.score(estimator.transform(X[900:]), y[900:]) > 0.9
+
+
+@pytest.mark.parametrize("change", [
+    {"n_components": 2}, {"architecture": "diagonal"}, {"architecture": "mlp"},
+    {"metric": "cosine"}, {"memory_size": 10},
+])
+def test_the_map_cannot_change_during_the_stream(data, change):
+    X, y = data
+    estimator = model().partial_fit(X[:100], y[:100])
+    (name, value), = change.items()
+    with pytest.raises(ValueError, match=f"{name}={value!r} changed during the stream"):
+        estimator.set_params(**change).partial_fit(X[100:200], y[100:200])
+
+
+def test_an_mlp_stream_keeps_its_layers(data):
+    X, y = data
+    estimator = model(hidden_layer_sizes=(8,)).partial_fit(X[:100], y[:100])
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(4,\) changed"):
+        estimator.set_params(hidden_layer_sizes=(4,)).partial_fit(X[100:200], y[100:200])
+
+
+def test_a_stream_after_fit_keeps_the_fitted_map(data):
+    X, y = data
+    fitted = model(architecture="linear").fit(X[:200], y[:200])
+    with pytest.raises(ValueError, match="architecture='mlp', but the fitted map"):
+        fitted.set_params(architecture="mlp").partial_fit(X[200:300], y[200:300])
+    assert fitted.architecture_ == "linear"  # the failed call changed nothing
+
+
+def test_an_unsorted_sparse_matrix_of_the_caller_stays_as_it_is(data):
+    X, y = data
+    S = sp.csr_matrix(np.where(np.abs(X) > 0.5, X, 0.0))
+    for row in range(S.shape[0]):  # each row's entries in reverse column order
+        start, stop = S.indptr[row], S.indptr[row + 1]
+        S.indices[start:stop] = S.indices[start:stop][::-1].copy()
+        S.data[start:stop] = S.data[start:stop][::-1].copy()
+    S.has_sorted_indices = False
+    indices, values = S.indices.copy(), S.data.copy()
+    model().partial_fit(S, y)
+    model(architecture="linear").fit(S, y)
+    np.testing.assert_array_equal(S.indices, indices)
+    np.testing.assert_array_equal(S.data, values)
