@@ -139,14 +139,17 @@ def test_probabilities_do_not_depend_on_the_storage_or_order_of_the_samples(prod
     dense = fitted({**linear, "preprocessor": X}, pairs, y)
     sparse = fitted({**linear, "preprocessor": sp.csr_matrix(X)}, pairs, y)
     assert len(dense.cross_fitted_maps_) > 1
+    # to rounding (the sparse and dense products, and another order of the
+    # samples, round otherwise, as test_sparse allows for); other splits
+    # moved the probabilities by up to 0.40
     np.testing.assert_allclose(sparse.predict_proba(pairs), dense.predict_proba(pairs),
-                               atol=1e-9)
+                               atol=1e-4)
     order = np.random.default_rng(1).permutation(X.shape[0])
     position = np.argsort(order)  # row i of X is row position[i] of X[order]
     default = fitted({"preprocessor": X, "random_state": 0}, pairs, y)
     permuted = fitted({"preprocessor": X[order], "random_state": 0}, position[pairs], y)
     np.testing.assert_allclose(permuted.predict_proba(position[pairs]),
-                               default.predict_proba(pairs), atol=1e-9)
+                               default.predict_proba(pairs), atol=1e-4)
 
 
 def test_the_copies_do_not_keep_the_preprocessor(products, tmp_path):
