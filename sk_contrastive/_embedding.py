@@ -61,7 +61,7 @@ from ._validation import (
     check_integer,
     check_option,
 )
-from ._weights import check_positive_weights, class_sample_weight
+from ._weights import check_positive_weights, class_sample_weight, engine_weights
 
 PAIR_STRATEGIES = ("neighbors", "random")
 SCORE_N_NEIGHBORS = 5
@@ -669,7 +669,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ends the fit early with the current parameters.
         """
         if _is_dask_collection(X):
-            return self._fit_on_cluster(X, y, sample_weight)
+            from ._dask import fit_on_cluster
+
+            return fit_on_cluster(self, X, y, sample_weight)
         _check_preparation_memory(type(self).__name__, X, y, sample_weight)
         X = canonical_rows(validate_data(
             self, X, ensure_min_samples=2, dtype=[np.float64, np.float32], accept_sparse="csr"
@@ -701,14 +703,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         if rows is not None:
             X = X[rows]
             y, labels = (None, None) if y is None else (y[rows], labels[rows])
-        total_weight = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
         weights_as_given = sample_weight
-        if sample_weight is not None:
-            # in units of the largest weight (the loss is normalised by the
-            # total pair weight), so that sums cannot overflow
-            sample_weight = sample_weight / np.max(sample_weight)
-            if np.all(sample_weight == 1):
-                sample_weight = None  # equal weights are no weights
+        total_weight, sample_weight = engine_weights(sample_weight, X.shape[0])
         n_classes = None if labels is None or graded else int(labels.max()) + 1
         n_components = self._check_engine_params(
             *X.shape, n_classes=n_classes, sparse=sp.issparse(X)
@@ -984,12 +980,6 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             block_size=self.mining_block_size,
             mining_components=self.mining_components,
         )
-
-    def _fit_on_cluster(self, X, y, sample_weight):
-        """``fit`` on a Dask array (see ``_dask.fit_on_cluster``)."""
-        from ._dask import fit_on_cluster
-
-        return fit_on_cluster(self, X, y, sample_weight)
 
     def _unlabelled(self, y, n_missing=None):
         """Mask of the samples ``unlabeled_label`` marks in ``y`` (an ndarray

@@ -33,7 +33,7 @@ from ._rows import canonical_rows, merge_duplicates
 from ._scaling import InputScaling
 from ._targets import GRADED_TARGETS
 from ._validation import check_integer, is_auto
-from ._weights import class_sample_weight
+from ._weights import class_sample_weight, engine_weights
 
 DEFAULT_MEMORY_SIZE = 2000
 _SEED_BOUND = np.iinfo(np.int32).max
@@ -235,11 +235,7 @@ def _learn(estimator, stream, X, codes, weights):
     if rows is not None:
         X = X[rows]
         labels = None if labels is None else labels[rows]
-    total_weight = X.shape[0] if weights is None else float(np.sum(weights))
-    if weights is not None:
-        weights = weights / np.max(weights)
-        if np.all(weights == 1):
-            weights = None
+    total_weight, weights = engine_weights(weights, X.shape[0])
     unlabelled = labels is None or bool(np.any(labels < 0))
     engine_args = stream.engine_args or (
         X.shape[0], X.shape[1],

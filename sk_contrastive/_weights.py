@@ -97,6 +97,20 @@ def check_positive_weights(n_positive):
         )
 
 
+def engine_weights(sample_weight, n_samples):
+    """``(total_weight, weights)`` for the fit engine: the number of samples
+    the weights stand for (their sum; ``n_samples`` without weights), which
+    sets ``alpha="auto"``, and the positive ``sample_weight`` in units of its
+    largest entry (the loss is normalised by the total pair weight, so sums
+    cannot overflow), or None where every weight is equal (equal weights are
+    no weights)."""
+    if sample_weight is None:
+        return n_samples, None
+    total_weight = float(np.sum(sample_weight))
+    weights = sample_weight / np.max(sample_weight)
+    return total_weight, None if np.all(weights == 1) else weights
+
+
 def relative_weights(weight, nothing_left):
     """``weight`` (float64) divided by its largest entry, so that sums of
     weights cannot overflow (weights of 1e308 gave NaN means);
