@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._neighbors import nearest_by_class
+from ._threadpool import spare_threads, thread_runner
 
 # Dot products computed at once (entries): 1 MiB in float32, so that the
 # selection reads them from cache rather than memory.
@@ -538,8 +539,15 @@ def _nearest_rows(X, y_index, n_same, n_other, blocks):
     n_samples = X.shape[0]
     same = np.full((n_samples, n_same), -1, dtype=_row_dtype(n_samples))
     other = np.full((n_samples, n_other), -1, dtype=_row_dtype(n_samples))
-    for block in [np.arange(n_samples)] if blocks is None else blocks:
+    blocks = [np.arange(n_samples)] if blocks is None else blocks
+
+    def search(block):
         _nearest_in_block(X[block], y_index[block], same, other, block)
+
+    # Blocks are disjoint and each is searched alone: the rows found do not
+    # depend on how many threads share the blocks.
+    with thread_runner(min(spare_threads(), len(blocks)), "mining") as run:
+        run(search, [(block,) for block in blocks])
     return same, other
 
 

@@ -60,14 +60,10 @@ A user-given ``architecture`` or ``hidden_layer_sizes`` turns the selection
 off, so that a user's own search over them never nests one.
 """
 
-import contextlib
 import copy
 import functools
-import itertools
 import numbers
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -95,7 +91,7 @@ from ._base import (
 from ._loss import auto_pos_margin
 from ._scaling import distance_factor
 from ._targets import target_r2
-from ._threadpool import blas_single_threaded, spare_threads
+from ._threadpool import blas_single_threaded, spare_threads, thread_runner
 from ._validation import is_auto
 from ._warnings import quiet
 
@@ -384,7 +380,7 @@ def fit_on_splits(estimator, params, splits, fit_and_score):
     ``estimator`` with ``params`` (its map fixed), fitted and evaluated on
     each split by ``fit_and_score(model, train, test) -> result``, in
     parallel as the selection's candidates are."""
-    with blas_single_threaded(), _runner(spare_threads()) as run:
+    with blas_single_threaded(), thread_runner(spare_threads(), "selection") as run:
         return run(functools.partial(_fit_on_split, estimator, fit_and_score),
                    [(params, split) for split in splits])
 
@@ -470,7 +466,7 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
     def clearly_below(score, allowed):
         return _clearly_below(score, allowed, n_heldout)
 
-    with _runner(n_threads) as run:
+    with thread_runner(n_threads, "selection") as run:
         reference = [] if candidates.reference is None else [candidates.reference]
         means = evaluate(candidates.first + reference, run)
         allowed = [float(np.mean(rows[0][1]))] + means[len(candidates.first):]
@@ -502,39 +498,6 @@ def _clearly_below(score, other, n_heldout):
     error of ``other`` on ``n_heldout`` samples (for an R² or a Jaccard index
     a scale of the same order, and 0 outside [0, 1])."""
     return score < other - np.sqrt(max(other * (1 - other), 0.0) / n_heldout)
-
-
-# numbers the pools of _runner, whose threads are joined by name
-_pool_numbers = itertools.count()
-
-
-@contextlib.contextmanager
-def _runner(n_threads):
-    """``run(function, arguments) -> [function(*a) for a in arguments]``,
-    on ``n_threads`` threads where that is more than one (the pair kernel,
-    BLAS and the neighbour search release the GIL: on 2 cores, the four
-    candidates of a digits fit took 0.24 s instead of 0.44 s). An exception,
-    an interrupt included, cancels the calls not yet started and propagates
-    once the running ones end.
-
-    The pool's threads are found by their name, not by the pool's own list:
-    an interrupt inside ``Thread.start`` (which waits for the new thread)
-    leaves a started thread out of that list, and ``shutdown`` would not
-    wait for the call it takes (an interrupted pair classifier's fit
-    returned while such a thread still fitted a copy, in 4 runs of 10).
-    """
-    if n_threads <= 1:
-        yield lambda function, arguments: [function(*a) for a in arguments]
-        return
-    prefix = f"sk_contrastive-selection-{next(_pool_numbers)}"
-    pool = ThreadPoolExecutor(n_threads, thread_name_prefix=prefix)
-    try:
-        yield lambda function, arguments: list(pool.map(function, *zip(*arguments)))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        for thread in threading.enumerate():
-            if thread.name.startswith(prefix + "_"):
-                thread.join()
 
 
 def _results(rows, chosen):

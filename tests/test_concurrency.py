@@ -88,3 +88,32 @@ def test_spare_threads_follow_the_blas_limit_of_the_caller():
             assert spare_threads() == 1
     with threadpool_limits(1), blas_single_threaded():
         assert spare_threads() == 1
+
+
+@pytest.mark.parametrize("n_threads", [2, 3])
+def test_the_neighbour_search_finds_the_same_pairs_on_any_number_of_threads(
+        data, monkeypatch, n_threads):
+    from sk_contrastive import _pairs
+
+    X, y = data
+    blocks = [np.arange(start, min(start + 64, X.shape[0])) for start in range(0, 600, 64)]
+    found = {}
+    for threads in (1, n_threads):
+        monkeypatch.setattr(_pairs, "spare_threads", lambda: threads)
+        found[threads] = _pairs._nearest_rows(X, y, 5, 7, blocks)
+    for serial, parallel in zip(found[1], found[n_threads]):
+        np.testing.assert_array_equal(serial, parallel)
+    assert (found[1][0] >= 0).mean() > 0.9 and (found[1][1] >= 0).all()
+
+
+def test_a_fit_mining_in_blocks_is_the_same_on_any_number_of_threads(data, monkeypatch):
+    from sk_contrastive import _pairs
+
+    X, y = data
+    embeddings = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(_pairs, "spare_threads", lambda: threads)
+        model = ContrastiveEmbedding(n_components=8, architecture="linear", max_iter=20,
+                                     mining_block_size=100, random_state=0)
+        embeddings[threads] = model.fit(X, y).transform(X)
+    np.testing.assert_array_equal(embeddings[1], embeddings[2])

@@ -25,6 +25,7 @@ from sk_contrastive._diagonal import DiagonalProjection
 from sk_contrastive._loss import ContrastiveLoss
 from sk_contrastive._pairs import pairs_from_labels
 from sk_contrastive._scaling import InputScaling
+from sk_contrastive._threadpool import thread_runner
 from sk_contrastive import _selection as selection_module
 from sk_contrastive._selection import (
     MAX_SELECTION_SAMPLES,
@@ -660,7 +661,7 @@ def test_an_exception_in_a_candidate_cancels_the_candidates_not_started():
         return index
 
     with pytest.raises(ValueError, match="candidate 0 failed"):
-        with selection_module._runner(2) as run:
+        with thread_runner(2, "selection") as run:
             run(task, [(index,) for index in range(50)])
     assert 0 in started and len(started) < 50
     assert not [thread for thread in threading.enumerate()
