@@ -39,7 +39,7 @@ Tables: mean ± standard deviation over the splits (median fit time), and
 ours minus each peer paired over the splits.
 
 Usage: python benchmarks/bench_targets.py [--quick] [--splits N] [--part {full,partial,all}]
-       [--output DIR]
+       [--datasets NAME ...] [--methods NAME ...] [--output DIR]
 """
 
 import argparse
@@ -65,6 +65,7 @@ MISSING_SHARE = 0.8
 RAW = "raw features"
 OURS = "ours defaults"
 LABELLED_PART = "ours, labelled part alone"
+METHODS = (RAW, OURS, "metric-learn MLKR", "UMAP", LABELLED_PART)
 
 
 def datasets(quick):
@@ -146,9 +147,18 @@ def score(kind, Z_train, y_train, Z_test, y_test):
     return jaccard_score(y_test, predicted, average="samples", zero_division=1.0)
 
 
-def run(quick, splits):
+def chosen_sets(quick, names):
+    """The data sets named (all where ``names`` is None)."""
+    found = datasets(quick)
+    unknown = set(names or ()) - set(found)
+    if unknown:
+        raise SystemExit(f"unknown data sets {sorted(unknown)}; choose among {list(found)}")
+    return {name: data for name, data in found.items() if names is None or name in names}
+
+
+def run(quick, splits, names=None, method_names=None):
     rows = []
-    for dataset, (X, y, kind) in datasets(quick).items():
+    for dataset, (X, y, kind) in chosen_sets(quick, names).items():
         for seed in range(splits):
             X_train, X_test, y_train, y_test = train_test_split(
                 X, y, test_size=0.3, random_state=seed)
@@ -156,6 +166,8 @@ def run(quick, splits):
             X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
             n_targets = 1 if y.ndim == 1 else y.shape[1]
             for name, method in methods(kind, len(X_train), n_targets, seed).items():
+                if method_names is not None and name not in method_names:
+                    continue
                 start = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -175,12 +187,12 @@ def run(quick, splits):
     return rows
 
 
-def run_partly_labelled(quick, splits):
+def run_partly_labelled(quick, splits, names=None, method_names=None):
     """Rows of the partly labelled comparison: ours given every training
     sample (ours defaults), ours on the labelled part alone, raw features;
     each scored by a kNN regressor fitted on the labelled part."""
     rows = []
-    for dataset, (X, y, kind) in datasets(quick).items():
+    for dataset, (X, y, kind) in chosen_sets(quick, names).items():
         if kind != "continuous" or y.ndim > 1:
             continue
         for seed in range(splits):
@@ -198,6 +210,8 @@ def run_partly_labelled(quick, splits):
                        X_train, hidden),
             }
             for name, (method, X_fit, y_fit) in fits.items():
+                if method_names is not None and name not in method_names:
+                    continue
                 start = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -230,6 +244,9 @@ def main():
     parser.add_argument("--splits", type=int, default=None, help="default 5")
     parser.add_argument("--part", choices=["full", "partial", "all"], default="all",
                         help="every target known, 80 %% hidden, or both")
+    parser.add_argument("--datasets", nargs="+", metavar="NAME", help="default: all")
+    parser.add_argument("--methods", nargs="+", metavar="NAME", choices=METHODS,
+                        help="default: all")
     parser.add_argument("--output", default="benchmarks/results")
     args = parser.parse_args()
     splits = args.splits or (2 if args.quick else 5)
@@ -237,7 +254,7 @@ def main():
     for part, (name, runner) in parts.items():
         if args.part not in (part, "all"):
             continue
-        rows = runner(args.quick, splits)
+        rows = runner(args.quick, splits, args.datasets, args.methods)
         table = markdown(rows)
         print(table)
         write_json(args.output, name, args.quick, rows)

@@ -299,6 +299,38 @@ def test_a_map_that_cannot_keep_the_raw_neighbours_escalates_to_an_mlp():
     assert knn.score(model.transform(X[350:]), y[350:]) > linear
 
 
+@pytest.mark.parametrize("linear, middle, weakest_fitted", [
+    (0.6, 0.5, False),  # 1e-2 clearly below 1e-1: 1e-3 is not fitted
+    # not clearly below (moons, n_components=1, scored 0.840, 0.828 and
+    # 0.988 at 1e-1, 1e-2 and 1e-3): 1e-3 is fitted, and chosen
+    (0.6, 0.79, True),
+    # 1e-1 and 1e-2 both clearly below the linear map, but weakening helped
+    (0.9, 0.85, True),
+])
+def test_a_weaker_penalty_is_tried_only_while_weakening_did_not_clearly_hurt(
+        linear, middle, weakest_fitted):
+    base = {"architecture": "auto", "hidden_layer_sizes": "auto", "pos_margin": 0.0,
+            "alpha": "auto"}
+    candidates = selection_module.Candidates(
+        first=[{**base, "architecture": "linear", "hidden_layer_sizes": ()}],
+        escalation=[{**base, "architecture": "mlp", "hidden_layer_sizes": (64,),
+                     "alpha": alpha} for alpha in (1e-3, 1e-2, 1e-1)],
+    )
+    scores = {(): linear, 1e-1: 0.8, 1e-2: middle, 1e-3: 0.95}
+    splits = [(np.arange(100), np.arange(100, 400))]  # one standard error: 0.023 at 0.8
+
+    def fit_and_score(model, train, test):
+        params = model.params
+        return scores[params["alpha"] if params["hidden_layer_sizes"] else ()]
+
+    chosen, results, _, _ = selection_module._select(
+        _Scored(**base, verbose=0, callback=None, warm_start=False), candidates, splits,
+        fit_and_score, lambda train, test: 0.99, 1)
+    alphas = [p["alpha"] for p in results["params"] if p.get("architecture") == "mlp"]
+    assert alphas == ([1e-1, 1e-2, 1e-3] if weakest_fitted else [1e-1, 1e-2])
+    assert chosen["alpha"] == (1e-3 if weakest_fitted else 1e-1)
+
+
 class _Scored:
     """A stand-in estimator whose held-out score is a function of its map."""
 
@@ -311,7 +343,7 @@ class _Scored:
 
 @pytest.mark.parametrize("scores,tried", [
     # (64,) beats the linear map with its weaker penalty: (128, 64) is tried and chosen
-    ({"linear": 0.6, (64,): 0.8, (128, 64): 0.9}, [(64,), (128, 64)]),
+    ({"linear": 0.6, (64,): 0.8, ((64,), 1e-2): 0.75, (128, 64): 0.9}, [(64,), (128, 64)]),
     # (64,) does not: (128, 64) is never fitted
     ({"linear": 0.6, (64,): 0.5, (128, 64): 0.9}, [(64,)]),
     # (64,) beats it with its strongest penalty only: it has capacity to spare
@@ -340,7 +372,8 @@ def test_a_wider_mlp_is_tried_only_while_width_helps(scores, tried, n_threads):
     assert list(dict.fromkeys(fitted)) == tried and len(fitted) == 2 * len(tried)
     fitted_scores = {(p["hidden_layer_sizes"], p["alpha"]): s for p, s in zip(
         results["params"], results["mean_test_score"]) if p.get("architecture") == "mlp"}
-    best = max(fitted_scores, key=fitted_scores.get)  # the first of equal scores
+    # the first of equal scores, the strongest penalty first
+    best = max(sorted(fitted_scores, key=lambda key: -key[1]), key=fitted_scores.get)
     assert chosen["hidden_layer_sizes"] == (best[0] if fitted_scores[best] > 0.6 else ())
     assert start.params["hidden_layer_sizes"] == chosen["hidden_layer_sizes"]
 
