@@ -6,10 +6,12 @@ Build it with ``python -m sphinx -W -b html doc doc/_build/html`` after
 """
 
 import os
+import re
 
 import sk_contrastive
 
-if os.environ.get("SK_CONTRASTIVE_FULL_GALLERY") != "1":
+QUICK_GALLERY = os.environ.get("SK_CONTRASTIVE_FULL_GALLERY") != "1"
+if QUICK_GALLERY:
     os.environ["SK_CONTRASTIVE_QUICK"] = "1"
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -31,6 +33,8 @@ templates_path = ["_templates"]
 exclude_patterns = ["_build", "_templates", "auto_examples/*.ipynb", "auto_examples/*.py",
                     "auto_examples/*.zip", "auto_examples/*.md5", "sg_execution_times.rst"]
 myst_heading_anchors = 3
+# $...$ and $$...$$ as formulas (MathJax), not code
+myst_enable_extensions = ["dollarmath", "amsmath"]
 
 autosummary_generate = True
 # Methods the estimators inherit from the library's own bases (the pair
@@ -58,7 +62,46 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
 }
 
-html_theme = "alabaster"
-html_theme_options = {"description": "Contrastive metric learning for scikit-learn",
-                      "fixed_sidebar": True}
-html_static_path = []
+# the theme of scikit-learn and its ecosystem: a wide content column that
+# tables and code scroll within, a page table of contents, light and dark modes
+html_theme = "pydata_sphinx_theme"
+html_title = "sk_contrastive"
+html_theme_options = {
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
+# pages without sub-pages need no left sidebar: their wide tables and code
+# get its room (the page's own contents stay on the right)
+html_sidebars = {page: [] for page in ("index", "install", "user_guide", "benchmarks",
+                                       "changelog")}
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
+
+
+_TITLE_UNDERLINE = re.compile(r"^=+\n", re.MULTILINE)
+_QUICK_RUN_NOTE = """
+.. admonition:: Quick run
+   :class: warning
+
+   This page was built with ``--quick``: the smaller data and fewer
+   iterations the description gives, so that the site builds in minutes.
+   The numbers and figures below are that run's; run the script as it is
+   for the full example, whose figures the user guide and the benchmarks
+   page quote.
+
+"""
+
+
+def _say_the_example_ran_quick(app, docname, source):
+    """Put a note under the title of each gallery example built in quick mode."""
+    if QUICK_GALLERY and docname.startswith("auto_examples/plot_"):
+        source[0] = _TITLE_UNDERLINE.sub(lambda match: match.group(0) + _QUICK_RUN_NOTE,
+                                         source[0], count=1)
+
+
+def setup(app):
+    app.connect("source-read", _say_the_example_ran_quick)

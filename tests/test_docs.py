@@ -43,7 +43,20 @@ def built_site(tmp_path_factory):
 
 
 def test_examples_exist():
-    assert len(EXAMPLES) >= 8
+    assert len(EXAMPLES) >= 12
+
+
+def test_landing_page_shows_an_example_and_a_figure(built_site):
+    page = (built_site / "index.html").read_text()
+    assert "ContrastiveEmbedding" in page and 'class="highlight' in page
+    shown = re.findall(r'<img[^>]+src="([^"]+)"', page)
+    assert shown and all((built_site / source).is_file() for source in shown)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
+def test_gallery_page_says_it_shows_the_quick_run(built_site, example):
+    page = (built_site / "auto_examples" / f"{example.stem}.html").read_text()
+    assert "This page was built with" in page
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)

@@ -8,7 +8,7 @@ for the test tools; the package built and installed in it, from a copy of this
 tree, the README's way; and the suite run there. Left out, and why:
 
 - ``tests/test_docs.py``: building the site needs Sphinx, sphinx-gallery,
-  numpydoc, myst-parser and matplotlib, which the suite does not otherwise
+  numpydoc, myst-parser, pydata-sphinx-theme and matplotlib, which the suite does not otherwise
   need and whose floors (see ``DOCS_BUILD``) are not what this checks;
 - this module (it would recurse).
 
@@ -38,7 +38,8 @@ except ImportError:  # Python 3.10: pytest itself depends on tomli there
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS_BUILD = {"sphinx", "numpydoc", "sphinx-gallery", "myst-parser", "matplotlib"}
+DOCS_BUILD = {"sphinx", "numpydoc", "sphinx-gallery", "myst-parser", "pydata-sphinx-theme",
+              "matplotlib"}
 LEFT_OUT = ["tests/test_docs.py", "tests/test_floors.py"]
 
 needs_floors_run = pytest.mark.skipif(
