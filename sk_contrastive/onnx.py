@@ -9,8 +9,7 @@ It needs the ``onnx`` extra (``pip install "sk-contrastive[onnx]"``);
 
 What the graphs compute:
 
-- :class:`~sk_contrastive.ContrastiveEmbedding` (and the ``transform`` of
-  the pair estimators): ``transform``, for every map -- the linear map
+- :class:`~sk_contrastive.ContrastiveEmbedding`: ``transform``, for every map -- the linear map
   ``X @ components_.T``, the diagonal map ``X * w``, the MLP ``coefs_``,
   ``intercepts_`` with each ``activation`` -- and ``metric="cosine"``
   (each row divided by its norm, a row of zeros left 0). ``transform``
@@ -296,9 +295,18 @@ def _convert_pair_classifier(scope, operator, container):
     pairs = operator.inputs[0]
     label_output, proba_output = operator.outputs[:2]
 
+    options = container.get_options(model, dict(zipmap=True, nocl=False))
+    if dtype == np.float64 and options["zipmap"] is not False:
+        raise ValueError(
+            f"{type(model).__name__} with float64 input: ONNX's ZipMap, which skl2onnx "
+            "appends to classifiers by default, takes float32 probabilities only (as "
+            "for scikit-learn's classifiers); convert with options={id(model): "
+            "{'zipmap': False}}, or float32 input.")
+    # skl2onnx's option nocl: the labels are the classes' positions, 0 and 1
+    classes = [0, 1] if options["nocl"] else model.classes_
     similar = OnnxLessOrEqual(_pair_distances(model, pairs, dtype, opv),
                               _double(model.threshold_), op_version=opv)
-    OnnxWhere(similar, _class_label(model.classes_[1]), _class_label(model.classes_[0]),
+    OnnxWhere(similar, _class_label(classes[1]), _class_label(classes[0]),
               op_version=opv, output_names=[label_output]).add_to(scope, container)
 
     maps = model.cross_fitted_maps_ or [model]
@@ -379,7 +387,8 @@ update_registered_converter(
     ContrastiveEmbedding, "SkContrastiveEmbedding", _embedding_shape, _convert_embedding)
 update_registered_converter(
     ContrastivePairClassifier, "SkContrastivePairClassifier", _pair_classifier_shape,
-    _convert_pair_classifier, options={"zipmap": [True, False, "columns"]})
+    _convert_pair_classifier,
+    options={"zipmap": [True, False, "columns"], "nocl": [False, True]})
 update_registered_converter(
     ContrastivePairRegressor, "SkContrastivePairRegressor", _pair_regressor_shape,
     _convert_pair_regressor)
