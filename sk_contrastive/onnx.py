@@ -4,7 +4,7 @@ Importing this module registers with `skl2onnx <https://onnx.ai/sklearn-onnx/>`_
 a converter for each estimator of ``sk_contrastive``, so that
 ``skl2onnx.to_onnx`` converts them alone or inside a scikit-learn
 ``Pipeline``, and `onnxruntime <https://onnxruntime.ai/>`_ runs the result.
-It needs the ``onnx`` extra (``pip install "sk-contrastive[onnx]"``);
+It needs the ``onnx`` extra (``pip install ".[onnx]"`` from a clone);
 ``import sk_contrastive`` itself never imports skl2onnx.
 
 What the graphs compute:
@@ -23,8 +23,9 @@ What the graphs compute:
   mean of the Platt-calibrated probabilities of ``cross_fitted_maps_``, or of
   this map where ``calibrated_on_`` is ``"training pairs"`` or no
   cross-fitted map was kept). As for scikit-learn's classifiers, skl2onnx
-  turns the probabilities into a list of dictionaries (``ZipMap``) unless
-  the option ``{"zipmap": False}`` is given.
+  turns the probabilities into a list of dictionaries (``ZipMap``, which
+  takes float32 only) unless the option ``{"zipmap": False}`` is given;
+  ``{"nocl": True}`` gives the labels 0 and 1.
 - :class:`~sk_contrastive.ContrastivePairRegressor`: input pairs as above;
   output ``variable`` of shape ``(n_pairs, 1)``, ``predict``: the
   ``calibration_`` (isotonic) interpolation of the embedded distance.
@@ -148,10 +149,6 @@ def _input_dtype(operator, pairs=False):
     return dtype
 
 
-def _output_type(dtype, shape):
-    return _TENSOR_TYPES[dtype](shape)
-
-
 # ---- the embedding -----------------------------------------------------------
 
 
@@ -221,7 +218,7 @@ def _embedding_shape(operator):
     check_is_fitted(model)
     dtype = _input_dtype(operator)
     n_rows = operator.inputs[0].type.shape[0]
-    operator.outputs[0].type = _output_type(dtype, [n_rows, model._n_features_out])
+    operator.outputs[0].type = _TENSOR_TYPES[dtype]([n_rows, model._n_features_out])
 
 
 def _convert_embedding(scope, operator, container):
@@ -279,7 +276,7 @@ def _pair_classifier_shape(operator):
     dtype = _input_dtype(operator, pairs=True)
     n_pairs = operator.inputs[0].type.shape[0]
     operator.outputs[0].type = Int64TensorType([n_pairs])
-    operator.outputs[1].type = _output_type(dtype, [n_pairs, 2])
+    operator.outputs[1].type = _TENSOR_TYPES[dtype]([n_pairs, 2])
 
 
 def _class_label(value):
@@ -341,7 +338,7 @@ def _pair_regressor_shape(operator):
     model = operator.raw_operator
     check_is_fitted(model)
     dtype = _input_dtype(operator, pairs=True)
-    operator.outputs[0].type = _output_type(dtype, [operator.inputs[0].type.shape[0], 1])
+    operator.outputs[0].type = _TENSOR_TYPES[dtype]([operator.inputs[0].type.shape[0], 1])
 
 
 def _convert_pair_regressor(scope, operator, container):
