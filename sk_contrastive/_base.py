@@ -329,8 +329,8 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
         ``alpha="auto"``. ``start``, a fitted estimator of the same map (the
         selection's chosen candidate), is where the optimisation starts
         instead of ``init``, as a ``warm_start`` refit starts from its own.
-        Sets the fitted attributes of the map, ``n_iter_``, ``loss_`` and
-        ``n_pairs_``, and forgets those of a previous fit (the
+        Sets the fitted attributes of the map, ``n_iter_``,
+        ``n_iter_per_round_``, ``loss_``, ``loss_curve_`` and ``n_pairs_``, and forgets those of a previous fit (the
         estimator's ``fit`` is a :func:`fit_transaction`, which restores
         them on any exception). ``scaling``, an
         :class:`~sk_contrastive._scaling.InputScaling`, fixes the internal
@@ -449,7 +449,9 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
         self._projection = self._make_projection(n_features, n_components)
         self._fitted_scaling = data.scaling
         self.n_iter_ = n_iter
+        self.n_iter_per_round_ = np.array([result.n_iter for result in rounds])
         self.loss_ = last.loss
+        self.loss_curve_ = np.array(log.loss_curve)
         self.n_pairs_ = n_pairs
         self.pos_margin_ = data.pos_margin
         self.alpha_ = alpha

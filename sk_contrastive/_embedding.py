@@ -461,8 +461,20 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     n_iter_ : int
         Number of L-BFGS iterations run, over all mining rounds.
 
+    n_iter_per_round_ : ndarray of shape (n_rounds,), dtype int
+        L-BFGS iterations run in each mining round, in order; they sum to
+        ``n_iter_``.
+
     loss_ : float
         Final value of the objective (loss plus penalty).
+
+    loss_curve_ : ndarray of shape (n_iter_,), dtype float64
+        The objective (loss plus penalty) after each L-BFGS iteration of
+        this fit, over all mining rounds, as scikit-learn's
+        :class:`~sklearn.neural_network.MLPClassifier` keeps it. Each round
+        minimises over its own pairs, so the curve can step up where a
+        round starts (``np.cumsum(n_iter_per_round_)``); its last value is
+        ``loss_`` (empty where no iteration ran).
 
     n_pairs_ : int
         Number of training pairs in the last mining round.

@@ -20,7 +20,8 @@ class FitLog:
     counted across rounds, loss, gradient norm, seconds since the fit
     started); the round closes with why the optimiser stopped; the fit closes
     with a summary (the time to compute the start, to build pairs and to
-    optimise). Silent when ``verbose`` is 0; the times are kept anyway.
+    optimise). Silent when ``verbose`` is 0; the times, and the loss after
+    each iteration (``loss_curve``), are kept anyway.
 
     Examples
     --------
@@ -43,6 +44,7 @@ class FitLog:
         self._mining_round = 0
         self._n_rounds = 1
         self._header_printed = False
+        self.loss_curve = []
 
     def _print(self, text):
         if self.verbose:
@@ -76,6 +78,7 @@ class FitLog:
         self._print(f"Round {self._mining_round + 1}/{self._n_rounds}: pos_margin={pos_margin:.4g}")
 
     def iteration(self, n_iter, loss, gradient_norm):
+        self.loss_curve.append(loss)
         if not self._header_printed:
             header = f"{'Iteration':>9} {'Loss':>14} {'Gradient norm':>14} {'Time (s)':>9}"
             self._print(header)

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits, load_iris
+from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neighbors import KNeighborsClassifier, NeighborhoodComponentsAnalysis
@@ -480,3 +480,30 @@ def test_auto_alpha_helps_a_linear_map_on_small_training_sets():
         )
         gains.append(auto - plain)
     assert np.mean(gains) > 0.015
+
+
+@pytest.mark.parametrize("estimator_params", [
+    {"architecture": "linear", "n_mining_rounds": 3},
+    {"hidden_layer_sizes": (8,), "n_mining_rounds": 2},
+])
+def test_loss_curve_has_one_objective_per_iteration_ending_at_loss(estimator_params):
+    X, y = make_classification(n_samples=150, n_features=6, n_informative=4, random_state=0)
+    model = ContrastiveEmbedding(n_components=2, max_iter=30, random_state=0,
+                                 **estimator_params).fit(X, y)
+    assert model.loss_curve_.shape == (model.n_iter_,)
+    assert model.n_iter_per_round_.sum() == model.n_iter_
+    assert len(model.n_iter_per_round_) == estimator_params["n_mining_rounds"]
+    assert model.loss_curve_[-1] == pytest.approx(model.loss_, rel=1e-12)
+    # within a round L-BFGS never accepts a step that raises the objective
+    for curve in np.split(model.loss_curve_, np.cumsum(model.n_iter_per_round_)[:-1]):
+        assert np.all(np.diff(curve) <= 1e-12 * np.abs(curve[:-1]))
+
+
+def test_loss_curve_is_of_the_last_fit_only():
+    X, y = make_classification(n_samples=120, n_features=5, random_state=1)
+    model = ContrastiveEmbedding(n_components=2, architecture="linear", max_iter=20,
+                                 random_state=0)
+    first = model.fit(X, y).loss_curve_.copy()
+    model.set_params(warm_start=True).fit(X, y)
+    assert model.loss_curve_.shape == (model.n_iter_,)
+    assert model.loss_curve_[0] <= first[0]
