@@ -1180,6 +1180,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The samples to embed and score.
         y : array-like of shape (n_samples,) or (n_samples, n_targets), \
                 sparse matrix, or None
             Class labels, or ``None`` for trustworthiness. Samples that

@@ -344,7 +344,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         self.calibrated_on_ = "cross-fit"
 
     def decision_function(self, pairs):
-        """Minus the embedded distance of each pair: higher means more similar.
+        """Score each pair by minus its embedded distance: higher means more similar.
 
         This is what ``scoring="roc_auc"`` ranks pairs by.
 
@@ -352,10 +352,13 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
 
         Returns
         -------
         scores : ndarray of shape (n_pairs,)
+            Minus the embedded distance of each pair.
         """
         return self.pair_score(pairs)
 
@@ -366,6 +369,8 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
 
         Returns
         -------
@@ -418,6 +423,8 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
 
         Returns
         -------
@@ -456,6 +463,8 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
 
         Returns
         -------
@@ -486,6 +495,8 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
         y : array-like of shape (n_pairs,)
             Pair labels in the encoding of ``fit``; both kinds must occur.
         strategy : {"accuracy", "f_beta", "max_tpr", "max_tnr", "eer", \
@@ -518,6 +529,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         Returns
         -------
         self : object
+            The estimator, with its new ``threshold_``.
 
         Raises
         ------
@@ -578,6 +590,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         Returns
         -------
         self : object
+            The estimator, with its new ``threshold_``.
 
         Raises
         ------

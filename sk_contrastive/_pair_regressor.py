@@ -228,6 +228,8 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
 
         Returns
         -------
@@ -239,7 +241,7 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
             np.asarray(self.pair_distance(pairs), dtype=np.float64))
 
     def score(self, pairs, y, sample_weight=None):
-        """Spearman's rank correlation of the pairs' closeness with ``y``.
+        """Return Spearman's rank correlation of the pairs' closeness with ``y``.
 
         The Pearson correlation of the ranks of ``-pair_distance(pairs)``
         and of ``y`` (average ranks for ties, as
@@ -253,9 +255,12 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
         y : array-like of shape (n_pairs,)
             Similarities in [0, 1].
         sample_weight : array-like of shape (n_pairs,), default=None
+            Weight of each pair in the correlation.
 
         Returns
         -------
