@@ -4,8 +4,8 @@ kNN regression on a learned metric
 
 A continuous ``y`` makes pairs similar to a degree: two samples whose
 targets lie within about a tenth of the target's distribution of each other
-are mostly similar, two samples drawn at random dissimilar (the source
-text's loss takes such a graded ``y_true``; see the user guide, "Targets
+are mostly similar, two samples drawn at random dissimilar (the contrastive
+loss takes such a graded label; see the user guide, "Targets
 beyond class labels"). ``ContrastiveEmbedding().fit(X, y)`` then learns a
 metric for ``KNeighborsRegressor``, as it does for ``KNeighborsClassifier``
 from class labels.

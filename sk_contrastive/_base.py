@@ -163,8 +163,8 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
         (``(architecture, hidden_layer_sizes)``), and its
         ``self._pos_margin_choice`` and ``self._alpha_choice``: those in ``chosen`` (the parameters a
         selection chose, see ``_selection``), else the fixed rule of
-        :func:`resolve_map` and ``pos_margin`` (``"auto"``: 0, the source
-        formula, where no selection chose; ``"impostor"``: the rule of
+        :func:`resolve_map` and ``pos_margin`` (``"auto"``: 0, the plain
+        contrastive loss, where no selection chose; ``"impostor"``: the rule of
         :func:`~sk_contrastive._loss.auto_pos_margin`, decided each round).
         """
         architecture, hidden = resolve_map(self.architecture, self.hidden_layer_sizes)
@@ -213,8 +213,9 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
             raise ValueError(
                 f"margin={self.margin} is outside {MLP_MARGIN_RANGE} for an MLP: unlike "
                 "the linear map, an MLP is not fitted in units of the margin, and its "
-                "weight penalty and tolerance are set for margins near 1 (at 0.01 kNN "
-                "accuracy fell by 19 points on wine). Rescale the margin into that range."
+                "weight penalty and tolerance are set for margins near 1 (see the "
+                "user guide, 'Nonlinear embeddings: a small MLP'). Rescale the margin "
+                "into that range."
             )
         if self.pos_margin != IMPOSTOR_RULE and not check_auto_string(
             self.pos_margin, "pos_margin", f"a float in [0, margin), {IMPOSTOR_RULE!r}"

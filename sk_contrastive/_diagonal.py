@@ -6,7 +6,7 @@ metric-learn's MMC (Xing et al., 2002). It has ``n_features`` parameters
 where the linear map has ``n_components * n_features``, so it cannot fit
 the particular classes of the training data, only which features tell
 samples apart: on pairs of classes never seen in training it generalises
-where the full map overfits (see the user guide, "Capacity").
+where the full map overfits (see the user guide, "Capacity and the selection").
 """
 
 import numpy as np

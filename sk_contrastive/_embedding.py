@@ -84,10 +84,12 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     where ``d_p`` is the Euclidean distance between the two embedded samples
     of pair ``p`` and ``s_p = 1`` for a similar (same-class) pair, ``0`` for a
-    dissimilar one. The gradient is computed in closed form and the problem is
-    solved with scipy's L-BFGS-B.
+    dissimilar one: the contrastive loss of Hadsell, Chopra and LeCun [1]_.
+    The gradient is computed in closed form and the problem is solved with
+    scipy's L-BFGS-B.
 
-    Read more in the README, section "The loss".
+    Read more in the :doc:`user guide </user_guide>`, "The loss and its
+    conventions".
 
     Parameters
     ----------
@@ -96,10 +98,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         n_samples, 64)`` (or the rows of an ``init`` array): ``n_samples``
         points span at most that many directions, and the cap keeps the map
         of wide data small, ``64 * n_features`` weights, so that a default
-        fit costs a bounded multiple of reading ``X`` (on 1,500 x 20,000
-        dense samples a ``1500 x 20000`` map took 317 s and 9.7 GB for 15
-        iterations; 64 dimensions converged in about 30 at 0.84 GB, as
-        accurate as 128). Data of at most 64 features keep every dimension.
+        fit costs a bounded multiple of reading ``X`` (the time and memory
+        of wide maps are in the user guide, "Large data: speed, memory,
+        threads"). Data of at most 64 features keep every dimension.
         At most ``n_features`` for the linear map; any positive size for an
         MLP (whose output layer the cap bounds too). The diagonal map keeps
         the ``n_features`` dimensions (so the selection tries it only up to
@@ -148,7 +149,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Activation of the hidden layers (ignored by the linear map).
         ``"relu"`` was the most accurate and fastest on our nonlinear
         benchmarks with L-BFGS; the smooth ``"tanh"`` came close (see the
-        README for the measurements).
+        user guide, "Nonlinear embeddings: a small MLP").
 
     metric : {"euclidean", "cosine"}, default="euclidean"
         The space of the embedding. ``"euclidean"``: the map's output as it
@@ -208,10 +209,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     pos_margin : float, "auto" or "impostor", default="auto"
         Similar pairs closer than ``pos_margin`` stop pulling: their term
-        becomes ``s_p * max(d_p - pos_margin, 0)**2``. ``0`` gives the source
-        formula exactly. A positive value fixes the scale of the embedding,
-        so that ``margin / pos_margin`` decides how far classes are pushed
-        apart relative to how tightly they are gathered, and a search over
+        becomes ``s_p * max(d_p - pos_margin, 0)**2``. ``0`` gives the
+        contrastive loss of [1]_ exactly. A positive value fixes the scale of
+        the embedding, so that ``margin / pos_margin`` decides how far classes
+        are pushed apart relative to how tightly they are gathered, and a search over
         ``margin`` compares different models. Must be smaller than ``margin``.
         ``"auto"``: chosen with the map on held-out data between ``0`` and
         ``"impostor"`` (see ``architecture``; with ``metric="cosine"``,
@@ -226,11 +227,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         margin, and not proportional to it, so a search over ``margin``
         selects. The value of the last round is ``pos_margin_``. Clean
         neighbourhoods then stop being pulled tighter, which fits the
-        training pairs less closely: over ten splits of the quality
-        benchmark it raised the linear map on digits from 0.978 to 0.984
-        and changed no other set by more than its spread (50 splits of wine:
-        -0.7 point); it lowered MLPs on digits (see the user guide, "Which
-        option when").
+        training pairs less closely: on the quality benchmark it helped the
+        linear map on digits and changed no other set by more than its
+        spread; it lowered MLPs on digits (the figures are in the user
+        guide, "Which option when").
 
     pair_strategy : {"neighbors", "random"}, default="neighbors"
         How training pairs are chosen from ``y``. ``"neighbors"``: each sample
@@ -244,7 +244,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         is similar to its ``n_positives`` nearest neighbours in the input
         space and dissimilar to ``n_negatives + n_random_negatives`` other
         samples drawn at random each round (near non-neighbours made worse
-        dissimilar partners: see the README). An unlabelled sample among
+        dissimilar partners: see the user guide, "Unlabelled and partly
+        labelled data"). An unlabelled sample among
         labelled ones (``unlabeled_label``) is similar to its ``n_positives``
         nearest neighbours and dissimilar to ``n_random_negatives`` random
         samples.
@@ -261,12 +262,12 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     n_random_negatives : int or "auto", default="auto"
         Uniformly drawn dissimilar partners per sample. ``"auto"`` means 2 for
-        the linear map and 20 for an MLP: over 10 splits, 20 random partners
-        instead of 2 raised the MLP's kNN accuracy on every nonlinear and
-        make_classification set of the quality benchmark (digits in 2-D +1.9
-        points, radial +2.6, make_classification 5 classes +15.7) and let its
-        rounds converge within ``max_iter``, while for the linear map they
-        were neutral to -0.5 points.
+        the linear map and 20 for an MLP: 20 random partners instead of 2
+        raised the MLP's kNN accuracy on every nonlinear and
+        make_classification set of the quality benchmark and let its rounds
+        converge within ``max_iter``, while for the linear map they did not
+        help (the figures are in the user guide, "Nonlinear embeddings: a
+        small MLP").
 
     n_mining_rounds : int, default=3
         Rounds of pair mining and optimisation. The first round mines
@@ -274,10 +275,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         again in the embedding learned so far and continues the optimisation
         from it, as LMNN updates its impostors. Neighbours of unlabelled
         samples stay those of the input space; their random partners are
-        drawn anew. Each round runs up to ``max_iter`` iterations. Over 10
-        splits, 3 rounds instead of 2 raised the make_classification sets of
-        the quality benchmark by 1.4 and 1.5 points (a fourth added 0.2 to 0.4
-        and 25 % to a fit at a million samples); none lost.
+        drawn anew. Each round runs up to ``max_iter`` iterations. 3 rounds
+        instead of 2 raised the make_classification sets of the quality
+        benchmark and lowered none; a fourth added little at a higher cost
+        (the figures are in the user guide, "How pairs are chosen").
 
     mining_block_size : int or None, default=2048
         Neighbour mining is exact for up to this many samples. Beyond, the
@@ -299,20 +300,18 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     alpha : float or "auto", default="auto"
         Weight of the squared L2 norm of the weights (``components_``, or the
         MLP's ``coefs_`` but not its biases) added to the loss; ``0`` leaves
-        the source formula alone. ``"auto"`` means ``2.5 / n_samples`` for
+        the contrastive loss alone. ``"auto"`` means ``2.5 / n_samples`` for
         the linear map (``n_samples`` counts sample weights: the sum of
         ``sample_weight`` times ``class_weight``): a ridge penalty whose weight against the mean loss
         falls as the training set grows, as a prior's does in a MAP fit (and
         as :class:`~sklearn.neural_network.MLPClassifier` with the lbfgs
-        solver scales its penalty by ``1 / n_samples``). On training sets of
-        105 to 150 samples it gained up to 3.5 points of kNN accuracy in our
-        measurements (digits) and lost up to 0.7 (iris, moons); on larger
-        sets it mostly moved accuracy within the spread over splits (user
-        guide, "Which option when", has the figures). For an MLP ``"auto"``
-        is chosen on held-out data among 1e-3, 1e-2 and 1e-1 where the
-        selection runs (see ``architecture``), else ``1e-3``, where some
-        weight decay gave 2 to 12 points. The
-        weights are those of the standardised features (each divided by its
+        solver scales its penalty by ``1 / n_samples``). It matters most on
+        small training sets; on larger ones it mostly moved accuracy within
+        the spread over splits (the user guide, "Which option when", has the
+        figures). For an MLP ``"auto"`` is chosen on held-out data among
+        1e-3, 1e-2 and 1e-1 where the selection runs (see ``architecture``),
+        else ``1e-3``: without weight decay an MLP overfits the mined pairs
+        (user guide, "Nonlinear embeddings: a small MLP"). The weights are those of the standardised features (each divided by its
         standard deviation; for an MLP, in its first layer), so the penalty
         does not depend on the units of ``X``; the value used is ``alpha_``.
 
@@ -341,10 +340,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         TruncatedSVD for sparse ``X``), so that the network starts from the
         arrangement of the classes a linear map finds, as t-SNE and UMAP start
         from PCA or spectral layouts (Kobak & Linderman, Nature Biotechnology,
-        2021). Over ten splits of the quality benchmark this raised an MLP
-        (64,) by 0.7 points on digits in 2-D and 2.6 on make_classification
-        with 5 classes, and let a deeper MLP pass supervised UMAP in 2-D; it
-        lost 0.6 on the 3-class set. Either way the output layer is then
+        2021); the user guide, "Nonlinear embeddings: a small MLP", has its
+        effect on the quality benchmark. Either way the output layer is then
         rescaled to the margin.
 
     max_iter : int, default=100
@@ -425,10 +422,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         n_samples_in_class)``, counting sample weights. As in scikit-learn's
         classifiers they multiply ``sample_weight``; unlabelled samples
         weigh 1. Since a pair weighs its anchor, ``"balanced"`` gives each
-        class's anchors the same share of the loss. Over 20 splits of a
-        1:100 imbalanced set it raised kNN's minority recall from 0.598 to
-        0.663 and its balanced accuracy from 0.799 to 0.832 (see the user
-        guide, "Robustness").
+        class's anchors the same share of the loss. On a 1:100 imbalanced
+        set it raised kNN's minority recall and balanced accuracy (the
+        figures are in the user guide, "Robustness").
 
     target_type : {"auto", "binary", "multiclass", "continuous", \
             "continuous-multioutput", "multilabel-indicator"}, default="auto"
@@ -532,6 +528,14 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     estimates its peak memory and raises ``ValueError`` naming the
     parameters to lower when it would not fit. BLAS runs on one thread
     during the fit; the limit is lifted when the last concurrent fit ends.
+
+    References
+    ----------
+    .. [1] R. Hadsell, S. Chopra and Y. LeCun, "Dimensionality Reduction by
+       Learning an Invariant Mapping", CVPR 2006. The contrastive loss, here
+       in the convention ``mean(s * d**2 + (1 - s) * max(margin - d, 0)**2)``
+       with ``s = 1`` for similar pairs (DrLIM labels similar pairs 0 and
+       halves both terms).
 
     Examples
     --------
@@ -1192,6 +1196,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The samples to embed and score.
         y : array-like of shape (n_samples,) or (n_samples, n_targets), \
                 sparse matrix, or None
             Class labels, or ``None`` for trustworthiness. Samples that

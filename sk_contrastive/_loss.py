@@ -6,10 +6,12 @@ distance ``d_p = ||z_p||``::
     loss_p = s * max(d_p - pos_margin, 0)**2 + (1 - s) * max(margin - d_p, 0)**2
     loss   = mean_p(loss_p)      or, with pair weights w_p,   sum_p(w_p loss_p) / sum_p(w_p)
 
-With ``pos_margin=0`` this is the source formula
-``mean(s * d**2 + (1 - s) * max(margin - d, 0)**2)`` exactly. The gradient with
-respect to the embedding is ``c_p * z_p`` scattered back to rows ``i`` (with
-sign +) and ``j`` (with sign -), ``c_p = 2 w_p h_p / d_p / sum(w)`` with
+With ``pos_margin=0`` this is the contrastive loss of Hadsell, Chopra and LeCun
+(2006, "Dimensionality Reduction by Learning an Invariant Mapping") in this
+library's convention, ``mean(s * d**2 + (1 - s) * max(margin - d, 0)**2)``
+with ``s = 1`` for similar pairs, exactly. The gradient with respect to the
+embedding is ``c_p * z_p`` scattered back to rows ``i`` (with sign +) and
+``j`` (with sign -), ``c_p = 2 w_p h_p / d_p / sum(w)`` with
 ``h_p`` the signed hinge, so one evaluation touches only the pairs'
 ``n_components``-dimensional differences, never an ``n_pairs x n_features``
 array. The pass over the pairs is compiled (``_pair_kernel.pyx``): this
@@ -330,9 +332,9 @@ def _impostor_free_block(Z, first, second, similar):
 def auto_pos_margin(n_free, n_anchors, margin):
     """The similar term's margin chosen by ``pos_margin="auto"``.
 
-    A target ``R`` in units of the default margin 1: ``0`` (the source
-    formula) until half the anchors are impostor-free, then growing linearly
-    with their share to ``0.6`` when all are. With ``P = R / (1 - R)``::
+    A target ``R`` in units of the default margin 1: ``0`` (the plain
+    contrastive loss) until half the anchors are impostor-free, then growing
+    linearly with their share to ``0.6`` when all are. With ``P = R / (1 - R)``::
 
         1 / pos_margin = 1 / P + 1 / margin
 

@@ -85,7 +85,7 @@ class MetricLearnerMixin:
         return pair_distances(Z, first, second)
 
     def pair_score(self, pairs):
-        """Minus :meth:`pair_distance`: the greater, the more similar the pair.
+        """Score each pair by minus :meth:`pair_distance`: the greater, the more similar.
 
         metric-learn's convention for scores, and that of scikit-learn's
         ``roc_auc_score`` (which expects higher scores for the positive,
@@ -99,6 +99,7 @@ class MetricLearnerMixin:
         Returns
         -------
         scores : ndarray of shape (n_pairs,)
+            Minus the embedded distance of each pair.
         """
         return -self.pair_distance(pairs)
 

@@ -9,9 +9,10 @@ squared distance up to a per-row constant). This keeps, for each row, the
 ``n_same`` smallest inside the column range of its own class and the
 ``n_other`` smallest outside it, nearest first, in one pass over the row: a
 candidate is compared with the current worst of a short sorted list and
-inserted only when better, so the pass costs about one comparison an entry.
-numpy's argpartition over the same rows, twice, plus the copies around it,
-took 10.8 of the 28.9 s of a one-million-sample fit.
+inserted only when better, so the pass costs about one comparison an entry,
+where numpy's argpartition over the same rows, twice, plus the copies around
+it, took a third of a large fit (the benchmarks page, "The compiled
+kernels", has the figures).
 """
 
 from libc.math cimport INFINITY
@@ -45,8 +46,8 @@ cdef inline void _nearest(const floating *dots, const floating *norms, Py_ssize_
     A candidate is compared with the current worst of the sorted list and
     inserted only when better. (Walking the columns 16 at a time with a
     vectorised test, or first picking a bar from 64 sampled columns and
-    compacting the columns below it without branches, measured no faster:
-    1.7 ns a column either way at 2,048 columns and 10 neighbours.)
+    compacting the columns below it without branches, was no faster: see
+    the benchmarks page, "The compiled kernels".)
     """
     cdef Py_ssize_t t, j
     cdef floating bar = INFINITY, value

@@ -22,7 +22,7 @@ from ._validation import check_real
 
 NO_PENALTY = 1e12
 _CONVENTIONS = (
-    "1 = similar and 0 = dissimilar (the source text's and tensorflow's convention), "
+    "1 = similar and 0 = dissimilar (this library's and tensorflow's convention), "
     "or 1 = similar and -1 = dissimilar (metric-learn's)"
 )
 
@@ -40,8 +40,9 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
             + alpha * ||weights||**2
 
     where ``d_p = ||f(x_p1) - f(x_p2)||`` and ``s_p = 1`` for a similar pair,
-    ``0`` for a dissimilar one (the Siamese setting of Hadsell, Chopra &
-    LeCun 2006, with the label of the source text: 1 means similar). A pair
+    ``0`` for a dissimilar one: the contrastive loss and Siamese setting of
+    Hadsell, Chopra and LeCun [1]_, in this library's convention (1 means
+    similar). A pair
     is then predicted similar when its distance in the embedding is at most
     ``threshold_``, and :meth:`predict_proba` gives its calibrated
     probability of being similar. The map, loss, optimiser and parameters are those of
@@ -95,14 +96,14 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         (the fitted threshold scales with it, so predictions do not change).
     pos_margin : float, "auto" or "impostor", default="auto"
         Similar pairs closer than ``pos_margin`` stop pulling; ``0`` is the
-        source formula exactly. Smaller than ``margin``. ``"auto"``: chosen
+        contrastive loss of [1]_ exactly. Smaller than ``margin``. ``"auto"``: chosen
         with the map between 0 and ``"impostor"`` (0 where nothing is
         selected). ``"impostor"``: chosen from the share of anchors (first samples of pairs) that have no
         impostor among their pairs, as in
         :class:`~sk_contrastive.ContrastiveEmbedding` (in absolute units:
         ``1 / pos_margin = 1 / P + 1 / margin``); only anchors with
         both a similar and a dissimilar pair count, and where there are
-        none (one pair per sample) the source formula is used.
+        none (one pair per sample) the loss of [1]_ is used.
     alpha : float or "auto", default="auto"
         L2 penalty on the weights; ``"auto"``: ``2.5 / n_samples`` for the
         linear and diagonal maps (``n_samples`` the distinct samples the
@@ -118,11 +119,9 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         draw alone), as in :class:`~sk_contrastive.ContrastiveEmbedding`.
     max_iter : int, default=500
         Maximum number of L-BFGS iterations. The pairs are given, so there is
-        one round (``ContrastiveEmbedding`` runs up to 100 in each of its 3):
-        an MLP ``(64,)`` on 2,000 pairs of digits needed 214 to 235
-        iterations to converge (five draws of pairs), and gained 0.15 to 0.4
-        points of held-out ROC-AUC over stopping at 100; the linear map
-        needed 19 to 32.
+        one round (``ContrastiveEmbedding`` runs up to 100 in each of its 3),
+        and an MLP needs more than 100 iterations to converge on it (see the
+        user guide, "Learning from pairs").
     tol : float, default=1e-5
         Tolerance of L-BFGS.
     warm_start : bool, default=False
@@ -222,6 +221,14 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
     --------
     ContrastiveEmbedding : The same map learnt from class labels, unlabelled
         or partly labelled samples.
+
+    References
+    ----------
+    .. [1] R. Hadsell, S. Chopra and Y. LeCun, "Dimensionality Reduction by
+       Learning an Invariant Mapping", CVPR 2006. The contrastive loss, here
+       in the convention ``mean(s * d**2 + (1 - s) * max(margin - d, 0)**2)``
+       with ``s = 1`` for similar pairs (DrLIM labels similar pairs 0 and
+       halves both terms).
 
     Examples
     --------
@@ -350,7 +357,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         self.calibrated_on_ = "cross-fit"
 
     def decision_function(self, pairs):
-        """Minus the embedded distance of each pair: higher means more similar.
+        """Score each pair by minus its embedded distance: higher means more similar.
 
         This is what ``scoring="roc_auc"`` ranks pairs by.
 
@@ -358,10 +365,13 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
 
         Returns
         -------
         scores : ndarray of shape (n_pairs,)
+            Minus the embedded distance of each pair.
         """
         return self.pair_score(pairs)
 
@@ -372,6 +382,8 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
 
         Returns
         -------
@@ -406,12 +418,12 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         On the four product sets of ``benchmarks/bench_probabilities.py``
         the mean of the copies had a lower Brier score on pairs of unseen
         products than one logistic function of this map's distance fitted
-        on the copies' held-out distances (digits: 0.195 against 0.216, 3
-        splits; 0 to 0.002 lower on the other sets): the copies rank pairs
+        on the copies' held-out distances: the copies rank pairs
         differently, and their mean ranks them better. Calibrating on the
         training distances is optimistic where the map fits its training
-        classes. The figures against ``CalibratedClassifierCV`` around this
-        estimator are in the benchmarks page of the documentation.
+        classes. The figures, and those against ``CalibratedClassifierCV``
+        around this estimator, are in the user guide, "Probabilities", and
+        on the benchmarks page, "Probabilities of pairs".
 
         The probabilities are therefore not a function of this map's
         distance, which ``decision_function``, ``predict`` (against
@@ -424,6 +436,8 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
 
         Returns
         -------
@@ -462,6 +476,8 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
 
         Returns
         -------
@@ -492,6 +508,8 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
         y : array-like of shape (n_pairs,)
             Pair labels in the encoding of ``fit``; both kinds must occur.
         strategy : {"accuracy", "f_beta", "max_tpr", "max_tnr", "eer", \
@@ -524,6 +542,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         Returns
         -------
         self : object
+            The estimator, with its new ``threshold_``.
 
         Raises
         ------
@@ -584,6 +603,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         Returns
         -------
         self : object
+            The estimator, with its new ``threshold_``.
 
         Raises
         ------

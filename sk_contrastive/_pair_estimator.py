@@ -200,6 +200,7 @@ class BasePairEstimator(BaseContrastive):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The samples, with the features the pairs had.
 
         Returns
         -------

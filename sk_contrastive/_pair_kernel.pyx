@@ -21,17 +21,15 @@ locally and added to G once per anchor; unsorted pairs give the same result,
 only slower. Indices are NOT bounds-checked here: the caller validates them
 once (the pairs are fixed across evaluations).
 
-What made it fast (n = 1e6, k = 16, float32, 17 pairs per sample, measured
-against the alternatives on a shared 2-core machine): a branch-free hinge
-(max(x, 0) = (x + |x|) / 2) instead of branches that mispredicted, 13.4 ->
-10.6 ns a pair; pairs in chunks of 32 in three phases (differences; then
-every sqrt and division of the chunk, vectorised; then the scatter), 10.7 ->
-9.3 ns; the hinge in Z's dtype, 5 %; the anchor's row summed locally and
-flushed when the anchor changes, 169 -> 139 ms; software prefetch of the
-partner rows about a chunk ahead, 494 -> 128 ms (random partners 92 -> 14 ns
-a pair). A literal k = 16 copy, chunks of 16, 64 or 128, sorting random
-pairs by partner, and two OpenMP threads (242-305 ms against 207-271 ms for
-one, with BLAS and the other core busy) were slower.
+What made it fast, each measured against the alternatives: a branch-free
+hinge (max(x, 0) = (x + |x|) / 2) instead of branches that mispredicted;
+pairs in chunks of 32 in three phases (differences; then every sqrt and
+division of the chunk, vectorised; then the scatter); the hinge in Z's
+dtype; the anchor's row summed locally and flushed when the anchor changes;
+software prefetch of the partner rows about a chunk ahead. A literal k = 16
+copy, chunks of 16, 64 or 128, sorting random pairs by partner, and two
+OpenMP threads were slower. The figures are on the benchmarks page, "The
+compiled kernels".
 """
 
 from libc.math cimport sqrt, sqrtf, fabs, fabsf

@@ -23,8 +23,9 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
     pairs of held-out classes, see ``architecture``) from pairs whose label
     is a degree of similarity ``s`` in [0, 1] -- raters' similarity scores
     of two sentences, products or images, as in semantic-similarity data --
-    by minimising the contrastive loss with the source text's graded
-    ``y_true`` over exactly the given pairs::
+    by minimising the contrastive loss of Hadsell, Chopra and LeCun [1]_,
+    with a graded label ``s`` (the loss admits any ``s`` in [0, 1]), over
+    exactly the given pairs::
 
         mean_p( s_p * d_p**2 + (1 - s_p) * max(margin - d_p, 0)**2 )
             + alpha * ||weights||**2
@@ -74,8 +75,8 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
         weight ``1 - s``. For a linear or diagonal map with ``pos_margin=0``
         it only sets the scale (predictions and scores do not change).
     pos_margin : float, "auto" or "impostor", default="auto"
-        Pairs closer than ``pos_margin`` stop pulling; ``0`` is the source
-        formula. ``"auto"``: chosen with the map between 0 and
+        Pairs closer than ``pos_margin`` stop pulling; ``0`` is the
+        contrastive loss of [1]_. ``"auto"``: chosen with the map between 0 and
         ``"impostor"`` (see
         :class:`~sk_contrastive.ContrastivePairClassifier`).
     alpha : float or "auto", default="auto"
@@ -152,6 +153,14 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
         dissimilar, with a decision threshold.
     ContrastiveEmbedding : The same map learnt from labels or targets of
         single samples.
+
+    References
+    ----------
+    .. [1] R. Hadsell, S. Chopra and Y. LeCun, "Dimensionality Reduction by
+       Learning an Invariant Mapping", CVPR 2006. The contrastive loss, here
+       in the convention ``mean(s * d**2 + (1 - s) * max(margin - d, 0)**2)``
+       with ``s = 1`` for similar pairs (DrLIM labels similar pairs 0 and
+       halves both terms).
 
     Examples
     --------
@@ -234,6 +243,8 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
 
         Returns
         -------
@@ -245,7 +256,7 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
             np.asarray(self.pair_distance(pairs), dtype=np.float64))
 
     def score(self, pairs, y, sample_weight=None):
-        """Spearman's rank correlation of the pairs' closeness with ``y``.
+        """Return Spearman's rank correlation of the pairs' closeness with ``y``.
 
         The Pearson correlation of the ranks of ``-pair_distance(pairs)``
         and of ``y`` (average ranks for ties, as
@@ -259,9 +270,12 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
         ----------
         pairs : array-like of shape (n_pairs, 2, n_features), or of shape \
                 (n_pairs, 2) of int with ``preprocessor``
+            The two samples of each pair, or their row indices in
+            ``preprocessor``.
         y : array-like of shape (n_pairs,)
             Similarities in [0, 1].
         sample_weight : array-like of shape (n_pairs,), default=None
+            Weight of each pair in the correlation.
 
         Returns
         -------

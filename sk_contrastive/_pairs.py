@@ -290,7 +290,7 @@ def pairs_from_targets(
     target are not all near in any map, and nothing holds the others apart.
 
     Each pair's degree ``s = similarity(first, second)`` enters the loss as
-    the source text's graded ``y_true``: ``s * d**2 + (1 - s) * max(margin
+    the contrastive loss's graded label: ``s * d**2 + (1 - s) * max(margin
     - d, 0)**2``, which is a similar pair of weight ``s`` plus a dissimilar
     pair of weight ``1 - s``. The pairs are returned that way (a term of
     weight 0 is left out), so that the loss, its kernel and the weights of
@@ -355,7 +355,7 @@ def pairs_from_targets(
 def graded_pairs(first, second, degree, weight=None):
     """The loss terms of pairs similar to a degree ``s`` in [0, 1].
 
-    The source text's graded ``y_true`` makes a pair's term ``s * d**2 +
+    The contrastive loss's graded label ``s`` makes a pair's term ``s * d**2 +
     (1 - s) * max(margin - d, 0)**2``: a similar pair of weight ``s`` plus
     a dissimilar pair of weight ``1 - s``. Each pair becomes those two
     terms, in order, each times the pair's ``weight``; a term of weight 0

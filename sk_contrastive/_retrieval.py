@@ -62,28 +62,16 @@ RETRIEVAL_METRICS = (
 )
 # the metrics that take a k
 _AT_K = ("precision_at_k", "recall_at_k")
-DISTANCES = ("euclidean", "cosine")
-# the embeddings are rescaled (copied) only where their largest entry is
-# beyond 2**e or below 2**-e: scikit-learn returns float32 distances for
-# float32 embeddings, whose squares leave float32's range near 2**+-64
-SAFE_EXPONENT = {np.dtype(np.float32): 40, np.dtype(np.float64): 100}
-
-
-def retrieval_report(X, y, k=(1, 5, 10), *, X_reference=None, y_reference=None,
-                     sample_weight=None, metric="euclidean"):
-    """Every retrieval metric of an embedding at once, in one pass over the distances.
-
-    Parameters
-    ----------
+# The parameters of every metric, which _with_parameters puts in each one's
+# docstring, where it says [parameters]; [k] is the metric's k, if it has one.
+_PARAMETERS_DOC = """\
     X : {array-like, sparse matrix} of shape (n_queries, n_components)
         The embedded queries (float32 or float64; other numbers are read as
         float64).
     y : array-like of shape (n_queries,)
         Their labels (numbers or strings).
-    k : int or sequence of int, default=(1, 5, 10)
-        The depths of ``precision_at_k`` and ``recall_at_k``; each at least 1
-        and at most the number of references.
-    X_reference : {array-like, sparse matrix} of shape (n_references, n_components), default=None
+[k]    X_reference : {array-like, sparse matrix} of shape \
+(n_references, n_components), default=None
         The embedded references (the gallery). ``None``: each query is
         ranked against the other queries (leave-one-out).
     y_reference : array-like of shape (n_references,), default=None
@@ -93,6 +81,47 @@ def retrieval_report(X, y, k=(1, 5, 10), *, X_reference=None, y_reference=None,
     metric : {"euclidean", "cosine"}, default="euclidean"
         The distance that ranks the references: Euclidean, or one minus the
         cosine similarity (both as scikit-learn's ``pairwise_distances``).
+"""
+_DEPTHS_DOC = """\
+    k : int or sequence of int, default=(1, 5, 10)
+        The depths of ``precision_at_k`` and ``recall_at_k``; each at least 1
+        and at most the number of references.
+"""
+_DEPTH_DOC = """\
+    k : int, default=1
+        The number of nearest references looked at; at least 1 and at most
+        the number of references.
+"""
+
+
+def _with_parameters(k_doc=""):
+    """Put ``_PARAMETERS_DOC``, with ``k_doc`` for ``k``, in the docstring."""
+    def document(function):
+        if function.__doc__:  # None under python -OO
+            parameters = _PARAMETERS_DOC.replace("[k]", k_doc)
+            function.__doc__ = function.__doc__.replace("    [parameters]\n", parameters)
+        return function
+    return document
+DISTANCES = ("euclidean", "cosine")
+# the embeddings are rescaled (copied) only where their largest entry is
+# beyond 2**e or below 2**-e: scikit-learn returns float32 distances for
+# float32 embeddings, whose squares leave float32's range near 2**+-64
+SAFE_EXPONENT = {np.dtype(np.float32): 40, np.dtype(np.float64): 100}
+
+
+@_with_parameters(_DEPTHS_DOC)
+def retrieval_report(X, y, k=(1, 5, 10), *, X_reference=None, y_reference=None,
+                     sample_weight=None, metric="euclidean"):
+    """Every retrieval metric of an embedding at once, in one pass over the distances.
+
+    The references are ranked by their distance to each query, and each
+    metric is the mean over the queries that have a relevant reference
+    (one sharing their label); the definitions are in
+    :mod:`sk_contrastive.metrics` and in each metric's own function.
+
+    Parameters
+    ----------
+    [parameters]
 
     Returns
     -------
@@ -117,8 +146,11 @@ def retrieval_report(X, y, k=(1, 5, 10), *, X_reference=None, y_reference=None,
 
     See Also
     --------
-    precision_at_k, recall_at_k, r_precision, mean_average_precision_at_r,
-    mean_reciprocal_rank : One metric each.
+    precision_at_k : The share of relevant references among the ``k`` nearest.
+    recall_at_k : Whether any of the ``k`` nearest is relevant.
+    r_precision : The share of relevant references among the ``R`` nearest.
+    mean_average_precision_at_r : MAP@R, R-precision that rewards early ranks.
+    mean_reciprocal_rank : The mean of ``1 / rank`` of the nearest relevant reference.
 
     Examples
     --------
@@ -146,6 +178,7 @@ def retrieval_report(X, y, k=(1, 5, 10), *, X_reference=None, y_reference=None,
     return report
 
 
+@_with_parameters(_DEPTH_DOC)
 def precision_at_k(X, y, k=1, *, X_reference=None, y_reference=None, sample_weight=None,
                    metric="euclidean"):
     """Precision@k: the share of relevant references among each query's ``k`` nearest.
@@ -153,13 +186,31 @@ def precision_at_k(X, y, k=1, *, X_reference=None, y_reference=None, sample_weig
     ``sum(rel(1..k)) / k``, averaged over the queries, where ``rel(i)`` says
     whether the reference ranked ``i`` shares the query's label; divided by
     ``k`` even where fewer than ``k`` references are relevant (Musgrave et
-    al., 2020). Precision@1 is the accuracy of the nearest reference. See
-    :func:`retrieval_report` for the parameters, errors and warnings
-    (``k`` here is one int).
+    al., 2020). Precision@1 is the accuracy of the nearest reference.
+
+    Parameters
+    ----------
+    [parameters]
 
     Returns
     -------
     score : float in [0, 1]
+        The mean over the queries that have a relevant reference.
+
+    Raises
+    ------
+    ValueError
+        As :func:`retrieval_report`.
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        When some queries have no relevant reference (they are left out).
+
+    See Also
+    --------
+    retrieval_report : Every retrieval metric at once.
+    recall_at_k : Whether any of the ``k`` nearest is relevant.
 
     Examples
     --------
@@ -174,18 +225,38 @@ def precision_at_k(X, y, k=1, *, X_reference=None, y_reference=None, sample_weig
                        metric)
 
 
+@_with_parameters(_DEPTH_DOC)
 def recall_at_k(X, y, k=1, *, X_reference=None, y_reference=None, sample_weight=None,
                 metric="euclidean"):
     """Recall@k: the share of queries with a relevant reference among their ``k`` nearest.
 
     The hit rate of retrieval papers (1 for a query if any of its ``k``
     nearest references shares its label, else 0), averaged over the
-    queries. See :func:`retrieval_report` for the parameters, errors and
-    warnings (``k`` here is one int).
+    queries.
+
+    Parameters
+    ----------
+    [parameters]
 
     Returns
     -------
     score : float in [0, 1]
+        The mean over the queries that have a relevant reference.
+
+    Raises
+    ------
+    ValueError
+        As :func:`retrieval_report`.
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        When some queries have no relevant reference (they are left out).
+
+    See Also
+    --------
+    retrieval_report : Every retrieval metric at once.
+    precision_at_k : How many of the ``k`` nearest are relevant.
 
     Examples
     --------
@@ -199,18 +270,38 @@ def recall_at_k(X, y, k=1, *, X_reference=None, y_reference=None, sample_weight=
     return _one_metric("recall_at_k", X, y, k, X_reference, y_reference, sample_weight, metric)
 
 
+@_with_parameters()
 def r_precision(X, y, *, X_reference=None, y_reference=None, sample_weight=None,
                 metric="euclidean"):
     """R-precision: the share of relevant references among each query's ``R`` nearest.
 
     ``R`` is the number of references that share the query's label, so a
     perfect ranking scores 1 whatever the size of the class (Musgrave et
-    al., 2020). See :func:`retrieval_report` for the parameters, errors and
-    warnings.
+    al., 2020).
+
+    Parameters
+    ----------
+    [parameters]
 
     Returns
     -------
     score : float in [0, 1]
+        The mean over the queries that have a relevant reference.
+
+    Raises
+    ------
+    ValueError
+        As :func:`retrieval_report`.
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        When some queries have no relevant reference (they are left out).
+
+    See Also
+    --------
+    retrieval_report : Every retrieval metric at once.
+    mean_average_precision_at_r : R-precision that rewards early ranks.
 
     Examples
     --------
@@ -225,6 +316,7 @@ def r_precision(X, y, *, X_reference=None, y_reference=None, sample_weight=None,
                        metric)
 
 
+@_with_parameters()
 def mean_average_precision_at_r(X, y, *, X_reference=None, y_reference=None,
                                 sample_weight=None, metric="euclidean"):
     """MAP@R: the mean average precision over each query's ``R`` nearest references.
@@ -233,11 +325,30 @@ def mean_average_precision_at_r(X, y, *, X_reference=None, y_reference=None,
     :func:`r_precision`, but a relevant reference counts for more the
     earlier it ranks (Musgrave et al., 2020, section 3.2, where it is
     argued to separate embeddings better than Precision@1 and Recall@k).
-    See :func:`retrieval_report` for the parameters, errors and warnings.
+
+    Parameters
+    ----------
+    [parameters]
 
     Returns
     -------
     score : float in [0, 1]
+        The mean over the queries that have a relevant reference.
+
+    Raises
+    ------
+    ValueError
+        As :func:`retrieval_report`.
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        When some queries have no relevant reference (they are left out).
+
+    See Also
+    --------
+    retrieval_report : Every retrieval metric at once.
+    r_precision : The share of relevant references among the ``R`` nearest.
 
     Examples
     --------
@@ -252,18 +363,38 @@ def mean_average_precision_at_r(X, y, *, X_reference=None, y_reference=None,
                        sample_weight, metric)
 
 
+@_with_parameters()
 def mean_reciprocal_rank(X, y, *, X_reference=None, y_reference=None, sample_weight=None,
                          metric="euclidean"):
     """MRR: the mean of ``1 / rank`` of each query's nearest relevant reference.
 
     The rank is over all references (pytorch-metric-learning's
     ``AccuracyCalculator`` looks only at its ``k`` nearest and counts 0
-    beyond; with ``k=None``, every reference, the two agree). See :func:`retrieval_report`
-    for the parameters, errors and warnings.
+    beyond; with ``k=None``, every reference, the two agree).
+
+    Parameters
+    ----------
+    [parameters]
 
     Returns
     -------
     score : float in (0, 1]
+        The mean over the queries that have a relevant reference.
+
+    Raises
+    ------
+    ValueError
+        As :func:`retrieval_report`.
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        When some queries have no relevant reference (they are left out).
+
+    See Also
+    --------
+    retrieval_report : Every retrieval metric at once.
+    recall_at_k : Whether any of the ``k`` nearest is relevant.
 
     Examples
     --------
@@ -501,6 +632,11 @@ def make_retrieval_scorer(name, **kwargs):
     ------
     ValueError
         For an unknown ``name``, or a keyword the metric does not take.
+
+    See Also
+    --------
+    retrieval_report : Every retrieval metric of an embedding at once.
+    sklearn.metrics.make_scorer : A scorer from any metric of predictions.
 
     Examples
     --------

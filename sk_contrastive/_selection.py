@@ -165,7 +165,7 @@ def map_candidates(estimator, n_samples, n_features, dense, impostor_rule=True):
     features as samples, a linear map can already separate any labelling of
     them, so what it lacks there is data, not capacity) and ``margin`` is
     one an MLP takes); ``pos_margin`` (0,
-    the source formula, or, with ``impostor_rule``, the impostor rule, for
+    the plain contrastive loss, or, with ``impostor_rule``, the impostor rule, for
     the linear maps: graded pairs, each a similar and a dissimilar term of
     one pair, have no impostor-free anchor); an MLP's
     ``alpha`` (``MLP_ALPHAS``). ``reference`` is the first linear setting

@@ -4,7 +4,7 @@
 targets: a continuous ``y`` of shape ``(n_samples,)`` or ``(n_samples,
 n_targets)`` and a multi-label indicator matrix. Their pairs are neither
 similar nor dissimilar but similar to a degree ``s`` in [0, 1], which the
-source text's loss already admits::
+contrastive loss already admits::
 
     s * d**2 + (1 - s) * max(margin - d, 0)**2
 

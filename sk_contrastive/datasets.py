@@ -9,11 +9,17 @@ import numpy as np
 from sklearn.datasets import make_moons
 from sklearn.utils import check_random_state
 
+__all__ = ["make_nonlinear"]
+
 NONLINEAR_DATASETS = ("moons", "spheres", "radial")
 
 
 def make_nonlinear(name, n_samples=2000, n_noise_features=10, random_state=None):
     """Generate a nonlinear classification problem with noise features.
+
+    The informative features come first, then the noise features; no linear
+    map of the informative ones separates the classes, and the noise hides
+    them from plain kNN (see the module's description).
 
     Parameters
     ----------
@@ -24,14 +30,23 @@ def make_nonlinear(name, n_samples=2000, n_noise_features=10, random_state=None)
         standard Gaussian in 6-D, labelled by whether the norm exceeds its
         median, a radial class boundary.
     n_samples : int, default=2000
+        The number of samples, shared evenly among the classes.
     n_noise_features : int, default=10
         Standard normal features appended after the informative ones.
     random_state : int, RandomState instance or None, default=None
+        Seed of the samples and of the noise, for reproducible output.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_informative + n_noise_features)
+        The samples: ``n_informative`` (2, 3 or 6) features, then the noise.
     y : ndarray of shape (n_samples,), dtype int
+        The class of each sample, from 0.
+
+    See Also
+    --------
+    sklearn.datasets.make_moons : The two interleaving half circles.
+    sklearn.datasets.make_circles : Two concentric circles in 2-D.
 
     Examples
     --------

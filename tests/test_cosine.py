@@ -297,7 +297,7 @@ def test_digits_cosine_knn_keeps_up_with_the_euclidean_model():
 
 
 def test_cosine_fit_on_a_dask_cluster(classes):
-    dask_array = pytest.importorskip("dask.array", reason="the tests extra installs dask")
+    dask_array = pytest.importorskip("dask.array", reason="the dev extra installs dask")
     distributed = pytest.importorskip("distributed")
     X, y = classes
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,

@@ -13,7 +13,7 @@ from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 
-da = pytest.importorskip("dask.array", reason="the tests extra installs dask")
+da = pytest.importorskip("dask.array", reason="the dev extra installs dask")
 distributed = pytest.importorskip("distributed")
 
 from joblib import parallel_config

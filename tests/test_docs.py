@@ -18,8 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))
 
-pytest.importorskip("sphinx", reason="the tests extra installs sphinx")
-pytest.importorskip("sphinx_gallery", reason="the tests extra installs sphinx-gallery")
+pytest.importorskip("sphinx", reason="the dev extra installs sphinx")
+pytest.importorskip("sphinx_gallery", reason="the dev extra installs sphinx-gallery")
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,15 @@ In CI (``CI=true``), or locally with ``SK_CONTRASTIVE_TEST_FLOORS=1``, a
 second environment is made: a virtual environment with each ``>=`` floor of
 pyproject.toml installed exactly (``name==floor``, read from the file, so the
 check cannot drift from what is declared), for the runtime dependencies and
-for the test tools; the package built and installed in it, from a copy of this
-tree, the README's way; and the suite run there. Left out, and why:
+the extras the suite runs with (``FLOORS_EXTRAS``); the package built and
+installed in it, from a copy of this tree, the README's way; and the suite run
+there. Left out, and why:
 
-- ``tests/test_docs.py``: building the site needs Sphinx, sphinx-gallery,
-  numpydoc, myst-parser, pydata-sphinx-theme and matplotlib, which the suite does not otherwise
-  need and whose floors (see ``DOCS_BUILD``) are not what this checks;
+- ``tests/test_docs.py`` and ``tests/test_docstrings.py``: building the site
+  and validating the docstrings need the ``docs`` and ``examples`` extras
+  (Sphinx, sphinx-gallery, numpydoc, myst-parser, pydata-sphinx-theme,
+  matplotlib), which the rest
+  of the suite does not need and whose floors are not what this checks;
 - this module (it would recurse).
 
 The floors run starts in the background as soon as the session has
@@ -38,9 +41,11 @@ except ImportError:  # Python 3.10: pytest itself depends on tomli there
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS_BUILD = {"sphinx", "numpydoc", "sphinx-gallery", "myst-parser", "pydata-sphinx-theme",
-              "matplotlib"}
-LEFT_OUT = ["tests/test_docs.py", "tests/test_floors.py"]
+PROJECT = "sk-contrastive"
+# The extras of ``dev`` (the README's test command) that the suite, without
+# the modules left out, needs.
+FLOORS_EXTRAS = ("tests", "dask", "onnx")
+LEFT_OUT = ["tests/test_docs.py", "tests/test_docstrings.py", "tests/test_floors.py"]
 
 needs_floors_run = pytest.mark.skipif(
     not (os.environ.get("CI") == "true" or os.environ.get("SK_CONTRASTIVE_TEST_FLOORS") == "1"),
@@ -49,29 +54,54 @@ needs_floors_run = pytest.mark.skipif(
 )
 
 
+def extra_requirements(extras, optional):
+    """The requirements of ``extras``, those of the extras they name by
+    ``sk-contrastive[...]`` included."""
+    requirements = []
+    for extra in extras:
+        for spec in optional[extra]:
+            requirement = Requirement(spec)
+            if canonicalize_name(requirement.name) == PROJECT:
+                requirements += extra_requirements(sorted(requirement.extras), optional)
+            else:
+                requirements.append(requirement)
+    return requirements
+
+
 def declared_floors():
     """``{name: (requirement with extras, floor)}`` for the runtime dependencies
-    and the test tools the suite runs with (not the site build's)."""
+    and the extras the suite runs with (``FLOORS_EXTRAS``)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     floors = {}
-    for spec in project["dependencies"] + project["optional-dependencies"]["tests"]:
-        requirement = Requirement(spec)
-        if canonicalize_name(requirement.name) in DOCS_BUILD:
-            continue
+    for requirement in ([Requirement(spec) for spec in project["dependencies"]]
+                        + extra_requirements(FLOORS_EXTRAS, project["optional-dependencies"])):
         specifiers = list(requirement.specifier)
         assert len(specifiers) == 1 and specifiers[0].operator == ">=", (
-            f"{spec!r}: declare each requirement with its floor alone, name>=version")
+            f"{requirement}: declare each requirement with its floor alone, name>=version")
         (specifier,) = specifiers
         extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
-        floors[canonicalize_name(requirement.name)] = (requirement.name + extras,
-                                                       specifier.version)
+        name = canonicalize_name(requirement.name)
+        assert floors.get(name, (None, specifier.version))[1] == specifier.version, (
+            f"{requirement.name}: declared with two floors")
+        floors[name] = (requirement.name + extras, specifier.version)
     return floors
 
 
 def test_floors_are_read_from_pyproject():
     floors = declared_floors()
     assert {"numpy", "scipy", "scikit-learn", "joblib"} <= set(floors)
-    assert {"pytest", "pandas", "hypothesis", "dask", "distributed"} <= set(floors)
+    assert {"pytest", "pandas", "hypothesis", "dask", "distributed", "skl2onnx",
+            "onnxruntime"} <= set(floors)
+    assert not {"sphinx", "numpydoc", "matplotlib"} & set(floors)
+
+
+def test_dev_extra_holds_every_extra_the_suite_needs():
+    optional = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    dev = {str(requirement) for requirement in extra_requirements(["dev"], optional)}
+    needed = {str(requirement) for requirement in
+              extra_requirements([*FLOORS_EXTRAS, "docs", "examples"], optional)}
+    assert dev == needed
 
 
 def run(command, log, timeout=900, **kwargs):

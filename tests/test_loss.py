@@ -11,7 +11,8 @@ from sk_contrastive._pairs import Pairs, pairs_from_labels
 
 
 def source_formula(Z, pairs, margin):
-    """The source text's K.mean(y*d**2 + (1-y)*max(margin-d, 0)**2), verbatim."""
+    """Hadsell et al.'s loss in this library's convention (y=1 similar), as
+    Keras writes it, verbatim: K.mean(y*d**2 + (1-y)*max(margin-d, 0)**2)."""
     d = np.linalg.norm(Z[pairs.first] - Z[pairs.second], axis=1)
     s = pairs.similar.astype(float)
     return np.mean(s * np.square(d) + (1 - s) * np.square(np.maximum(margin - d, 0)))

@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from sk_contrastive import ContrastiveEmbedding
 
 MARGINS = {"contrastiveembedding__margin": [0.5, 1.0, 2.0, 5.0]}
-# where the margin only rescales: the linear map with the source formula
+# where the margin only rescales: the linear map with the plain contrastive loss
 RESCALING_ONLY = {"architecture": "linear", "pos_margin": 0.0}
 
 
