@@ -464,9 +464,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     loss_ : float
         Final value of the objective (loss plus penalty).
 
-    loss_curve_ : ndarray of shape (n_iter_,), dtype float64
+    loss_curve_ : ndarray of shape (n_iterations,), dtype float64
         The objective (loss plus penalty) after each L-BFGS iteration of
-        this fit, over all mining rounds, as scikit-learn's
+        this fit (``n_iter_`` values), over all mining rounds, as scikit-learn's
         :class:`~sklearn.neural_network.MLPClassifier` keeps it. Each round
         minimises over its own pairs, so the curve can step up where a
         round starts (``np.cumsum(n_iter_per_round_)``); its last value is

@@ -189,8 +189,9 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         L-BFGS iterations run in each mining round; they sum to ``n_iter_``.
     loss_ : float
         Final value of the objective.
-    loss_curve_ : ndarray of shape (n_iter_,), dtype float64
-        The objective after each L-BFGS iteration, over all mining rounds
+    loss_curve_ : ndarray of shape (n_iterations,), dtype float64
+        The objective after each L-BFGS iteration (``n_iter_`` values), over
+        all mining rounds
         (it can step up where a round starts with new pairs); its last value
         is ``loss_``.
     n_pairs_ : int
