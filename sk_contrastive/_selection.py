@@ -494,7 +494,7 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
                     key=lambda p: p["alpha"], reverse=True)
                 means = []
                 for batch in [settings[:2]] + [[params] for params in settings[2:]]:
-                    if len(batch) == 1 and clearly_below(means[-1], means[-2]):
+                    if means and clearly_below(means[-1], means[-2]):
                         break
                     means += evaluate(batch, run)
                     for params, mean in zip(batch, means[-len(batch):]):

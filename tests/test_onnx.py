@@ -16,10 +16,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 import pytest
 import scipy.sparse as sp
-from skl2onnx import to_onnx
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.isotonic import IsotonicRegression
@@ -28,7 +26,9 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import sk_contrastive.onnx  # noqa: F401  (registers the converters)
+onnxruntime = pytest.importorskip("onnxruntime", reason="the onnx extra installs onnxruntime")
+to_onnx = pytest.importorskip("skl2onnx", reason="the onnx extra installs skl2onnx").to_onnx
+import sk_contrastive.onnx  # noqa: E402, F401  (registers the converters)
 from sk_contrastive import (
     ContrastiveEmbedding,
     ContrastivePairClassifier,

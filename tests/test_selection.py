@@ -331,6 +331,26 @@ def test_a_weaker_penalty_is_tried_only_while_weakening_did_not_clearly_hurt(
     assert chosen["alpha"] == (1e-3 if weakest_fitted else 1e-1)
 
 
+def test_a_user_given_alpha_escalates_to_one_mlp_per_width():
+    base = {"architecture": "auto", "hidden_layer_sizes": "auto", "pos_margin": 0.0,
+            "alpha": 0.01}
+    candidates = selection_module.Candidates(
+        first=[{**base, "architecture": "linear", "hidden_layer_sizes": ()}],
+        escalation=[{**base, "architecture": "mlp", "hidden_layer_sizes": (64,)}],
+    )
+    splits = [(np.arange(100), np.arange(100, 400))]
+
+    def fit_and_score(model, train, test):
+        return 0.9 if model.params["hidden_layer_sizes"] else 0.6
+
+    chosen, results, _, _ = selection_module._select(
+        _Scored(**base, verbose=0, callback=None, warm_start=False), candidates, splits,
+        fit_and_score, lambda train, test: 0.99, 1)
+    assert [p.get("architecture") for p in results["params"]] == [
+        "raw features", "linear", "mlp"]
+    assert chosen == candidates.escalation[0]
+
+
 class _Scored:
     """A stand-in estimator whose held-out score is a function of its map."""
 
