@@ -455,7 +455,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         For an MLP: the bias vector of each layer.
 
     n_iter_ : int
-        Number of L-BFGS iterations run, over all mining rounds.
+        Number of L-BFGS iterations the last call to ``fit`` or
+        ``partial_fit`` ran, over all its mining rounds.
 
     n_iter_per_round_ : ndarray of shape (n_rounds,), dtype int
         L-BFGS iterations run in each mining round, in order; they sum to
@@ -466,8 +467,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     loss_curve_ : ndarray of shape (n_iterations,), dtype float64
         The objective (loss plus penalty) after each L-BFGS iteration of
-        this fit (``n_iter_`` values), over all mining rounds, as scikit-learn's
-        :class:`~sklearn.neural_network.MLPClassifier` keeps it. Each round
+        the last call to ``fit`` or ``partial_fit`` (``n_iter_`` values),
+        over all mining rounds, like scikit-learn's
+        :class:`~sklearn.neural_network.MLPClassifier` ``loss_curve_`` (which
+        ``partial_fit`` extends; each call replaces this one). Each round
         minimises over its own pairs, so the curve can step up where a
         round starts (``np.cumsum(n_iter_per_round_)``); its last value is
         ``loss_`` (empty where no iteration ran).

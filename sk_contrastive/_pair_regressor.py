@@ -118,15 +118,14 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
         The MLP's layers.
     n_iter_ : int
         L-BFGS iterations run.
-    n_iter_per_round_ : ndarray of shape (n_rounds,), dtype int
-        L-BFGS iterations run in each mining round; they sum to ``n_iter_``.
+    n_iter_per_round_ : ndarray of shape (1,), dtype int
+        ``[n_iter_]``: the pairs are given, not mined, so the fit is one
+        round (as :class:`ContrastiveEmbedding`'s attribute of that name).
     loss_ : float
         Final value of the objective.
     loss_curve_ : ndarray of shape (n_iterations,), dtype float64
-        The objective after each L-BFGS iteration (``n_iter_`` values), over
-        all mining rounds
-        (it can step up where a round starts with new pairs); its last value
-        is ``loss_``.
+        The objective after each L-BFGS iteration (``n_iter_`` values); its
+        last value is ``loss_``.
     n_pairs_ : int
         Number of loss terms: a pair of ``0 < s < 1`` is two (a similar
         term of weight ``s``, a dissimilar one of weight ``1 - s``).

@@ -65,8 +65,16 @@ True
 """
 
 import numpy as np
-from onnx import TensorProto
-from skl2onnx import update_registered_converter
+
+try:
+    from onnx import TensorProto
+    from skl2onnx import update_registered_converter
+    from skl2onnx._parse import _parse_sklearn_classifier
+except ImportError as error:
+    raise ImportError(
+        "sk_contrastive.onnx needs skl2onnx and onnx, which the onnx extra installs: "
+        "python -m pip install \"sk-contrastive[onnx]\" (from a clone: \".[onnx]\")."
+    ) from error
 from skl2onnx.algebra.onnx_ops import (
     OnnxAbs,
     OnnxAdd,
@@ -124,7 +132,10 @@ def _input_dtype(operator, pairs=False):
     model = operator.raw_operator
     name = type(model).__name__
     if len(operator.inputs) != 1:
-        raise ValueError(f"{name} converts from one input; got {len(operator.inputs)}.")
+        raise ValueError(
+            f"{name} converts from one input; got {len(operator.inputs)} (skl2onnx makes "
+            "one input per column of a DataFrame). Give the example input as an array, "
+            "X.to_numpy()[:1], or convert a Pipeline whose first step takes the DataFrame.")
     variable = operator.inputs[0]
     dtype = {FloatTensorType: np.float32, DoubleTensorType: np.float64}.get(
         type(variable.type))
@@ -382,9 +393,16 @@ def _convert_pair_regressor(scope, operator, container):
 
 update_registered_converter(
     ContrastiveEmbedding, "SkContrastiveEmbedding", _embedding_shape, _convert_embedding)
+def _parse_pair_classifier(scope, model, inputs, custom_parsers=None):
+    # skl2onnx's parser of classifiers reads classes_ before any converter
+    # code runs: an unfitted model must fail here, as scikit-learn says it
+    check_is_fitted(model)
+    return _parse_sklearn_classifier(scope, model, inputs, custom_parsers=custom_parsers)
+
+
 update_registered_converter(
     ContrastivePairClassifier, "SkContrastivePairClassifier", _pair_classifier_shape,
-    _convert_pair_classifier,
+    _convert_pair_classifier, parser=_parse_pair_classifier,
     options={"zipmap": [True, False, "columns"], "nocl": [False, True]})
 update_registered_converter(
     ContrastivePairRegressor, "SkContrastivePairRegressor", _pair_regressor_shape,

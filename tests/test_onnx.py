@@ -254,3 +254,34 @@ def test_importing_the_package_does_not_import_skl2onnx():
     code = ("import sys, sk_contrastive; "
             "assert not {'skl2onnx', 'onnx', 'onnxruntime'} & set(sys.modules)")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+@pytest.mark.parametrize("model, example", [
+    (ContrastiveEmbedding(), np.zeros((1, 4), np.float32)),
+    (ContrastivePairClassifier(), np.zeros((1, 2, 4), np.float32)),
+    (ContrastivePairRegressor(), np.zeros((1, 2, 4), np.float32)),
+])
+def test_an_unfitted_estimator_is_refused_as_unfitted(model, example):
+    with pytest.raises(NotFittedError):
+        to_onnx(model, example)
+
+
+def test_a_dataframe_example_input_is_refused_with_what_to_give(digits):
+    pandas = pytest.importorskip("pandas", reason="the tests extra installs pandas")
+    X, y = digits
+    frame = pandas.DataFrame(X[:, :6], columns=[f"x{i}" for i in range(6)])
+    model = quietly(ContrastiveEmbedding(n_components=2, architecture="linear", max_iter=5,
+                                         random_state=0).fit, frame, y)
+    with pytest.raises(ValueError, match=r"X\.to_numpy\(\)\[:1\]"):
+        to_onnx(model, frame[:1])
+    embedded = run(model, frame.to_numpy()[:5])[0]
+    assert_parity(embedded, model.transform(frame[:5]))
+
+
+def test_the_module_without_the_onnx_extra_says_what_to_install():
+    code = ("import sys; sys.modules['skl2onnx'] = None; "
+            "import sk_contrastive.onnx")
+    completed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                               text=True)
+    assert completed.returncode != 0
+    assert 'sk-contrastive[onnx]' in completed.stderr.strip().splitlines()[-1]
