@@ -331,8 +331,9 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
         selection's chosen candidate), is where the optimisation starts
         instead of ``init``, as a ``warm_start`` refit starts from its own.
         Sets the fitted attributes of the map, ``n_iter_``,
-        ``n_iter_per_round_``, ``loss_``, ``loss_curve_`` and ``n_pairs_``, and forgets those of a previous fit (the
-        estimator's ``fit`` is a :func:`fit_transaction`, which restores
+        ``n_iter_per_round_``, ``loss_``, ``loss_curve_`` and ``n_pairs_``,
+        and forgets those of a previous fit (the estimator's ``fit`` is a
+        :func:`fit_transaction`, which restores
         them on any exception). ``scaling``, an
         :class:`~sk_contrastive._scaling.InputScaling`, fixes the internal
         units instead of taking them from ``X`` (a stream keeps those of its

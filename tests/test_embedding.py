@@ -507,3 +507,13 @@ def test_loss_curve_is_of_the_last_fit_only():
     model.set_params(warm_start=True).fit(X, y)
     assert model.loss_curve_.shape == (model.n_iter_,)
     assert model.loss_curve_[0] <= first[0]
+
+
+def test_loss_curve_of_a_partial_fit_is_of_that_call():
+    X, y = make_classification(n_samples=200, n_features=5, random_state=2)
+    model = ContrastiveEmbedding(n_components=2, architecture="linear", max_iter=15,
+                                 random_state=0)
+    for batch in (slice(0, 100), slice(100, 200)):
+        model.partial_fit(X[batch], y[batch], classes=np.unique(y))
+        assert model.loss_curve_.shape == (model.n_iter_,) and model.n_iter_ > 0
+        assert model.loss_curve_[-1] == pytest.approx(model.loss_, rel=1e-12)
