@@ -102,6 +102,8 @@ def _with_parameters(k_doc=""):
             function.__doc__ = function.__doc__.replace("    [parameters]\n", parameters)
         return function
     return document
+
+
 DISTANCES = ("euclidean", "cosine")
 # the embeddings are rescaled (copied) only where their largest entry is
 # beyond 2**e or below 2**-e: scikit-learn returns float32 distances for
