@@ -458,6 +458,8 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
         self.pos_margin_ = data.pos_margin
         self.alpha_ = alpha
         self.architecture_, self.hidden_layer_sizes_ = self._map_choice
+        for attribute, value in self._fitted_settings().items():
+            setattr(self, attribute, value)
 
     def _alpha(self, n_samples):
         """The penalty weight ``alpha`` stands for, for ``n_samples``
@@ -587,6 +589,11 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
                 "to accept a looser optimum.".replace("  ", " "),
                 ConvergenceWarning,
             )
+
+    def _fitted_settings(self):
+        """The fitted attributes of settings only some estimators have
+        (name: value)."""
+        return {}
 
     def _clear_fitted_state(self):
         """Forget a previous fit's model, so that a refit replaces all of it."""

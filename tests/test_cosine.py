@@ -196,7 +196,8 @@ def test_the_selection_relaxes_the_similar_pairs_from_the_start(documents, margi
     results = model.selection_results_
     relaxed = auto_pos_margin(1, 1, margin)
     assert 0 < relaxed < margin
-    linear = [p["pos_margin"] for p in results["params"] if p.get("architecture") == "linear"]
+    linear = [p["pos_margin"] for p in results["params"]
+              if p.get("architecture") == "linear" and p.get("n_positives") != 64]
     assert linear == [0.0, relaxed]
     chosen = results["params"][int(np.flatnonzero(results["chosen"])[0])]
     assert model.pos_margin_ == chosen["pos_margin"]

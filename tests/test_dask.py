@@ -94,7 +94,9 @@ def distributed_round(data, scale, chunks=1000):
     X, y = data
     X_dask = da.from_array(X.astype(np.float64), chunks=(chunks, 12))
     labels = da.from_array(y.astype(np.intp), chunks=(chunks,))
-    make = ContrastiveEmbedding(3, n_random_negatives=2)._pair_source_maker(False, False)
+    model = ContrastiveEmbedding(3, n_random_negatives=2)
+    model._check_pair_params(unlabelled=False)  # resolves the pair counts
+    make = model._pair_source_maker(False, False)
     distributed_data = DaskData(X_dask, ChunkedPairSource(make, labels, 1), None, 1.0, 0.0,
                                 np.random.RandomState(0))
     projection = LinearProjection(12, 3, distributed_data.scaling)

@@ -132,8 +132,8 @@ def test_callback_sees_every_iteration_and_can_stop_the_fit(iris):
 
 def test_verbose_log_marks_rounds_times_and_closes_with_a_summary(iris, capsys):
     X, y = iris
-    model = ContrastiveEmbedding(2, architecture="linear", pos_margin=0.0, verbose=1,
-                                 random_state=0).fit(X, y)
+    model = ContrastiveEmbedding(2, architecture="linear", pos_margin=0.0, n_positives=5,
+                                 n_negatives=10, verbose=1, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert all(line.startswith("[ContrastiveEmbedding] ") for line in lines)
     assert lines[0].endswith("Map: 4 -> 2 (linear), 8 parameters")
@@ -446,7 +446,8 @@ def test_warnings_point_at_the_callers_line(iris, how):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_auto_alpha_of_a_linear_map_falls_with_the_number_of_samples(iris):
     X, y = iris
-    linear = dict(architecture="linear", pos_margin=0.0, random_state=0)
+    linear = dict(architecture="linear", pos_margin=0.0, n_positives=5, n_negatives=10,
+                  random_state=0)
     auto = ContrastiveEmbedding(2, **linear).fit(X, y)
     assert auto.alpha_ == pytest.approx(2.5 / len(y))
     explicit = ContrastiveEmbedding(2, alpha=2.5 / len(y), **linear).fit(X, y)
@@ -501,8 +502,9 @@ def test_loss_curve_has_one_objective_per_iteration_ending_at_loss(estimator_par
 
 def test_loss_curve_is_of_the_last_fit_only():
     X, y = make_classification(n_samples=120, n_features=5, random_state=1)
-    model = ContrastiveEmbedding(n_components=2, architecture="linear", max_iter=20,
-                                 random_state=0)
+    # one fit, no selection: the first starts from init, the refit from its map
+    model = ContrastiveEmbedding(n_components=2, architecture="linear", pos_margin=0.0,
+                                 n_positives=5, n_negatives=10, max_iter=20, random_state=0)
     first = model.fit(X, y).loss_curve_.copy()
     model.set_params(warm_start=True).fit(X, y)
     assert model.loss_curve_.shape == (model.n_iter_,)

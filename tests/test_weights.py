@@ -89,6 +89,7 @@ def test_a_pair_weighs_its_anchor(iris):
     weights = np.random.default_rng(1).uniform(0.5, 3.0, len(y))
     # the map given: the pairs below are those mined from the map's init
     model = fit_quietly(ContrastiveEmbedding(2, architecture="linear", pos_margin=0.0,
+                                             n_positives=5, n_negatives=10,
                                              n_mining_rounds=1, alpha=0.0, random_state=0),
                         X, y, sample_weight=weights)
     # recompute the loss of the final map over the same pairs, by hand: weighted
