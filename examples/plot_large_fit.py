@@ -42,7 +42,10 @@ def data(n_samples):
 # %%
 # The fit, with its log.
 X, y = data(20_000 if QUICK else 200_000)
+start = time.perf_counter()
 model = ContrastiveEmbedding(n_components=16, verbose=1, random_state=0).fit(X, y)
+logged_fit = {"n": len(X), "fit_seconds": time.perf_counter() - start,
+              "pairs_seconds": float("nan"), "optimize_seconds": float("nan")}
 
 # %%
 # Fit time against the number of samples.
@@ -52,6 +55,9 @@ if RESULTS.exists() and not QUICK:
 else:
     fits = []
     for n_samples in (2_000, 6_000, 20_000):
+        if n_samples == logged_fit["n"]:  # the fit above, on these very data
+            fits.append(logged_fit)
+            continue
         X, y = data(n_samples)
         start = time.perf_counter()
         fitted = ContrastiveEmbedding(n_components=16, random_state=0).fit(X, y)

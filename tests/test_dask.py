@@ -174,7 +174,7 @@ def test_searches_on_the_cluster_equal_local_searches(client, data):
     X, y = data
     X, y = X[:900], y[:900]
     search = GridSearchCV(
-        make_pipeline(ContrastiveEmbedding(2, max_iter=20, random_state=0),
+        make_pipeline(ContrastiveEmbedding(2, max_iter=10, random_state=0),
                       KNeighborsClassifier()),
         {"contrastiveembedding__n_components": [2, 4]}, cv=3, n_jobs=-1,
     )
