@@ -121,7 +121,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``fit`` on held-out data (stratified 5-fold below 600 samples, else
         a 25 % hold-out, of at most 2,000 samples), by the kNN(5) neighbour
         agreement of the embedding (the share of each held-out sample's 5
-        nearest training samples that share its class): the linear map (below
+        nearest training samples that share its class; kNN(5) accuracy in a
+        partly labelled fit, see ``unlabeled_label``): the linear map (below
         600 samples also with the dense pairs, see ``n_positives``), the
         diagonal map (where
         ``n_components`` is ``None``, ``X`` is dense and has at most 64
@@ -266,13 +267,13 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         *dense pairs*: nearly every pair of a small set, which on few
         compact classes generalises as LDA's class statistics do (the user
         guide, "Capacity and the selection"). The value used is
-        ``n_positives_``.
+        ``n_positives_``. With ``n_negatives`` given, ``"auto"`` is 5.
 
     n_negatives : int or "auto", default="auto"
         Nearest dissimilar partners per sample (random ones without labels);
         at most 64. ``"auto"``: 10, or 64 where the selection chose the
-        dense pairs (see ``n_positives``); the value used is
-        ``n_negatives_``.
+        dense pairs (see ``n_positives``; with ``n_positives`` given,
+        ``"auto"`` is 10); the value used is ``n_negatives_``.
 
     n_random_negatives : int or "auto", default="auto"
         Uniformly drawn dissimilar partners per sample. ``"auto"`` means 2 for
@@ -425,7 +426,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         samples. Whether the unlabelled samples join the fit is chosen on
         held-out labelled samples (see ``architecture``): they do unless the
         map chosen on the labelled samples scores clearly lower with them
-        (``selection_results_``'s last row). For graded targets (see
+        (``selection_results_``'s last row). Class labels are scored there
+        by held-out kNN(5) accuracy, not the neighbour agreement of a fully
+        labelled fit, and the dense pairs are no candidate (see
+        ``n_positives``). For graded targets (see
         ``target_type``) only ``np.nan`` marks a missing target: a whole row
         of NaN (or ``pandas.NA``); a row missing some of its values but not
         all is a ``ValueError``.
@@ -513,7 +517,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         the first row, ``{"architecture": "raw features"}``, scores the
         input itself), ``mean_test_score``, ``std_test_score``,
         ``split<k>_test_score`` (kNN(5) neighbour agreement on each
-        held-out part; R² or the Jaccard index for graded targets),
+        held-out part; kNN(5) accuracy in a partly labelled fit; R² or the
+        Jaccard index for graded targets),
         ``mean_fit_time`` (seconds per split), ``rank_test_score`` and
         ``chosen`` (bool, the row that was fitted). In a partly labelled
         fit the candidates learn from the labelled samples alone, and a last
@@ -776,9 +781,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 *X.shape, n_classes=n_classes, sparse=sp.issparse(X),
                 chosen=selection.chosen,
             )
-            self._pair_counts_choice = tuple(
-                selection.chosen.get(name, count) for name, count in
-                zip(("n_positives", "n_negatives"), self._pair_counts_choice))
+            self._check_pair_params(unlabelled=unlabelled, chosen=selection.chosen)
             make_source = self._pair_source_maker(  # the chosen map's pairs
                 False, unlabelled, known=labels >= 0)
         self._warn_about_ineffective_margin()
@@ -831,7 +834,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``n_mining_rounds`` do not apply.
 
         After :meth:`fit`, ``partial_fit`` continues from the fitted map,
-        with that fit's internal units, map, ``alpha_`` and ``pos_margin_``,
+        with that fit's internal units, map, ``alpha_``, ``pos_margin_``,
+        ``n_positives_`` and ``n_negatives_`` (where left ``"auto"``),
         its classes (to which later ones may add) and an empty memory.
         :meth:`fit` after ``partial_fit`` starts over and forgets the
         stream.
@@ -1109,7 +1113,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         labels[~unlabelled] = codes
         return labels
 
-    def _check_pair_params(self, unlabelled):
+    def _check_pair_params(self, unlabelled, chosen=None):
         check_option(self.pair_strategy, "pair_strategy", PAIR_STRATEGIES)
         if self._graded and self.pair_strategy != "neighbors":
             raise ValueError(
@@ -1127,10 +1131,11 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             value = getattr(self, name)
             if check_auto_string(value, name, f"an integer in [{floor}, {MAX_NEIGHBORS}]",
                                  kind=numbers.Integral):
-                value = default
+                # what a selection chose (or a fit a stream continues), else the rule
+                value = (chosen or {}).get(name, default)
             check_integer(value, name, min_val=floor, max_val=MAX_NEIGHBORS)
             counts.append(int(value))
-        self._pair_counts_choice = tuple(counts)  # until a selection chooses
+        self._pair_counts_choice = tuple(counts)
         if not check_auto_string(self.n_random_negatives, "n_random_negatives",
                                  "an integer >= 0", kind=numbers.Integral):
             check_integer(self.n_random_negatives, "n_random_negatives", min_val=0)

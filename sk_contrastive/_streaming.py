@@ -244,7 +244,7 @@ def _learn(estimator, stream, X, codes, weights):
     )
     n_components = estimator._check_engine_params(*engine_args, chosen=stream.chosen)
     n_components = stream.n_components or n_components
-    estimator._check_pair_params(unlabelled=unlabelled)
+    estimator._check_pair_params(unlabelled=unlabelled, chosen=stream.chosen)
     estimator._warn_about_ineffective_margin()
     make_source = estimator._pair_source_maker(
         labels is None, unlabelled, known=None if labels is None else labels >= 0)
@@ -428,4 +428,6 @@ def _fitted_choice(estimator):
         "hidden_layer_sizes": estimator.hidden_layer_sizes_,
         "alpha": estimator.alpha_,
         "pos_margin": estimator.pos_margin_,
+        "n_positives": estimator.n_positives_,
+        "n_negatives": estimator.n_negatives_,
     }

@@ -853,3 +853,25 @@ def test_pair_counts_take_auto_or_an_integer_in_range(name, value, error):
     X, y = load_iris(return_X_y=True)
     with pytest.raises(error, match=name):
         ContrastiveEmbedding(**{name: value}).fit(X, y)
+
+
+def test_partial_fit_after_fit_keeps_the_chosen_pairs(monkeypatch):
+    X, y = load_iris(return_X_y=True)
+
+    def heldout_scorer(self, X, y, sample_weight, extra_rows=None, agreement=True):
+        def fit_and_score(model, train, test):
+            model.fit(X[train], y[train])
+            return 0.9 if model.n_positives == 64 else 0.8
+        return fit_and_score
+
+    monkeypatch.setattr(ContrastiveEmbedding, "_heldout_scorer", heldout_scorer)
+    model = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y)
+    assert (model.n_positives_, model.n_negatives_) == (64, 64)
+    seen = _pair_counts_of_sources(monkeypatch)
+    model.partial_fit(X[::3], y[::3])
+    # the stream goes on with the pairs of the fit it continues, as with its alpha_
+    assert (model.n_positives_, model.n_negatives_) == (64, 64)
+    assert seen and all(counts == (64, 64) for counts in seen)
+    # a count given since is taken
+    model.set_params(n_negatives=7).partial_fit(X[1::3], y[1::3])
+    assert (model.n_positives_, model.n_negatives_) == (64, 7)
