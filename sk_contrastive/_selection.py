@@ -8,7 +8,9 @@ chosen map once on all the data:
 1. the linear candidates: the full linear map and, where ``n_components``
    is left to the library, ``X`` is dense and has at most 64 features, the
    diagonal map (one weight per feature), each with ``pos_margin`` 0 and
-   the impostor rule when ``pos_margin="auto"``;
+   the impostor rule when ``pos_margin="auto"``; below ``KFOLD_BELOW``
+   samples also the full linear map learning from the dense pairs
+   (``DENSE_PAIRS``, see :func:`select_map`);
 2. the MLPs of ``MLP_WIDTHS``, (64,) and (128, 64), each with ``alpha``
    of ``MLP_ALPHAS``, 1e-3, 1e-2 and 1e-1, only when the best linear
    candidate scores below what the features allow on the held-out data by
