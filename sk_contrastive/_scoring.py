@@ -84,7 +84,8 @@ def _is_text(labels):
 
 
 def neighbor_label_agreement(
-    Z, y, reference=None, reference_labels=None, n_neighbors=5, sample_weight=None
+    Z, y, reference=None, reference_labels=None, n_neighbors=5, sample_weight=None,
+    among_scored=True,
 ):
     """Mean fraction of each sample's nearest neighbours that share its label.
 
@@ -111,6 +112,10 @@ def neighbor_label_agreement(
         Fewer when fewer points are available.
     sample_weight : ndarray of shape (n_samples,) or None
         Weights of the scored samples in the mean.
+    among_scored : bool, default=True
+        Whether the other rows of ``Z`` are neighbours too; ``False``: the
+        neighbours are those of ``reference`` alone, as a kNN classifier
+        fitted on it sees held-out samples (the selection's score).
 
     Returns
     -------
@@ -144,7 +149,7 @@ def neighbor_label_agreement(
         )
     if sample_weight is not None:  # in units of the largest, so that sums cannot overflow
         sample_weight = sample_weight / np.max(sample_weight)
-    neighbors = _neighbor_values(Z, y, reference, reference_labels, n_neighbors)
+    neighbors = _neighbor_values(Z, y, reference, reference_labels, n_neighbors, among_scored)
     try:
         agree = neighbors == y[:, None]
     except (TypeError, ValueError) as error:
@@ -204,14 +209,15 @@ def neighbor_target_score(Z, y, kind, reference=None, reference_y=None, n_neighb
     return target_r2(y, neighbors.mean(axis=1), sample_weight)
 
 
-def _neighbor_values(Z, y, reference, reference_values, n_neighbors):
+def _neighbor_values(Z, y, reference, reference_values, n_neighbors, among_scored=True):
     """The values (labels or targets) of each row's ``n_neighbors`` nearest
-    points among ``reference`` and the other rows of ``Z``, nearest first:
-    an array of shape ``(n_samples, k, ...)``."""
+    points among ``reference`` and (with ``among_scored``) the other rows of
+    ``Z``, nearest first: an array of shape ``(n_samples, k, ...)``."""
     Z, reference = scaled_for_distances(Z, reference)
     n_samples = Z.shape[0]
+    n_others = n_samples - 1 if among_scored else 0  # other rows of Z that count
     n_reference = 0 if reference is None else reference.shape[0]
-    k = min(n_neighbors, n_reference + n_samples - 1)
+    k = min(n_neighbors, n_reference + n_others)
     if k < 1:
         raise ValueError(
             "Scoring needs at least 2 samples to compare neighbours; got "
@@ -223,9 +229,9 @@ def _neighbor_values(Z, y, reference, reference_values, n_neighbors):
             NearestNeighbors(n_neighbors=min(k, n_reference)).fit(reference).kneighbors(Z)
         )
         found.append((distances, np.asarray(reference_values)[neighbors]))
-    if n_samples > 1:
+    if n_others:
         distances, neighbors = (
-            NearestNeighbors(n_neighbors=min(k, n_samples - 1)).fit(Z).kneighbors()
+            NearestNeighbors(n_neighbors=min(k, n_others)).fit(Z).kneighbors()
         )
         found.append((distances, y[neighbors]))
     distances = np.concatenate([d for d, _ in found], axis=1)

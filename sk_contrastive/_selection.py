@@ -92,7 +92,7 @@ from sklearn.model_selection import (
     StratifiedKFold,
     StratifiedShuffleSplit,
 )
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor, NearestNeighbors
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.utils import check_random_state
 
 from ._base import (
@@ -104,6 +104,7 @@ from ._base import (
 )
 from ._loss import auto_pos_margin
 from ._scaling import distance_factor
+from ._scoring import neighbor_label_agreement
 from ._targets import target_r2
 from ._threadpool import blas_single_threaded, spare_threads, thread_runner
 from ._validation import MAX_NEIGHBORS, is_auto
@@ -676,12 +677,11 @@ def heldout_knn_score(kind, Z_train, y_train, Z_test, y_test, sample_weight=None
     if not agreement:
         knn = KNeighborsClassifier(n_neighbors=n_neighbors).fit(Z_train, y_train)
         return float(accuracy_score(y_test, knn.predict(Z_test), sample_weight=sample_weight))
-    neighbors = NearestNeighbors(n_neighbors=n_neighbors).fit(Z_train)
-    rows = neighbors.kneighbors(Z_test, return_distance=False)
-    agreement = np.mean(np.asarray(y_train)[rows] == np.asarray(y_test)[:, None], axis=1)
-    if sample_weight is None or not np.sum(sample_weight) > 0:
-        return float(np.mean(agreement))
-    return float(np.average(agreement, weights=sample_weight))
+    if sample_weight is not None and not np.sum(sample_weight) > 0:
+        sample_weight = None  # a held-out part of weight 0 counts its samples alike
+    return neighbor_label_agreement(Z_test, np.asarray(y_test), Z_train, np.asarray(y_train),
+                                    n_neighbors=n_neighbors, sample_weight=sample_weight,
+                                    among_scored=False)
 
 
 # ---- pairs: ROC-AUC on pairs of held-out classes -----------------------------

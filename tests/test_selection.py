@@ -789,9 +789,8 @@ def _pair_counts_of_sources(monkeypatch):
     return seen
 
 
-def test_a_chosen_dense_candidate_fits_with_the_dense_pairs(monkeypatch):
-    X, y = load_iris(return_X_y=True)
-
+def _prefer_dense_pairs(monkeypatch):
+    """Make the selection's held-out score favour the dense pairs' candidate."""
     def heldout_scorer(self, X, y, sample_weight, extra_rows=None, agreement=True):
         def fit_and_score(model, train, test):
             model.fit(X[train], y[train])
@@ -799,6 +798,12 @@ def test_a_chosen_dense_candidate_fits_with_the_dense_pairs(monkeypatch):
         return fit_and_score
 
     monkeypatch.setattr(ContrastiveEmbedding, "_heldout_scorer", heldout_scorer)
+
+
+def test_a_chosen_dense_candidate_fits_with_the_dense_pairs(monkeypatch):
+    X, y = load_iris(return_X_y=True)
+
+    _prefer_dense_pairs(monkeypatch)
     seen = _pair_counts_of_sources(monkeypatch)
     model = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y)
     chosen = model.selection_results_["params"][int(model.selection_results_["chosen"].argmax())]
@@ -858,13 +863,7 @@ def test_pair_counts_take_auto_or_an_integer_in_range(name, value, error):
 def test_partial_fit_after_fit_keeps_the_chosen_pairs(monkeypatch):
     X, y = load_iris(return_X_y=True)
 
-    def heldout_scorer(self, X, y, sample_weight, extra_rows=None, agreement=True):
-        def fit_and_score(model, train, test):
-            model.fit(X[train], y[train])
-            return 0.9 if model.n_positives == 64 else 0.8
-        return fit_and_score
-
-    monkeypatch.setattr(ContrastiveEmbedding, "_heldout_scorer", heldout_scorer)
+    _prefer_dense_pairs(monkeypatch)
     model = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y)
     assert (model.n_positives_, model.n_negatives_) == (64, 64)
     seen = _pair_counts_of_sources(monkeypatch)
