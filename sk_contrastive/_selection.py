@@ -57,7 +57,8 @@ criterion of its estimator: kNN(5) neighbour agreement for class labels
 targets), ROC-AUC of pairs of held-out classes for
 pairs (:func:`heldout_pair_splits`). Ties go to the earlier (smaller)
 candidate: the linear map before the MLP, a stronger penalty before a
-weaker one. The candidates' fits run in parallel on the threads the process allowed BLAS
+weaker one; and the dense pairs are kept unless another linear candidate
+leads them by more than one held-out sample's weight (:func:`_linear_choice`). The candidates' fits run in parallel on the threads the process allowed BLAS
 before the fit (:func:`~sk_contrastive._threadpool.spare_threads`), each
 with its own copy of a ``random_state`` generator, so that the choice does
 not depend on the number of threads. Selection fits at most
@@ -525,7 +526,7 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
         means = evaluate(candidates.first + reference, run)
         allowed = [float(np.mean(rows[0][1]))] + means[len(candidates.first):]
         means = means[:len(candidates.first)]
-        chosen = candidates.first[int(np.argmax(means))]
+        chosen = candidates.first[_linear_choice(candidates.first, means, n_heldout)]
         best = max(means)
         escalate = always_escalate or any(clearly_below(best, score) for score in allowed)
         if escalate:
@@ -558,6 +559,31 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
                     break
     start = starts[[found[0] for found in rows].index(chosen)]
     return Selection(chosen, _results(rows, chosen), start)
+
+
+def _linear_choice(settings, means, n_heldout):
+    """The index of the chosen linear candidate: the best-scoring one, ties to
+    the earlier, except that the dense pairs (``DENSE_PAIRS``) are kept
+    when they score within one held-out sample's weight (``1 / n_heldout``)
+    of the best.
+
+    The dense pairs learn from nearly every pair of a small set, so their
+    map depends least on which neighbours a fold's training part holds, as
+    a stronger penalty is preferred on a tie. On iris they tied the best
+    candidate exactly, or trailed it by one or two of 525 neighbour votes,
+    on 7 of 50 splits, and scored higher on the test sets of 5 of those 7
+    (never lower). Over seven small sets (420 splits; see the user guide,
+    "Capacity and the selection") this rule changed the choice on 69 splits
+    and raised the test accuracy on 43 of them, lowered it on 26: where
+    classes are compact (iris, wine, breast cancer) it gains, where each
+    class is several clusters it can lose (0.4 points on two such sets).
+    """
+    best = int(np.argmax(means))
+    dense = [i for i, params in enumerate(settings)
+             if (params.get("n_positives"), params.get("n_negatives")) == DENSE_PAIRS]
+    if dense and means[dense[0]] >= means[best] - 1 / n_heldout:
+        return dense[0]
+    return best
 
 
 def _clearly_below(score, other, n_heldout):

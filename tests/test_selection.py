@@ -817,6 +817,40 @@ def test_a_chosen_dense_candidate_fits_with_the_dense_pairs(monkeypatch):
     assert len(seen) == 2 * (1 + 5 * n_candidates)
 
 
+def test_the_dense_pairs_are_kept_within_one_heldout_sample_of_the_best():
+    nearest, impostor = (
+        {"architecture": "linear", "pos_margin": pos_margin, "n_positives": 5, "n_negatives": 10}
+        for pos_margin in (0.0, "impostor"))
+    dense = {**nearest, "n_positives": 64, "n_negatives": 64}
+    settings = [nearest, impostor, dense]
+    choice = selection_module._linear_choice
+    # 100 held-out samples: a lead of less than 0.01 over the dense pairs is a tie
+    assert choice(settings, [0.900, 0.910, 0.9001], 100) == 2
+    assert choice(settings, [0.900, 0.910, 0.8999], 100) == 1
+    assert choice(settings, [0.900, 0.910, 0.9001], 1000) == 1
+    assert choice(settings, [0.900, 0.890, 0.950], 100) == 2
+    # without the dense pairs, the best, ties to the earlier
+    assert choice([nearest, impostor], [0.905, 0.905], 100) == 0
+    assert choice([nearest, impostor], [0.900, 0.901], 100) == 1
+
+
+@pytest.mark.parametrize("lead, chosen_pairs", [(0.5, (64, 64)), (2.0, (5, 10))])
+def test_a_lead_of_less_than_one_heldout_sample_keeps_the_dense_pairs(
+        monkeypatch, lead, chosen_pairs):
+    X, y = load_iris(return_X_y=True)  # 5 folds: 150 held-out samples in all
+
+    def heldout_scorer(self, X, y, sample_weight, extra_rows=None, agreement=True):
+        def fit_and_score(model, train, test):
+            model.fit(X[train], y[train])
+            nearest = model.n_positives == 5 and model.pos_margin == 0.0
+            return 0.8 + lead / 150 if nearest else 0.8
+        return fit_and_score
+
+    monkeypatch.setattr(ContrastiveEmbedding, "_heldout_scorer", heldout_scorer)
+    model = ContrastiveEmbedding(n_components=2, random_state=0).fit(X, y)
+    assert (model.n_positives_, model.n_negatives_) == chosen_pairs
+
+
 @pytest.mark.parametrize("setting", [
     {"n_positives": 5},  # a given count fixes the pairs
     {"n_negatives": 20},
