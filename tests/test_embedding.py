@@ -303,8 +303,12 @@ def test_score_tells_a_random_map_from_a_trained_one_on_plain_kfold():
     X, y = load_digits(return_X_y=True)
     X = StandardScaler().fit_transform(X[:600])
     y = y[:600]
+    # pos_margin and the pairs the selection chose on two of the folds given:
+    # the score, not the selection, is checked
     search = GridSearchCV(
-        ContrastiveEmbedding(2, init="random", random_state=0), {"max_iter": [1, 100]}, cv=3
+        ContrastiveEmbedding(2, init="random", pos_margin=0.0, n_positives=64,
+                             n_negatives=64, random_state=0),
+        {"max_iter": [1, 100]}, cv=3,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -358,8 +362,9 @@ def test_grid_search_over_margin_sees_different_scores():
     X = StandardScaler().fit_transform(X[:500])
     y = y[:500]
     search = GridSearchCV(
-        ContrastiveEmbedding(2, architecture="linear", pos_margin=1.0, max_iter=100,
-                             random_state=0),
+        # the pairs the selection chose given: the margin is checked
+        ContrastiveEmbedding(2, architecture="linear", pos_margin=1.0, n_positives=5,
+                             n_negatives=10, max_iter=100, random_state=0),
         {"margin": [1.5, 3.0, 8.0]},
         cv=3,
     )
