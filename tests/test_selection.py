@@ -455,7 +455,7 @@ def test_a_margin_search_with_defaults_selects_without_a_warning(digits):
     X, y = digits
     pipeline = make_pipeline(
         ContrastiveEmbedding(n_components=8, random_state=0), KNeighborsClassifier())
-    search = GridSearchCV(pipeline, {"contrastiveembedding__margin": [0.25, 4.0]}, cv=3)
+    search = GridSearchCV(pipeline, {"contrastiveembedding__margin": [0.25, 4.0]}, cv=2)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any warning fails the test
         search.fit(X, y)
