@@ -51,7 +51,9 @@ def test_pipeline_in_grid_search(iris):
     X, y = iris
     pipeline = Pipeline([
         ("scale", StandardScaler()),
-        ("embed", ContrastiveEmbedding(n_components=2, max_iter=30, random_state=0)),
+        # the map the selection chose given: this is about the pipeline
+        ("embed", ContrastiveEmbedding(n_components=2, architecture="linear",
+                                       pos_margin="impostor", max_iter=30, random_state=0)),
         ("knn", KNeighborsClassifier(n_neighbors=3)),
     ])
     search = GridSearchCV(
@@ -285,8 +287,10 @@ def test_score_ranks_models_on_folds_that_hold_one_class(iris):
     # Unshuffled iris: KFold(3) gives test folds that each hold one class,
     # where the leave-one-out score was 1.0 for every candidate.
     X, y = iris
+    # the map and pairs the selection chose given: this is about the score
+    chosen = dict(architecture="linear", pos_margin=0.0, n_positives=64, n_negatives=64)
     search = GridSearchCV(
-        ContrastiveEmbedding(2, random_state=0), {"max_iter": [1, 100]}, cv=3
+        ContrastiveEmbedding(2, random_state=0, **chosen), {"max_iter": [1, 100]}, cv=3
     ).fit(X, y)
     scores = search.cv_results_["mean_test_score"]
     assert np.all(np.isfinite(scores)) and scores[0] != scores[1]
@@ -343,9 +347,11 @@ def test_pos_margin_makes_margins_select_different_models():
     y = y[:400]
 
     def embed(margin, pos_margin):
+        # the same pairs in every fit (those the selection chose in three of
+        # the four), so that only the margins differ
         model = ContrastiveEmbedding(
-            4, architecture="linear", margin=margin, pos_margin=pos_margin, max_iter=200,
-            random_state=0,
+            4, architecture="linear", margin=margin, pos_margin=pos_margin, n_positives=64,
+            n_negatives=64, max_iter=200, random_state=0,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
