@@ -151,8 +151,11 @@ def test_a_margin_search_with_the_impostor_rule_selects_without_a_warning(digits
     from sklearn.pipeline import make_pipeline
 
     X, y = digits
+    # the map and pairs the selection chose in each of the search's fits given:
+    # this is about the impostor rule (the defaults' search: test_selection)
     pipe = make_pipeline(
-        ContrastiveEmbedding(8, pos_margin="impostor", max_iter=30, random_state=0),
+        ContrastiveEmbedding(8, architecture="linear", pos_margin="impostor", n_positives=5,
+                             n_negatives=10, max_iter=30, random_state=0),
         KNeighborsClassifier(),
     )
     search = GridSearchCV(pipe, {"contrastiveembedding__margin": [0.25, 1.0, 4.0]}, cv=2)

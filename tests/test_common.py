@@ -18,9 +18,11 @@ from sk_contrastive import ContrastiveEmbedding
             n_components=1, architecture="linear", pos_margin=0.5, max_iter=20, random_state=0
         ),
         ContrastiveEmbedding(hidden_layer_sizes=(8,), max_iter=20, random_state=0),
+        # a deeper tanh network with the values an MLP takes where no selection
+        # runs given (the MLP above runs an MLP's selection through every check)
         ContrastiveEmbedding(
-            n_components=3, hidden_layer_sizes=(6, 5), activation="tanh", max_iter=20,
-            random_state=0,
+            n_components=3, hidden_layer_sizes=(6, 5), activation="tanh", alpha=1e-3,
+            pos_margin=0.0, n_positives=5, n_negatives=10, max_iter=20, random_state=0,
         ),
         ContrastiveEmbedding(class_weight="balanced", max_iter=20, random_state=0),
         # the selection's maps under the division by the norm (test_cosine

@@ -18,6 +18,8 @@ from sk_contrastive._pairs import Pairs
 from sk_contrastive._threshold import calibrate_distance_threshold
 
 MAPS = {"linear": {}, "mlp": {"hidden_layer_sizes": (8,), "alpha": 1e-3}}
+# what the selection chooses for 4 dimensions of digit_pairs
+CHOSEN = {"architecture": "linear", "pos_margin": 0.0}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +87,9 @@ def test_loss_is_the_source_formula_over_exactly_the_given_pairs(digit_pairs):
 def test_classes_and_predictions_keep_the_users_encoding(digit_pairs, labels):
     X, index_pairs, y = digit_pairs
     encoded = np.where(y == 1, labels[1], labels[0])
-    model = fit_quietly(ContrastivePairClassifier(4, preprocessor=X, random_state=0),
+    # the map the selection chose here given: this is about the labels, not
+    # the selection (which sees the pairs' degrees, 0 or 1, whatever the labels)
+    model = fit_quietly(ContrastivePairClassifier(4, preprocessor=X, **CHOSEN, random_state=0),
                         index_pairs, encoded)
     np.testing.assert_array_equal(model.classes_, np.array(labels))
     predicted = model.predict(index_pairs)
@@ -97,7 +101,7 @@ def test_classes_and_predictions_keep_the_users_encoding(digit_pairs, labels):
 
 def test_methods_agree_with_the_embedding(digit_pairs):
     X, index_pairs, y = digit_pairs
-    model = fit_quietly(ContrastivePairClassifier(4, preprocessor=X, random_state=0),
+    model = fit_quietly(ContrastivePairClassifier(4, preprocessor=X, **CHOSEN, random_state=0),
                         index_pairs, y)
     Z = model.transform(X)
     distances = np.linalg.norm(Z[index_pairs[:, 0]] - Z[index_pairs[:, 1]], axis=1)

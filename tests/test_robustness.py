@@ -253,12 +253,12 @@ def test_memory_error_is_a_value_error_under_an_address_space_limit(tmp_path):
 
 
 def test_default_n_components_is_at_most_the_number_of_samples():
-    # 60 samples in 5,000 dimensions span at most 60 directions: the default
-    # map keeps that many instead of a 5000 x 5000 matrix.
-    X = np.random.default_rng(0).standard_normal((60, 5000))
+    # 60 samples in 500 dimensions span at most 60 directions: the default
+    # map keeps that many instead of a 500 x 500 matrix.
+    X = np.random.default_rng(0).standard_normal((60, 500))
     y = np.repeat([0, 1, 2], 20)
     model = fit_quietly(ContrastiveEmbedding(random_state=0), X, y)
-    assert model.components_.shape == (60, 5000)
+    assert model.components_.shape == (60, 500)
     assert model.transform(X).shape == (60, 60)
 
 

@@ -241,12 +241,29 @@ MISSING_FORMS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def fitted_with_sentinel():
+    """The fit with the missing labels marked -1, made once: the tests only read it."""
+    X, y, missing = missing_label_data()
+    return fit_quietly(ContrastiveEmbedding(2, unlabeled_label=-1, random_state=0),
+                       X, np.where(missing, -1, y))
+
+
+@pytest.fixture(scope="module")
+def fitted_on_every_label():
+    """A fit on all the labels for each unlabeled_label, made once: the tests only score."""
+    X, y, _ = missing_label_data()
+    return {marker: fit_quietly(ContrastiveEmbedding(2, unlabeled_label=marker, random_state=0),
+                                X, y)
+            for marker in (None, -1, "unknown")}
+
+
 @pytest.mark.parametrize("form", MISSING_FORMS)
-def test_missing_labels_are_unlabelled_samples_with_unlabeled_label_nan(form):
+def test_missing_labels_are_unlabelled_samples_with_unlabeled_label_nan(form,
+                                                                        fitted_with_sentinel):
     X, y, missing = missing_label_data()
     sentinel = np.where(missing, -1, y)
-    expected = fit_quietly(ContrastiveEmbedding(2, unlabeled_label=-1, random_state=0),
-                           X, sentinel)
+    expected = fitted_with_sentinel
     y_missing = with_missing(form, y, missing)
     model = fit_quietly(ContrastiveEmbedding(2, unlabeled_label=np.nan, random_state=0),
                         X, y_missing)
@@ -258,14 +275,14 @@ def test_missing_labels_are_unlabelled_samples_with_unlabeled_label_nan(form):
 
 @pytest.mark.parametrize("form", MISSING_FORMS)
 @pytest.mark.parametrize("unlabeled_label", [None, -1, "unknown"])
-def test_missing_labels_without_a_missing_marker_say_how_to_mark_them(form, unlabeled_label):
+def test_missing_labels_without_a_missing_marker_say_how_to_mark_them(form, unlabeled_label,
+                                                                      fitted_on_every_label):
     X, y, missing = missing_label_data()
     model = ContrastiveEmbedding(2, unlabeled_label=unlabeled_label, random_state=0)
     message = f"y holds {missing.sum()} missing label.*unlabeled_label=np.nan"
     with pytest.raises(ValueError, match=message):
         model.fit(X, with_missing(form, y, missing))
-    fitted = fit_quietly(ContrastiveEmbedding(2, unlabeled_label=unlabeled_label,
-                                              random_state=0), X, y)
+    fitted = fitted_on_every_label[unlabeled_label]
     with pytest.raises(ValueError, match=message):
         fitted.score(X, with_missing(form, y, missing))
 
