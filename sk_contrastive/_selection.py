@@ -125,6 +125,9 @@ MLP_WIDTHS = ((64,), (128, 64))
 DEFAULT_PAIRS = (5, 10)
 DENSE_PAIRS = (MAX_NEIGHBORS, MAX_NEIGHBORS)
 MLP_ALPHAS = (1e-3, 1e-2, 1e-1)
+# the standard errors of the first split below the best that drop a candidate
+# from the race (see _race)
+RACE_ERRORS = 2
 # a candidate fitted on less of the data than this is no start for the final
 # fit: on 1,500 of 14,000 samples, its resumed fit scored 0.57, a fresh one 0.81
 MIN_SHARE_TO_RESUME = 0.5
@@ -495,24 +498,41 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
              [raw_score(train, test) for train, test in splits], 0.0)]
     starts = {}
     fit_on_split = functools.partial(_fit_on_split, estimator, fit_and_score)
+    n_splits = len(splits)
 
     def evaluate(settings, run):
-        """Fit each of ``settings`` on every split, add their rows, return
-        their mean scores."""
+        """Fit ``settings`` on the splits, add their rows, return their mean
+        scores: ``-inf`` for one the race dropped (see :func:`_race`)."""
         # the maps to every dimension (the reference) first: the longest
         # fits, which started last would leave one thread idle at the end
         order = sorted(range(len(settings)),
                        key=lambda i: "n_components" not in settings[i])
-        tasks = [(settings[i], split) for i in order for split in splits]
-        done = dict(zip([(i, k) for i in order for k in range(len(splits))],
-                        run(fit_on_split, tasks)))
+        fitted = {i: [] for i in order}
+        # the first split, where the candidates race (the reference, no
+        # candidate, runs on every split at once)
+        tasks = [(i, k) for i in order
+                 for k in range(n_splits if "n_components" in settings[i] else 1)]
+        done = run(fit_on_split, [(settings[i], splits[k]) for i, k in tasks])
+        for (i, _), result in zip(tasks, done):
+            fitted[i].append(result)
+        racing = [i for i in order if len(fitted[i]) < n_splits]
+        if racing:
+            kept = _race([fitted[i][0][0] for i in racing],
+                         [row[1][0] for row in rows[1:] if "n_components" not in row[0]],
+                         splits[0][1].shape[0])
+            tasks = [(i, k) for i, keep in zip(racing, kept) if keep
+                     for k in range(1, n_splits)]
+            done = run(fit_on_split, [(settings[i], splits[k]) for i, k in tasks])
+            for (i, _), result in zip(tasks, done):
+                fitted[i].append(result)
         means = []
         for i, params in enumerate(settings):
-            scores, seconds, models = zip(*[done[i, k] for k in range(len(splits))])
-            rows.append((params, list(scores), float(np.mean(seconds))))
+            scores, seconds, models = zip(*fitted[i])
+            scores = list(scores) + [np.nan] * (n_splits - len(scores))
+            rows.append((params, scores, float(np.mean(seconds))))
             # the first split where it scored best
-            starts[len(rows) - 1] = models[int(np.argmax(scores))]
-            means.append(float(np.mean(scores)))
+            starts[len(rows) - 1] = models[int(np.nanargmax(scores))]
+            means.append(float(np.mean(scores)) if len(fitted[i]) == n_splits else -np.inf)
         return means
 
     n_heldout = sum(test.shape[0] for _, test in splits)
@@ -520,31 +540,52 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
     def clearly_below(score, allowed):
         return _clearly_below(score, allowed, n_heldout)
 
+    widths = list(dict.fromkeys(p["hidden_layer_sizes"] for p in candidates.escalation))
+    # each width's penalties from the strongest down
+    by_width = {found: sorted((p for p in candidates.escalation
+                               if p["hidden_layer_sizes"] == found),
+                              key=lambda p: p["alpha"], reverse=True)
+                for found in widths}
+    # fitted whatever the linear maps score, the first width's MLPs race
+    # with them, and the threads have more fits to share
+    early = by_width[widths[0]] if always_escalate and widths else []
     with thread_runner(n_threads, "selection") as run:
         reference = [] if candidates.reference is None else [candidates.reference]
-        means = evaluate(candidates.first + reference, run)
-        allowed = [float(np.mean(rows[0][1]))] + means[len(candidates.first):]
-        means = means[:len(candidates.first)]
+        means = evaluate(candidates.first + early + reference, run)
+        n_first = len(candidates.first)
+        allowed = [float(np.mean(rows[0][1]))] + means[n_first + len(early):]
+        early_means = means[n_first:n_first + len(early)]
+        means = means[:n_first]
         chosen = candidates.first[int(np.argmax(means))]
         best = max(means)
         escalate = always_escalate or any(clearly_below(best, score) for score in allowed)
         if escalate:
-            for widths in dict.fromkeys(p["hidden_layer_sizes"] for p in candidates.escalation):
+            for index, found in enumerate(widths):
                 improved = False
+                settings = by_width[found]
+                if index > 0 and chosen["alpha"] in [p["alpha"] for p in settings]:
+                    # a wider network, with more capacity, needs no weaker
+                    # penalty than the narrower one chose: it tries that one
+                    # and the next stronger one
+                    at = [p["alpha"] for p in settings].index(chosen["alpha"])
+                    settings = settings[max(at - 1, 0):at + 1]
                 # strongest penalty first; the two strongest together, then
                 # each weaker one unless weakening clearly hurt an MLP that
                 # already beat the linear maps (one that did not is held back
                 # by its penalty: on radial data, 2-D, (64,) scored 0.634,
                 # 0.607 and 0.926 held out at 1e-1, 1e-2 and 1e-3, the
                 # linear map 0.653)
-                settings = sorted(
-                    (p for p in candidates.escalation if p["hidden_layer_sizes"] == widths),
-                    key=lambda p: p["alpha"], reverse=True)
+                if index == 0 and early:  # fitted with the linear maps
+                    batches = [(settings, early_means)]
+                else:
+                    batches = [(settings[:2], None)] + [
+                        ([params], None) for params in settings[2:]]
                 means = []
-                for batch in [settings[:2]] + [[params] for params in settings[2:]]:
+                for batch, found_means in batches:
+                    # (a candidate the race dropped is clearly below)
                     if means and improved and clearly_below(means[-1], means[-2]):
                         break
-                    means += evaluate(batch, run)
+                    means += evaluate(batch, run) if found_means is None else found_means
                     for params, mean in zip(batch, means[-len(batch):]):
                         if mean > best:
                             chosen, best, improved = params, mean, True
@@ -553,11 +594,22 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
                 # has capacity to spare: on diabetes, 309 samples, 5 folds,
                 # (64,) chose 1e-1 in 2 of 5 splits, and (128, 64) then cost
                 # 1.5 times the rest of the fit and never scored higher)
-                strongest = max(params["alpha"] for params in settings)
-                if not improved or (len(settings) > 1 and chosen["alpha"] == strongest):
+                strongest = max(params["alpha"] for params in by_width[found])
+                if not improved or (len(by_width[found]) > 1 and chosen["alpha"] == strongest):
                     break
     start = starts[[found[0] for found in rows].index(chosen)]
     return Selection(chosen, _results(rows, chosen), start)
+
+
+def _race(scores, others, n_heldout):
+    """Which of the candidates scoring ``scores`` on the first split go on to
+    the others: all but those below the best of them and of the candidates
+    fitted before (whose first-split scores are ``others``) by more than
+    ``RACE_ERRORS`` binomial standard errors of that best on the split's
+    ``n_heldout`` samples (as :func:`_clearly_below` takes one)."""
+    best = max(list(scores) + list(others))
+    margin = RACE_ERRORS * np.sqrt(max(best * (1 - best), 0.0) / n_heldout)
+    return [score >= best - margin for score in scores]
 
 
 def _clearly_below(score, other, n_heldout):
@@ -568,17 +620,22 @@ def _clearly_below(score, other, n_heldout):
 
 
 def _results(rows, chosen):
-    scores = np.array([row[1] for row in rows])
-    means = scores.mean(axis=1)
+    scores = np.array([row[1] for row in rows], dtype=np.float64)
+    # a candidate the race dropped has no score on the splits it skipped
+    dropped = np.isnan(scores).any(axis=1)
+    means = np.nanmean(scores, axis=1)
+    # rank 1 is the best; equal scores share the better rank; a dropped
+    # candidate ranks below every one fitted on all the splits.
+    # ahead[j, i]: row j ranks before row i
+    ahead = (~dropped[:, None] & dropped[None, :]) | (
+        (dropped[:, None] == dropped[None, :]) & (means[:, None] > means[None, :]))
     results = {
         "params": [row[0] for row in rows],
         "mean_test_score": means,
-        "std_test_score": scores.std(axis=1),
+        "std_test_score": np.nanstd(scores, axis=1),
         "mean_fit_time": np.array([row[2] for row in rows]),
-        # rank 1 is the best; equal scores share the better rank
-        "rank_test_score": np.array(
-            [1 + int(np.sum(means > mean)) for mean in means], dtype=np.int32
-        ),
+        "rank_test_score": (1 + ahead.sum(axis=0)).astype(np.int32),
+        "dropped": dropped,
         "chosen": np.array([row[0] == chosen for row in rows]),
     }
     for split in range(scores.shape[1]):
