@@ -50,19 +50,21 @@ chosen map once on all the data:
    can already separate any labelling of so few samples.
 
 Where the candidates are fitted on ``N_FOLDS`` folds (below
-``KFOLD_BELOW`` samples) they race, as in successive halving: each batch
+``KFOLD_BELOW`` samples, or ``MAX_SELECTION_PAIRS`` pairs) they race, as
+in successive halving: each batch
 (the linear candidates, then each batch of MLPs) is fitted on the first
-fold, and only the candidates within ``RACE_ERRORS`` (2) binomial standard
-errors of that fold (``sqrt(p * (1 - p) / n_fold)``) of the best
-first-fold score ``p``, of the batch and of the candidates fitted before,
-go on to the other folds. A dropped candidate is never chosen; its row in
+fold, and only the candidates within ``RACE_ERRORS`` (2) of the largest
+binomial standard errors of that fold, ``sqrt(1/4 / n_fold)``, of the
+best first-fold score, of the batch and of the candidates fitted before,
+go on to the other folds (see :func:`_race`). A dropped candidate is never chosen; its row in
 the results has NaN for the folds it skipped, its mean over the fold it was
 fitted on, ``dropped`` True, and ranks below every row fitted on all the
 folds. On diabetes (``bench_targets.py``, 5 splits) the MLP (64,) with
-``alpha=1e-3`` scored 0.05 to 0.20 held out where the best candidate
-scored about 0.44, and was dropped after one fold of five on every split;
-with one standard error instead of two, a diagonal map that was the best
-over all five folds (0.454) would have been dropped on one split.
+``alpha=1e-3``, whose held-out R² over all five folds was 0.05 to 0.20
+where the chosen candidate's was 0.41 to 0.45, was dropped after the first
+fold on every split (and 3 other candidates on 2 splits), and every split
+kept its choice; with one standard error instead of two, the diagonal map
+chosen on one split (0.454 over the five folds) would have been dropped.
 
 A chosen MLP's ``alpha`` is rescaled for the final fit by ``m / n``, the
 candidates' training samples over the fit's (the loss is a mean, so the
@@ -145,7 +147,7 @@ MLP_WIDTHS = ((64,), (128, 64))
 DEFAULT_PAIRS = (5, 10)
 DENSE_PAIRS = (MAX_NEIGHBORS, MAX_NEIGHBORS)
 MLP_ALPHAS = (1e-3, 1e-2, 1e-1)
-# the standard errors of the first split below the best that drop a candidate
+# the standard errors of the first split below its best that drop a candidate
 # from the race (see _race)
 RACE_ERRORS = 2
 # a candidate fitted on less of the data than this is no start for the final
@@ -640,10 +642,15 @@ def _race(scores, others, n_heldout):
     """Which of the candidates scoring ``scores`` on the first split go on to
     the others: all but those below the best of them and of the candidates
     fitted before (whose first-split scores are ``others``) by more than
-    ``RACE_ERRORS`` binomial standard errors of that best on the split's
-    ``n_heldout`` samples (as :func:`_clearly_below` takes one)."""
+    ``RACE_ERRORS`` binomial standard errors on the split's ``n_heldout``
+    samples, the largest one, ``sqrt(1/4 / n_heldout)`` (of a score of
+    1/2), whatever the best scored: a small fold's R² can fall below 0,
+    where the error of the score itself would be 0 (on diabetes with 80 %
+    of the targets hidden, 12 held-out samples a fold, every first-fold R²
+    was negative, and that error dropped all but the first fold's best,
+    which scored 0.00 on the test set against the diagonal map's 0.27)."""
     best = max(list(scores) + list(others))
-    margin = RACE_ERRORS * np.sqrt(max(best * (1 - best), 0.0) / n_heldout)
+    margin = RACE_ERRORS * np.sqrt(0.25 / n_heldout)
     return [score >= best - margin for score in scores]
 
 
