@@ -34,9 +34,10 @@ chosen map once on all the data:
    next stronger one, together: with more capacity it wants no weaker
    penalty (on the four regression sets of ``bench_targets.py``, 5 splits
    each, the best of the wider MLP's three penalties was never weaker than
-   the narrower one's choice). Each width's penalties go from the strongest down: the two
-   strongest together, then each weaker one unless an MLP of that width
-   already beat the linear maps and weakening then clearly hurt: the one
+   the narrower one's choice). Each width's penalties go from the
+   strongest down: the two strongest together, then each weaker one
+   unless an MLP of that width already beat the linear maps and weakening
+   then clearly hurt: the one
    before it scored more than one standard error (as above) below the one
    before that. A weak penalty costs the most iterations, and once
    weakening has clearly hurt a winning MLP (overfitting), a still weaker
@@ -51,13 +52,13 @@ chosen map once on all the data:
 
 Where the candidates are fitted on ``N_FOLDS`` folds (below
 ``KFOLD_BELOW`` samples, or ``MAX_SELECTION_PAIRS`` pairs) they race, as
-in successive halving: each batch
-(the linear candidates, then each batch of MLPs) is fitted on the first
-fold, and only the candidates within ``RACE_ERRORS`` (2) of the largest
-binomial standard errors of that fold, ``sqrt(1/4 / n_fold)``, of the
-best first-fold score, of the batch and of the candidates fitted before,
-go on to the other folds (see :func:`_race`). A dropped candidate is never chosen; its row in
-the results has NaN for the folds it skipped, its mean over the fold it was
+in successive halving: each batch (the linear candidates, then each batch
+of MLPs) is fitted on the first fold, and only the candidates within
+``RACE_ERRORS`` (2) of the largest binomial standard errors of that fold,
+``sqrt(1/4 / n_fold)``, of the best first-fold score, of the batch and of
+the candidates fitted before, go on to the other folds (see
+:func:`_race`). A dropped candidate is never chosen; its row in the
+results has NaN for the folds it skipped, its mean over the fold it was
 fitted on, ``dropped`` True, and ranks below every row fitted on all the
 folds. On diabetes (``bench_targets.py``, 5 splits) the MLP (64,) with
 ``alpha=1e-3``, whose held-out R² over all five folds was 0.05 to 0.20
