@@ -519,7 +519,10 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``split<k>_test_score`` (kNN(5) neighbour agreement on each
         held-out part; kNN(5) accuracy in a partly labelled fit; R² or the
         Jaccard index for graded targets),
-        ``mean_fit_time`` (seconds per split), ``rank_test_score`` and
+        ``mean_fit_time`` (seconds per split), ``rank_test_score``,
+        ``dropped`` (bool: the candidate scored far below the best on the
+        first of several folds and was fitted on no other; its scores on
+        those are NaN, and it ranks below the rows fitted on every fold) and
         ``chosen`` (bool, the row that was fitted). In a partly labelled
         fit the candidates learn from the labelled samples alone, and a last
         row, the chosen map's parameters with ``"unlabelled samples":

@@ -30,9 +30,14 @@ chosen map once on all the data:
    strongest of ``MLP_ALPHAS`` (on the benchmarks' 14,000-sample
    make_classification set, where no MLP beat the linear map, a default
    fit took a median 6.0 s with all six MLP candidates, 1.6 s with this
-   rule). Each width's penalties go from the strongest down: the two
-   strongest together, then each weaker one unless an MLP of that width
-   already beat the linear maps and weakening then clearly hurt: the one
+   rule), and then only with the penalty the narrower one chose and the
+   next stronger one, together: with more capacity it wants no weaker
+   penalty (on the four regression sets of ``bench_targets.py``, 5 splits
+   each, the best of the wider MLP's three penalties was never weaker than
+   the narrower one's choice). Each width's penalties go from the
+   strongest down: the two strongest together, then each weaker one
+   unless an MLP of that width already beat the linear maps and weakening
+   then clearly hurt: the one
    before it scored more than one standard error (as above) below the one
    before that. A weak penalty costs the most iterations, and once
    weakening has clearly hurt a winning MLP (overfitting), a still weaker
@@ -40,9 +45,27 @@ chosen map once on all the data:
    one among MLPs that all trail the linear maps (held back by their
    penalty), can precede the best (moons in one dimension: 0.840, 0.828,
    0.988; radial data in 2-D: 0.634, 0.607, 0.926). Graded targets always try the MLPs (see
-   :func:`select_map`). Data with at least as many features as samples
-   never escalate: a linear map can already separate any labelling of so
-   few samples.
+   :func:`select_map`), and fit the first width's penalties all together
+   with the linear candidates, so that the threads share more fits. Data
+   with at least as many features as samples never escalate: a linear map
+   can already separate any labelling of so few samples.
+
+Where the candidates are fitted on ``N_FOLDS`` folds (below
+``KFOLD_BELOW`` samples, or ``MAX_SELECTION_PAIRS`` pairs) they race, as
+in successive halving: each batch (the linear candidates, then each batch
+of MLPs) is fitted on the first fold, and only the candidates within
+``RACE_ERRORS`` (2) of the largest binomial standard errors of that fold,
+``sqrt(1/4 / n_fold)``, of the best first-fold score, of the batch and of
+the candidates fitted before, go on to the other folds (see
+:func:`_race`). A dropped candidate is never chosen; its row in the
+results has NaN for the folds it skipped, its mean over the fold it was
+fitted on, ``dropped`` True, and ranks below every row fitted on all the
+folds. On diabetes (``bench_targets.py``, 5 splits) the MLP (64,) with
+``alpha=1e-3``, whose held-out R² over all five folds was 0.05 to 0.20
+where the chosen candidate's was 0.41 to 0.45, was dropped after the first
+fold on every split (and 3 other candidates on 2 splits), and every split
+kept its choice; with one standard error instead of two, the diagonal map
+chosen on one split (0.454 over the five folds) would have been dropped.
 
 A chosen MLP's ``alpha`` is rescaled for the final fit by ``m / n``, the
 candidates' training samples over the fit's (the loss is a mean, so the
@@ -126,6 +149,9 @@ MLP_WIDTHS = ((64,), (128, 64))
 DEFAULT_PAIRS = (5, 10)
 DENSE_PAIRS = (MAX_NEIGHBORS, MAX_NEIGHBORS)
 MLP_ALPHAS = (1e-3, 1e-2, 1e-1)
+# the standard errors of the first split below its best that drop a candidate
+# from the race (see _race)
+RACE_ERRORS = 2
 # a candidate fitted on less of the data than this is no start for the final
 # fit: on 1,500 of 14,000 samples, its resumed fit scored 0.57, a fresh one 0.81
 MIN_SHARE_TO_RESUME = 0.5
@@ -370,7 +396,10 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score,
         features as ``{"architecture": "raw features"}``, the reference
         where it was fitted with its ``"n_components": None``),
         ``mean_test_score``, ``std_test_score``, ``split<i>_test_score``,
-        ``mean_fit_time`` (seconds), ``rank_test_score`` and ``chosen``
+        ``mean_fit_time`` (seconds), ``rank_test_score``, ``dropped``
+        (whether the race dropped that row after the first split: NaN for
+        the splits it skipped, its mean and standard deviation over the one
+        fitted, ranked below the rows fitted on every split) and ``chosen``
         (whether that row is the chosen map) -- the layout of
         ``GridSearchCV.cv_results_``.
     """
@@ -496,24 +525,40 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
              [raw_score(train, test) for train, test in splits], 0.0)]
     starts = {}
     fit_on_split = functools.partial(_fit_on_split, estimator, fit_and_score)
+    n_splits = len(splits)
 
     def evaluate(settings, run):
-        """Fit each of ``settings`` on every split, add their rows, return
-        their mean scores."""
-        # the maps to every dimension (the reference) first: the longest
-        # fits, which started last would leave one thread idle at the end
-        order = sorted(range(len(settings)),
-                       key=lambda i: "n_components" not in settings[i])
-        tasks = [(settings[i], split) for i in order for split in splits]
-        done = dict(zip([(i, k) for i in order for k in range(len(splits))],
-                        run(fit_on_split, tasks)))
+        """Fit ``settings`` on the splits, add their rows, return their mean
+        scores: ``-inf`` for one the race dropped (see :func:`_race`)."""
+        # the longest fits first, which started last would leave a thread
+        # idle at the end
+        order = sorted(range(len(settings)), key=lambda i: _longest_first(settings[i]))
+        fitted = {i: [] for i in order}
+        # the first split, where the candidates race (the reference, no
+        # candidate, runs on every split at once)
+        tasks = [(i, k) for i in order
+                 for k in range(n_splits if "n_components" in settings[i] else 1)]
+        done = run(fit_on_split, [(settings[i], splits[k]) for i, k in tasks])
+        for (i, _), result in zip(tasks, done):
+            fitted[i].append(result)
+        racing = [i for i in order if len(fitted[i]) < n_splits]
+        if racing:
+            kept = _race([fitted[i][0][0] for i in racing],
+                         [row[1][0] for row in rows[1:] if "n_components" not in row[0]],
+                         splits[0][1].shape[0])
+            tasks = [(i, k) for i, keep in zip(racing, kept) if keep
+                     for k in range(1, n_splits)]
+            done = run(fit_on_split, [(settings[i], splits[k]) for i, k in tasks])
+            for (i, _), result in zip(tasks, done):
+                fitted[i].append(result)
         means = []
         for i, params in enumerate(settings):
-            scores, seconds, models = zip(*[done[i, k] for k in range(len(splits))])
-            rows.append((params, list(scores), float(np.mean(seconds))))
+            scores, seconds, models = zip(*fitted[i])
+            scores = list(scores) + [np.nan] * (n_splits - len(scores))
+            rows.append((params, scores, float(np.mean(seconds))))
             # the first split where it scored best
-            starts[len(rows) - 1] = models[int(np.argmax(scores))]
-            means.append(float(np.mean(scores)))
+            starts[len(rows) - 1] = models[int(np.nanargmax(scores))]
+            means.append(float(np.mean(scores)) if len(fitted[i]) == n_splits else -np.inf)
         return means
 
     n_heldout = sum(test.shape[0] for _, test in splits)
@@ -521,31 +566,52 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
     def clearly_below(score, allowed):
         return _clearly_below(score, allowed, n_heldout)
 
+    widths = list(dict.fromkeys(p["hidden_layer_sizes"] for p in candidates.escalation))
+    # each width's penalties from the strongest down
+    by_width = {found: sorted((p for p in candidates.escalation
+                               if p["hidden_layer_sizes"] == found),
+                              key=lambda p: p["alpha"], reverse=True)
+                for found in widths}
+    # fitted whatever the linear maps score, the first width's MLPs race
+    # with them, and the threads have more fits to share
+    early = by_width[widths[0]] if always_escalate and widths else []
     with thread_runner(n_threads, "selection") as run:
         reference = [] if candidates.reference is None else [candidates.reference]
-        means = evaluate(candidates.first + reference, run)
-        allowed = [float(np.mean(rows[0][1]))] + means[len(candidates.first):]
-        means = means[:len(candidates.first)]
+        means = evaluate(candidates.first + early + reference, run)
+        n_first = len(candidates.first)
+        allowed = [float(np.mean(rows[0][1]))] + means[n_first + len(early):]
+        early_means = means[n_first:n_first + len(early)]
+        means = means[:n_first]
         chosen = candidates.first[_linear_choice(candidates.first, means, n_heldout)]
         best = max(means)
         escalate = always_escalate or any(clearly_below(best, score) for score in allowed)
         if escalate:
-            for widths in dict.fromkeys(p["hidden_layer_sizes"] for p in candidates.escalation):
+            for index, found in enumerate(widths):
                 improved = False
+                settings = by_width[found]
+                if index > 0 and chosen["alpha"] in [p["alpha"] for p in settings]:
+                    # a wider network, with more capacity, needs no weaker
+                    # penalty than the narrower one chose: it tries that one
+                    # and the next stronger one
+                    at = [p["alpha"] for p in settings].index(chosen["alpha"])
+                    settings = settings[max(at - 1, 0):at + 1]
                 # strongest penalty first; the two strongest together, then
                 # each weaker one unless weakening clearly hurt an MLP that
                 # already beat the linear maps (one that did not is held back
                 # by its penalty: on radial data, 2-D, (64,) scored 0.634,
                 # 0.607 and 0.926 held out at 1e-1, 1e-2 and 1e-3, the
                 # linear map 0.653)
-                settings = sorted(
-                    (p for p in candidates.escalation if p["hidden_layer_sizes"] == widths),
-                    key=lambda p: p["alpha"], reverse=True)
+                if index == 0 and early:  # fitted with the linear maps
+                    batches = [(settings, early_means)]
+                else:
+                    batches = [(settings[:2], None)] + [
+                        ([params], None) for params in settings[2:]]
                 means = []
-                for batch in [settings[:2]] + [[params] for params in settings[2:]]:
+                for batch, found_means in batches:
+                    # (a candidate the race dropped is clearly below)
                     if means and improved and clearly_below(means[-1], means[-2]):
                         break
-                    means += evaluate(batch, run)
+                    means += evaluate(batch, run) if found_means is None else found_means
                     for params, mean in zip(batch, means[-len(batch):]):
                         if mean > best:
                             chosen, best, improved = params, mean, True
@@ -554,8 +620,8 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
                 # has capacity to spare: on diabetes, 309 samples, 5 folds,
                 # (64,) chose 1e-1 in 2 of 5 splits, and (128, 64) then cost
                 # 1.5 times the rest of the fit and never scored higher)
-                strongest = max(params["alpha"] for params in settings)
-                if not improved or (len(settings) > 1 and chosen["alpha"] == strongest):
+                strongest = max(params["alpha"] for params in by_width[found])
+                if not improved or (len(by_width[found]) > 1 and chosen["alpha"] == strongest):
                     break
     start = starts[[found[0] for found in rows].index(chosen)]
     return Selection(chosen, _results(rows, chosen), start)
@@ -586,6 +652,35 @@ def _linear_choice(settings, means, n_heldout):
     return best
 
 
+def _longest_first(params):
+    """A key that sorts the fits likely to take longest first: the map to
+    every dimension (the reference), then the MLPs, the wider and the weaker
+    penalty first (its fit takes the most iterations: on Friedman #1 among
+    25 noise features 260 at 1e-3, 110 at 1e-2, 35 at 1e-1), then the
+    linear maps."""
+    if "n_components" in params:
+        return 0, 0, 0.0
+    if params["architecture"] == "mlp":
+        return 1, -len(params["hidden_layer_sizes"]), params["alpha"]
+    return 2, 0, 0.0
+
+
+def _race(scores, others, n_heldout):
+    """Which of the candidates scoring ``scores`` on the first split go on to
+    the others: all but those below the best of them and of the candidates
+    fitted before (whose first-split scores are ``others``) by more than
+    ``RACE_ERRORS`` binomial standard errors on the split's ``n_heldout``
+    samples, the largest one, ``sqrt(1/4 / n_heldout)`` (of a score of
+    1/2), whatever the best scored: a small fold's R² can fall below 0,
+    where the error of the score itself would be 0 (on diabetes with 80 %
+    of the targets hidden, 12 held-out samples a fold, every first-fold R²
+    was negative, and that error dropped all but the first fold's best,
+    which scored 0.00 on the test set against the diagonal map's 0.27)."""
+    best = max(list(scores) + list(others))
+    margin = RACE_ERRORS * np.sqrt(0.25 / n_heldout)
+    return [score >= best - margin for score in scores]
+
+
 def _clearly_below(score, other, n_heldout):
     """Whether ``score`` is below ``other`` by more than one binomial standard
     error of ``other`` on ``n_heldout`` samples (for an R² or a Jaccard index
@@ -594,17 +689,22 @@ def _clearly_below(score, other, n_heldout):
 
 
 def _results(rows, chosen):
-    scores = np.array([row[1] for row in rows])
-    means = scores.mean(axis=1)
+    scores = np.array([row[1] for row in rows], dtype=np.float64)
+    # a candidate the race dropped has no score on the splits it skipped
+    dropped = np.isnan(scores).any(axis=1)
+    means = np.nanmean(scores, axis=1)
+    # rank 1 is the best; equal scores share the better rank; a dropped
+    # candidate ranks below every one fitted on all the splits.
+    # ahead[j, i]: row j ranks before row i
+    ahead = (~dropped[:, None] & dropped[None, :]) | (
+        (dropped[:, None] == dropped[None, :]) & (means[:, None] > means[None, :]))
     results = {
         "params": [row[0] for row in rows],
         "mean_test_score": means,
-        "std_test_score": scores.std(axis=1),
+        "std_test_score": np.nanstd(scores, axis=1),
         "mean_fit_time": np.array([row[2] for row in rows]),
-        # rank 1 is the best; equal scores share the better rank
-        "rank_test_score": np.array(
-            [1 + int(np.sum(means > mean)) for mean in means], dtype=np.int32
-        ),
+        "rank_test_score": (1 + ahead.sum(axis=0)).astype(np.int32),
+        "dropped": dropped,
         "chosen": np.array([row[0] == chosen for row in rows]),
     }
     for split in range(scores.shape[1]):

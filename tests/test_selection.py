@@ -419,6 +419,136 @@ def test_a_wider_mlp_is_tried_only_while_width_helps(scores, tried, n_threads):
     assert start.params["hidden_layer_sizes"] == chosen["hidden_layer_sizes"]
 
 
+def _mlps(widths, alphas=(1e-3, 1e-2, 1e-1)):
+    base = {"architecture": "mlp", "pos_margin": 0.0}
+    return [{**base, "hidden_layer_sizes": found, "alpha": alpha}
+            for found in widths for alpha in alphas]
+
+
+_LINEAR = {"architecture": "linear", "hidden_layer_sizes": (), "pos_margin": 0.0,
+           "alpha": "auto"}
+# 5 folds of 100 held-out samples: the largest standard error on a fold is 0.05
+_FOLDS = [(np.arange(100), np.arange(100, 200))] * 5
+
+
+def _select_scored(scores, candidates, splits, always_escalate=False, n_threads=1, raw=0.5):
+    """``_select`` over a stand-in whose score on split k is ``scores(params, k)``
+    (the raw features' ``raw``); returns the selection and the (params, split)
+    fits in the order they ran."""
+    fits = []
+    lock = threading.Lock()
+
+    def fit_and_score(model, train, test):
+        params = {key: model.params[key] for key in ("architecture", "hidden_layer_sizes",
+                                                     "alpha")}
+        split = next(k for k, (_, held_out) in enumerate(splits) if held_out is test)
+        with lock:
+            fits.append((params, split))
+        return scores(params, split)
+
+    found = selection_module._select(
+        _Scored(verbose=0, callback=None, warm_start=False), candidates, splits,
+        fit_and_score, lambda train, test: raw, n_threads, always_escalate)
+    return found, fits
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_candidates_race_over_the_folds(n_threads):
+    # on the first fold, 0.8 is the best: 0.75 is within two standard errors
+    # (0.1) and goes on, 0.6 is not and is dropped after that fold alone
+    first = {(): 0.8, 1e-1: 0.75, 1e-2: 0.6, 1e-3: 0.6}
+    later = {(): 0.7, 1e-1: 0.85, 1e-2: 0.95, 1e-3: 0.95}
+
+    def scores(params, split):
+        key = params["alpha"] if params["hidden_layer_sizes"] else ()
+        return (first if split == 0 else later)[key]
+
+    candidates = selection_module.Candidates(first=[_LINEAR], escalation=_mlps([(64,)]))
+    splits = [(train, held_out.copy()) for train, held_out in _FOLDS]
+    (chosen, results, _, _), fits = _select_scored(scores, candidates, splits,
+                                                   always_escalate=True, n_threads=n_threads)
+    alphas = [p.get("alpha") for p in results["params"]]
+    assert alphas[1:] == ["auto", 1e-1, 1e-2, 1e-3]
+    assert [len([f for f in fits if f[0]["alpha"] == alpha]) for alpha in alphas[1:]] == [
+        5, 5, 1, 1]
+    np.testing.assert_array_equal(results["dropped"], [False, False, False, True, True])
+    assert np.isnan(results["split1_test_score"][3:]).all()
+    np.testing.assert_allclose(results["mean_test_score"][3:], 0.6)  # over the fold fitted
+    # the dropped rank below every candidate fitted on all the folds
+    np.testing.assert_array_equal(results["rank_test_score"], [3, 2, 1, 4, 4])
+    assert chosen["alpha"] == 1e-1 and results["chosen"][2]
+    # the fits of the folds after the first start once every first fold is scored
+    last_first_fold = max(i for i, (_, split) in enumerate(fits) if split == 0)
+    assert all(split > 0 for _, split in fits[last_first_fold + 1:])
+
+
+def test_a_batch_races_against_the_candidates_fitted_before():
+    # the linear map's 0.9 on the first fold is the best: an MLP clearly below
+    # it there is dropped, though it is the best of its own batch
+    def scores(params, split):
+        return 0.9 if not params["hidden_layer_sizes"] else 0.7
+
+    candidates = selection_module.Candidates(first=[_LINEAR], escalation=_mlps([(64,)]))
+    splits = [(train, held_out.copy()) for train, held_out in _FOLDS]
+    (chosen, results, _, _), fits = _select_scored(scores, candidates, splits,
+                                                   always_escalate=True)
+    assert results["dropped"][2:].all() and chosen == _LINEAR
+
+
+def test_the_race_keeps_what_a_small_fold_cannot_tell_apart():
+    # 12 held-out samples: R² below 0 on the first fold, where the binomial
+    # error of the score itself is 0; two errors of 1/2 (0.29) keep the
+    # candidates within them, and the best over the folds is chosen
+    def scores(params, split):
+        if split == 0:
+            return {(): -0.9, 1e-1: -2.0, 1e-2: -0.7, 1e-3: -1.5}[
+                params["alpha"] if params["hidden_layer_sizes"] else ()]
+        return 0.4 if not params["hidden_layer_sizes"] else 0.2
+
+    candidates = selection_module.Candidates(first=[_LINEAR], escalation=_mlps([(64,)]))
+    splits = [(np.arange(48), np.arange(48, 60) + 12 * k) for k in range(5)]
+    (chosen, results, _, _), _ = _select_scored(scores, candidates, splits,
+                                                always_escalate=True)
+    np.testing.assert_array_equal(results["dropped"], [False, False, True, False, True])
+    assert chosen == _LINEAR
+
+
+def test_graded_targets_fit_the_first_width_with_the_linear_maps():
+    # always escalating, the first width's penalties race with the linear
+    # maps: all three are fitted though weakening clearly hurt
+    scores = {(): 0.6, 1e-1: 0.8, 1e-2: 0.7, 1e-3: 0.75}
+    candidates = selection_module.Candidates(first=[_LINEAR], escalation=_mlps([(64,)]))
+    splits = [(np.arange(100), np.arange(100, 400))]
+    (_, results, _, _), fits = _select_scored(
+        lambda params, split: scores[params["alpha"] if params["hidden_layer_sizes"] else ()],
+        candidates, splits, always_escalate=True)
+    assert sorted(map(str, [p["alpha"] for p, _ in fits])) == ["0.001", "0.01", "0.1", "auto"]
+    assert not results["dropped"].any()
+    # where the linear maps must first fall behind the raw features, 1e-3 is skipped
+    (_, results, _, _), fits = _select_scored(
+        lambda params, split: scores[params["alpha"] if params["hidden_layer_sizes"] else ()],
+        candidates, splits, raw=0.99)
+    assert [p["alpha"] for p, _ in fits] == ["auto", 1e-2, 1e-1]  # each batch longest first
+
+
+@pytest.mark.parametrize("narrower, tried", [(1e-3, [1e-3, 1e-2]), (1e-2, [1e-2, 1e-1])])
+def test_a_wider_mlp_tries_the_narrower_penalty_and_the_next_stronger(narrower, tried):
+    def scores(params, split):
+        if not params["hidden_layer_sizes"]:
+            return 0.5
+        if params["hidden_layer_sizes"] == (64,):
+            return 0.8 if params["alpha"] == narrower else 0.7
+        return 0.9
+
+    candidates = selection_module.Candidates(first=[_LINEAR],
+                                             escalation=_mlps([(64,), (128, 64)]))
+    splits = [(np.arange(100), np.arange(100, 400))]
+    (chosen, _, _, _), fits = _select_scored(scores, candidates, splits, always_escalate=True)
+    assert sorted(p["alpha"] for p, _ in fits if p["hidden_layer_sizes"] == (128, 64)) == tried
+    # of equal scores, the stronger penalty
+    assert chosen["hidden_layer_sizes"] == (128, 64) and chosen["alpha"] == tried[1]
+
+
 def test_no_escalation_where_a_linear_map_keeps_the_raw_neighbours():
     X, y = load_iris(return_X_y=True)
     results = ContrastiveEmbedding(n_components=2, random_state=0).fit(
