@@ -28,14 +28,13 @@ Usage: python benchmarks/bench_quality.py [--quick] [--splits N] [--small-splits
 """
 
 import argparse
-import json
 import time
 import warnings
 
 import numpy as np
 from _baselines import metric_learn_estimators, torch_estimators, umap_estimators
 from _paired import format_difference, paired_difference
-from _results import result_path, write_json
+from _results import replace_rows, result_path, write_json
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import (
     load_breast_cancer,
@@ -337,15 +336,8 @@ def main():
     rows = run(args.quick, splits, small_splits, only=args.methods,
                only_datasets=args.datasets)
     if args.methods or args.datasets:
-        kept = json.loads(result_path(args.output, "quality", args.quick, "json").read_text())
-        rows = [row for row in kept
-                if (args.methods and row["method"] not in args.methods)
-                or (args.datasets and row["dataset"] not in args.datasets)] + rows
-        order = {name: index for index, name in enumerate(dict.fromkeys(
-            ["raw", "PCA", "LDA", "sklearn NCA", DEFAULTS, *OURS, SEARCHED]
-            + [row["method"] for row in kept + rows]))}
-        sets = {name: index for index, name in enumerate(datasets(args.quick))}
-        rows.sort(key=lambda row: (order[row["method"]], sets[row["dataset"]], row["split"]))
+        rows = replace_rows(args.output, "quality", args.quick, rows, args.methods,
+                            args.datasets, order=("method", "dataset", "split"))
     write_json(args.output, "quality", args.quick, rows)
     table = (f"kNN(5) test accuracy, mean ± standard deviation over the splits "
              f"(median fit time). {splits_note(rows)}\n\n{markdown_table(rows)}\n\n"

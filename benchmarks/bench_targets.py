@@ -49,7 +49,7 @@ import warnings
 import numpy as np
 from _baselines import _patch_metric_learn_for_new_sklearn
 from _paired import score_tables
-from _results import result_path, write_json
+from _results import replace_rows, result_path, write_json
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import load_diabetes, make_friedman1
 from sklearn.exceptions import ConvergenceWarning
@@ -255,6 +255,8 @@ def main():
         if args.part not in (part, "all"):
             continue
         rows = runner(args.quick, splits, args.datasets, args.methods)
+        if args.datasets or args.methods:
+            rows = replace_rows(args.output, name, args.quick, rows, args.methods, args.datasets)
         table = markdown(rows)
         print(table)
         write_json(args.output, name, args.quick, rows)
