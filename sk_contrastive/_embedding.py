@@ -261,8 +261,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         least 1, since without similar pairs the loss only pushes samples
         apart, and at most 64 (the compiled neighbour selection keeps that
         many). ``"auto"``, with ``n_negatives`` also ``"auto"``: 5, and on
-        labelled data of fewer than 600 samples (every sample labelled,
-        ``pos_margin`` not ``"impostor"``) the selection (see
+        data of fewer than 600 samples with class labels (every sample
+        labelled; not continuous or multi-label targets; ``pos_margin`` not
+        ``"impostor"``) the selection (see
         ``architecture``) also tries the linear map with 64 and 64, the
         *dense pairs*: nearly every pair of a small set, which on few
         compact classes generalises as LDA's class statistics do (the user
@@ -522,8 +523,13 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``mean_fit_time`` (seconds per split), ``rank_test_score``,
         ``dropped`` (bool: the candidate scored far below the best on the
         first of several folds and was fitted on no other; its scores on
-        those are NaN, and it ranks below the rows fitted on every fold) and
-        ``chosen`` (bool, the row that was fitted). In a partly labelled
+        those, its mean and its standard deviation are NaN, and it ranks
+        below the rows fitted on every fold) and ``chosen`` (bool, the row
+        that was fitted; not always rank 1: the raw features and, with
+        ``n_components`` below the features', the reference row
+        ``"n_components": None`` are never chosen, an MLP only where it
+        beats every linear map, and the dense pairs keep a near-tie, see
+        the user guide, "Capacity and the selection"). In a partly labelled
         fit the candidates learn from the labelled samples alone, and a last
         row, the chosen map's parameters with ``"unlabelled samples":
         "used"``, scores it fitted with the unlabelled samples too (see

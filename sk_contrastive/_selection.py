@@ -57,13 +57,15 @@ of MLPs) is fitted on the first fold, and only the candidates within
 ``RACE_ERRORS`` (2) of the largest binomial standard errors of that fold,
 ``sqrt(1/4 / n_fold)``, of the best first-fold score, of the batch and of
 the candidates fitted before, go on to the other folds (see
-:func:`_race`). A dropped candidate is never chosen; its row in the
-results has NaN for the folds it skipped, its mean over the fold it was
-fitted on, ``dropped`` True, and ranks below every row fitted on all the
+:func:`_race`); the linear maps, cheap, always go on, since an MLP is
+chosen only by beating them. A dropped candidate is never chosen; its row in
+the results has NaN for the folds it skipped and for its mean and standard
+deviation, ``dropped`` True, and ranks below every row fitted on all the
 folds. On diabetes (``bench_targets.py``, 5 splits) the MLP (64,) with
 ``alpha=1e-3``, whose held-out R² over all five folds was 0.05 to 0.20
 where the chosen candidate's was 0.41 to 0.45, was dropped after the first
-fold on every split (and 3 other candidates on 2 splits), and every split
+fold on every split (and 3 other candidates on 2 splits, before the linear
+maps were exempt), and every split
 kept its choice; with one standard error instead of two, the diagonal map
 chosen on one split (0.454 over the five folds) would have been dropped.
 
@@ -81,8 +83,13 @@ targets), ROC-AUC of pairs of held-out classes for
 pairs (:func:`heldout_pair_splits`). Ties go to the earlier (smaller)
 candidate: the linear map before the MLP, a stronger penalty before a
 weaker one; and the dense pairs are kept unless another linear candidate
-leads them by more than one held-out sample's weight (:func:`_linear_choice`). The candidates' fits run in parallel on the threads the process allowed BLAS
-before the fit (:func:`~sk_contrastive._threadpool.spare_threads`), each
+leads them by more than one held-out sample's weight
+(:func:`_first_choice`). The chosen row of the results is therefore not
+always the best-ranked: besides that rule, the raw features and the
+reference are never chosen, an MLP only where it beats every linear map,
+and a partly labelled fit's unlabelled samples are used unless they score
+clearly lower. The candidates' fits run in parallel on the threads the
+process allowed BLAS before the fit (:func:`~sk_contrastive._threadpool.spare_threads`), each
 with its own copy of a ``random_state`` generator, so that the choice does
 not depend on the number of threads. Selection fits at most
 ``MAX_SELECTION_SAMPLES`` samples (or
@@ -231,7 +238,9 @@ def map_candidates(estimator, n_samples, n_features, dense, impostor_rule=True,
     def settings(architecture, hidden):
         if architecture == "mlp":
             pos_margins = (0.0,) if is_auto(estimator.pos_margin) else (estimator.pos_margin,)
-            alphas = MLP_ALPHAS if is_auto(estimator.alpha) else (estimator.alpha,)
+            # the strongest first, which takes ties
+            alphas = tuple(sorted(MLP_ALPHAS, reverse=True)) if is_auto(estimator.alpha) else (
+                estimator.alpha,)
         else:
             chosen_among = (0.0, _relaxed_pos_margin(estimator)) if impostor_rule else (0.0,)
             pos_margins = chosen_among if is_auto(estimator.pos_margin) else (
@@ -398,8 +407,8 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score,
         ``mean_test_score``, ``std_test_score``, ``split<i>_test_score``,
         ``mean_fit_time`` (seconds), ``rank_test_score``, ``dropped``
         (whether the race dropped that row after the first split: NaN for
-        the splits it skipped, its mean and standard deviation over the one
-        fitted, ranked below the rows fitted on every split) and ``chosen``
+        the splits it skipped and for its mean and standard deviation,
+        ranked below the rows fitted on every split) and ``chosen``
         (whether that row is the chosen map) -- the layout of
         ``GridSearchCV.cv_results_``.
     """
@@ -546,6 +555,13 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
             kept = _race([fitted[i][0][0] for i in racing],
                          [row[1][0] for row in rows[1:] if "n_components" not in row[0]],
                          splits[0][1].shape[0])
+            # the linear maps, cheap, go on whatever they scored: an MLP is
+            # chosen only by beating them on every fold (on 15 diabetes
+            # samples, folds of 5, an MLP's first fold dropped them all, and an
+            # MLP scoring -0.24 on the other samples was chosen over the
+            # diagonal map's 0.40, the best of them over the three folds)
+            kept = [keep or settings[i]["architecture"] != "mlp"
+                    for i, keep in zip(racing, kept)]
             tasks = [(i, k) for i, keep in zip(racing, kept) if keep
                      for k in range(1, n_splits)]
             done = run(fit_on_split, [(settings[i], splits[k]) for i, k in tasks])
@@ -582,7 +598,7 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
         allowed = [float(np.mean(rows[0][1]))] + means[n_first + len(early):]
         early_means = means[n_first:n_first + len(early)]
         means = means[:n_first]
-        chosen = candidates.first[_linear_choice(candidates.first, means, n_heldout)]
+        chosen = candidates.first[_first_choice(candidates.first, means, n_heldout)]
         best = max(means)
         escalate = always_escalate or any(clearly_below(best, score) for score in allowed)
         if escalate:
@@ -627,11 +643,11 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
     return Selection(chosen, _results(rows, chosen), start)
 
 
-def _linear_choice(settings, means, n_heldout):
-    """The index of the chosen linear candidate: the best-scoring one, ties to
-    the earlier, except that the dense pairs (``DENSE_PAIRS``) are kept
-    when they score within one held-out sample's weight (``1 / n_heldout``)
-    of the best.
+def _first_choice(settings, means, n_heldout):
+    """The index of the chosen one of the first candidates (the linear maps,
+    or a given map's penalties): the best-scoring one, ties to the earlier,
+    except that the dense pairs (``DENSE_PAIRS``) are kept when they score
+    within one held-out sample's weight (``1 / n_heldout``) of the best.
 
     The dense pairs learn from nearly every pair of a small set, so their
     map depends least on which neighbours a fold's training part holds, as
@@ -694,14 +710,17 @@ def _results(rows, chosen):
     dropped = np.isnan(scores).any(axis=1)
     means = np.nanmean(scores, axis=1)
     # rank 1 is the best; equal scores share the better rank; a dropped
-    # candidate ranks below every one fitted on all the splits.
+    # candidate ranks below every one fitted on all the splits (among
+    # themselves, by their first split's score).
     # ahead[j, i]: row j ranks before row i
     ahead = (~dropped[:, None] & dropped[None, :]) | (
         (dropped[:, None] == dropped[None, :]) & (means[:, None] > means[None, :]))
     results = {
         "params": [row[0] for row in rows],
-        "mean_test_score": means,
-        "std_test_score": np.nanstd(scores, axis=1),
+        # NaN for a dropped row, as GridSearchCV's for a failed fit: one
+        # fold's score is no mean to sort beside the others'
+        "mean_test_score": np.where(dropped, np.nan, means),
+        "std_test_score": np.where(dropped, np.nan, np.nanstd(scores, axis=1)),
         "mean_fit_time": np.array([row[2] for row in rows]),
         "rank_test_score": (1 + ahead.sum(axis=0)).astype(np.int32),
         "dropped": dropped,

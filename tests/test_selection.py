@@ -473,7 +473,10 @@ def test_candidates_race_over_the_folds(n_threads):
         5, 5, 1, 1]
     np.testing.assert_array_equal(results["dropped"], [False, False, False, True, True])
     assert np.isnan(results["split1_test_score"][3:]).all()
-    np.testing.assert_allclose(results["mean_test_score"][3:], 0.6)  # over the fold fitted
+    np.testing.assert_allclose(results["split0_test_score"][3:], 0.6)  # the fold fitted
+    # no mean or spread of one fold beside those of five (GridSearchCV's NaN)
+    assert np.isnan(results["mean_test_score"][3:]).all()
+    assert np.isnan(results["std_test_score"][3:]).all()
     # the dropped rank below every candidate fitted on all the folds
     np.testing.assert_array_equal(results["rank_test_score"], [3, 2, 1, 4, 4])
     assert chosen["alpha"] == 1e-1 and results["chosen"][2]
@@ -511,6 +514,41 @@ def test_the_race_keeps_what_a_small_fold_cannot_tell_apart():
                                                 always_escalate=True)
     np.testing.assert_array_equal(results["dropped"], [False, False, True, False, True])
     assert chosen == _LINEAR
+
+
+def test_the_race_keeps_the_best_linear_map_whatever_the_mlps_scored():
+    # graded targets: the first width races with the linear maps; an MLP far
+    # ahead on a small first fold must still beat the linear map on every fold
+    def scores(params, split):
+        if split == 0:
+            return -0.5 if not params["hidden_layer_sizes"] else 0.3
+        return 0.4 if not params["hidden_layer_sizes"] else 0.2
+
+    candidates = selection_module.Candidates(first=[_LINEAR], escalation=_mlps([(64,)]))
+    splits = [(np.arange(48), np.arange(48, 60) + 12 * k) for k in range(5)]
+    (chosen, results, _, _), _ = _select_scored(scores, candidates, splits,
+                                                always_escalate=True)
+    assert not results["dropped"][1]
+    assert chosen == _LINEAR
+
+
+def test_ties_among_given_mlp_penalties_go_to_the_strongest(monkeypatch):
+    candidates = selection_module.map_candidates(
+        ContrastiveEmbedding(hidden_layer_sizes=(8,)), 150, 4, True)
+    assert [p["alpha"] for p in candidates.first] == [1e-1, 1e-2, 1e-3]
+    X, y = load_iris(return_X_y=True)
+
+    def heldout_scorer(self, X, y, sample_weight, extra_rows=None, agreement=True):
+        def fit_and_score(model, train, test):
+            model.fit(X[train], y[train])
+            return 0.8
+        return fit_and_score
+
+    monkeypatch.setattr(ContrastiveEmbedding, "_heldout_scorer", heldout_scorer)
+    model = ContrastiveEmbedding(n_components=2, hidden_layer_sizes=(8,), max_iter=5,
+                                 random_state=0).fit(X, y)
+    results = model.selection_results_
+    assert results["params"][int(np.argmax(results["chosen"]))]["alpha"] == 1e-1
 
 
 def test_graded_targets_fit_the_first_width_with_the_linear_maps():
@@ -957,7 +995,7 @@ def test_the_dense_pairs_are_kept_within_one_heldout_sample_of_the_best():
         for pos_margin in (0.0, "impostor"))
     dense = {**nearest, "n_positives": 64, "n_negatives": 64}
     settings = [nearest, impostor, dense]
-    choice = selection_module._linear_choice
+    choice = selection_module._first_choice
     # 100 held-out samples: a lead of less than 0.01 over the dense pairs is a tie
     assert choice(settings, [0.900, 0.910, 0.9001], 100) == 2
     assert choice(settings, [0.900, 0.910, 0.8999], 100) == 1
