@@ -23,8 +23,9 @@ chosen map once on all the data:
    ``default_n_components``), the score of the linear map that keeps them
    all (``n_components=None``, the *reference*, fitted beside the linear
    candidates and never chosen, since its output has another dimension):
-   concentric spheres among noise features are better than their raw neighbours after any linear map, yet no linear
-   map keeps them apart in 2 dimensions, where an MLP does. The MLP is
+   concentric spheres among noise features are better than their raw
+   neighbours after any linear map, yet no linear map keeps them apart in
+   2 dimensions, where an MLP does. The MLP is
    chosen only if it beats every linear candidate, and the wider MLP is
    tried only if the narrower one did, with a penalty weaker than the
    strongest of ``MLP_ALPHAS`` (on the benchmarks' 14,000-sample
@@ -58,16 +59,16 @@ of MLPs) is fitted on the first fold, and only the candidates within
 ``sqrt(1/4 / n_fold)``, of the best first-fold score, of the batch and of
 the candidates fitted before, go on to the other folds (see
 :func:`_race`); the linear maps, cheap, always go on, since an MLP is
-chosen only by beating them. A dropped candidate is never chosen; its row in
-the results has NaN for the folds it skipped and for its mean and standard
+chosen only by beating them. A dropped candidate is never chosen; its row
+in the results has NaN for the folds it skipped and for its mean and standard
 deviation, ``dropped`` True, and ranks below every row fitted on all the
 folds. On diabetes (``bench_targets.py``, 5 splits) the MLP (64,) with
 ``alpha=1e-3``, whose held-out R² over all five folds was 0.05 to 0.20
 where the chosen candidate's was 0.41 to 0.45, was dropped after the first
 fold on every split (and 3 other candidates on 2 splits, before the linear
-maps were exempt), and every split
-kept its choice; with one standard error instead of two, the diagonal map
-chosen on one split (0.454 over the five folds) would have been dropped.
+maps were exempt), and every split kept its choice; with one standard
+error instead of two, the diagonal map chosen on one split (0.454 over the
+five folds) would have been dropped.
 
 A chosen MLP's ``alpha`` is rescaled for the final fit by ``m / n``, the
 candidates' training samples over the fit's (the loss is a mean, so the
@@ -89,12 +90,12 @@ always the best-ranked: besides that rule, the raw features and the
 reference are never chosen, an MLP only where it beats every linear map,
 and a partly labelled fit's unlabelled samples are used unless they score
 clearly lower. The candidates' fits run in parallel on the threads the
-process allowed BLAS before the fit (:func:`~sk_contrastive._threadpool.spare_threads`), each
-with its own copy of a ``random_state`` generator, so that the choice does
-not depend on the number of threads. Selection fits at most
-``MAX_SELECTION_SAMPLES`` samples (or
-``MAX_SELECTION_PAIRS`` pairs), so its cost is bounded whatever the size of
-the data; below ``KFOLD_BELOW`` it uses every sample once in ``N_FOLDS``
+process allowed BLAS before the fit
+(:func:`~sk_contrastive._threadpool.spare_threads`), each with its own copy
+of a ``random_state`` generator, so that the choice does not depend on the
+number of threads. Selection fits at most ``MAX_SELECTION_SAMPLES``
+samples (or ``MAX_SELECTION_PAIRS`` pairs), so its cost is bounded
+whatever the size of the data; below ``KFOLD_BELOW`` it uses every sample once in ``N_FOLDS``
 folds, since one small hold-out is too noisy to choose by.
 
 A partly labelled fit chooses its map on the labelled samples, then
