@@ -8,7 +8,7 @@ import contextlib
 import time
 
 import sk_contrastive._base as base_module
-import sk_contrastive._embedding as embedding_module
+import sk_contrastive._pair_sources as sources_module
 import sk_contrastive._training_data as data_module
 
 
@@ -17,7 +17,7 @@ def fit_phases():
     """Yield a dict that collects seconds spent in ``pairs`` and ``optimize``."""
     seconds = {"pairs": 0.0, "optimize": 0.0, "evaluations": 0}
     originals = {
-        "pairs": embedding_module.pairs_from_labels,
+        "pairs": sources_module.pairs_from_labels,
         "optimize": base_module.minimize_lbfgs,
         "loss_and_gradient": data_module.loss_and_gradient,
     }
@@ -35,12 +35,12 @@ def fit_phases():
         seconds["evaluations"] += 1
         return originals["loss_and_gradient"](*args, **kwargs)
 
-    embedding_module.pairs_from_labels = timed("pairs")
+    sources_module.pairs_from_labels = timed("pairs")
     base_module.minimize_lbfgs = timed("optimize")
     data_module.loss_and_gradient = counted
     try:
         yield seconds
     finally:
-        embedding_module.pairs_from_labels = originals["pairs"]
+        sources_module.pairs_from_labels = originals["pairs"]
         base_module.minimize_lbfgs = originals["optimize"]
         data_module.loss_and_gradient = originals["loss_and_gradient"]

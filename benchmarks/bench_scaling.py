@@ -1,7 +1,9 @@
 """Scaling: fit time (pairs vs optimisation), time per evaluation and peak memory.
 
 Data: make_classification with d=64 features (16 informative), 10 classes,
-float32, and 20,000 more samples held out; ContrastiveEmbedding
+float32, or with ``--data hard`` harder data of the same shape (3 clusters per
+class in 8 rotated dimensions among 56 noise features, ``_datasets.hard_data``),
+and 20,000 more samples held out; ContrastiveEmbedding
 (n_components=16) with default settings. sklearn's NCA runs alongside for
 sizes whose fit fits in this machine (its memory grows as n**2: 8.2 GB at
 n=16,000). The data are made here and handed over in a .npy file; each fit
@@ -11,8 +13,10 @@ on the held-out samples against at most 200,000 embedded training samples.
 Also measures one loss-and-gradient evaluation against its floor
 (bench_evaluation.py) at 100,000 and 1,000,000 samples.
 
-Usage: python benchmarks/bench_scaling.py [--quick] [--max N] [--output DIR]
+Usage: python benchmarks/bench_scaling.py [--quick] [--max N] [--data {classification,hard}]
+       [--output DIR]
   --quick: n up to 100,000 (a few minutes); default: up to 10,000,000.
+  Results: scaling_<quick|full>.* (classification), scaling_hard_<quick|full>.* (hard).
 """
 
 import argparse
@@ -25,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _datasets import hard_data
 from _results import result_path, write_json
 from bench_evaluation import measure as measure_evaluation
 
@@ -36,13 +41,16 @@ NCA_MAX = 10_000
 N_FEATURES, N_COMPONENTS = 64, 16
 
 
-def make_data(n_samples, path):
-    """Write ``n_samples`` training and HELD_OUT test samples to ``path``."""
-    from sklearn.datasets import make_classification
+def make_data(n_samples, path, kind="classification"):
+    """Write ``n_samples`` training and HELD_OUT test samples of ``kind`` to ``path``."""
+    if kind == "hard":
+        X, y = hard_data(n_samples + HELD_OUT)
+    else:
+        from sklearn.datasets import make_classification
 
-    X, y = make_classification(
-        n_samples=n_samples + HELD_OUT, n_features=N_FEATURES, n_informative=16,
-        n_classes=10, n_clusters_per_class=2, random_state=0)
+        X, y = make_classification(
+            n_samples=n_samples + HELD_OUT, n_features=N_FEATURES, n_informative=16,
+            n_classes=10, n_clusters_per_class=2, random_state=0)
     np.savez(path, X=X.astype(np.float32), y=y)
 
 
@@ -70,6 +78,7 @@ def fit_once(method, path):
         result = {"fit_seconds": total, "pairs_seconds": phases["pairs"],
                   "optimize_seconds": phases["optimize"],
                   "evaluations": phases["evaluations"], "n_iter": model.n_iter_,
+                  "n_iter_per_round": [int(n) for n in model.n_iter_per_round_],
                   "n_pairs": model.n_pairs_,
                   "seconds_per_evaluation": phases["optimize"] / phases["evaluations"]}
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -121,6 +130,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--max", type=int, default=None, help="largest n to fit")
+    parser.add_argument("--data", choices=["classification", "hard"], default="classification")
     parser.add_argument("--output", default="benchmarks/results")
     parser.add_argument("--single", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -133,7 +143,7 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         for n in sizes:
             path = Path(folder) / f"data_{n}.npz"
-            make_data(n, path)
+            make_data(n, path, args.data)
             for method in ["ours"] + (["nca"] if n <= NCA_MAX else []):
                 row = run_point(method, path)
                 rows.append(row)
@@ -145,9 +155,10 @@ def main():
     for floor in floors:
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
                           for k, v in floor.items()}), flush=True)
-    write_json(args.output, "scaling", args.quick, {"fits": rows, "evaluation_floor": floors})
+    name = "scaling" if args.data == "classification" else "scaling_hard"
+    write_json(args.output, name, args.quick, {"fits": rows, "evaluation_floor": floors})
     try:
-        plot(rows, result_path(args.output, "scaling", args.quick, "png"))
+        plot(rows, result_path(args.output, name, args.quick, "png"))
     except ImportError:
         print("install matplotlib for the plot")
 

@@ -25,23 +25,13 @@ import argparse
 import time
 
 import numpy as np
+from _datasets import hard_data
 from _results import write_json
 from threadpoolctl import threadpool_limits
 
 from sk_contrastive import ContrastiveEmbedding, _pairs
 from sk_contrastive._blocks import spatial_blocks
 from sk_contrastive._threadpool import blas_single_threaded
-
-
-def hard_data(n_samples, seed=0, n_classes=10, clusters=3, informative=8, noise=56):
-    """Several clusters per class in a few mixed dimensions, among noise features."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(scale=2.0, size=(n_classes * clusters, informative))
-    cluster = rng.integers(0, n_classes * clusters, size=n_samples)
-    rotation = np.linalg.qr(rng.normal(size=(informative, informative)))[0]
-    signal = (centres[cluster] + rng.normal(size=(n_samples, informative))) @ rotation
-    X = np.hstack([signal, rng.normal(size=(n_samples, noise))]).astype(np.float32)
-    return X, cluster % n_classes
 
 
 def _median_seconds(run, repeats):
