@@ -61,7 +61,6 @@ from ._validation import (
     check_auto_string,
     check_integer,
     check_option,
-    is_auto,
 )
 from ._weights import check_positive_weights, class_sample_weight, engine_weights
 
@@ -951,9 +950,9 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             raw_score,
             resume=() if graded else RESUMED_MAPS, impostor_rule=not graded,
             always_escalate=graded,
+            # (the candidates have them only with both counts left "auto")
             dense_pairs=not partly_labelled and not graded
-            and self.pair_strategy == "neighbors"
-            and is_auto(self.n_positives) and is_auto(self.n_negatives),
+            and self.pair_strategy == "neighbors",
         )
 
     def _selection_splits(self, y):

@@ -52,17 +52,16 @@ chosen map once on all the data:
    can already separate any labelling of so few samples.
 
 Where the candidates are fitted on ``N_FOLDS`` folds (below
-``KFOLD_BELOW`` samples, or ``MAX_SELECTION_PAIRS`` pairs) they race, as
-in successive halving: each batch (the linear candidates, then each batch
-of MLPs) is fitted on the first fold, and only the candidates within
-``RACE_ERRORS`` (2) of the largest binomial standard errors of that fold,
-``sqrt(1/4 / n_fold)``, of the best first-fold score, of the batch and of
-the candidates fitted before, go on to the other folds (see
-:func:`_race`); the linear maps, cheap, always go on, since an MLP is
-chosen only by beating them. A dropped candidate is never chosen; its row
-in the results has NaN for the folds it skipped and for its mean and standard
-deviation, ``dropped`` True, and ranks below every row fitted on all the
-folds. On diabetes (``bench_targets.py``, 5 splits) the MLP (64,) with
+``KFOLD_BELOW`` samples, or ``MAX_SELECTION_PAIRS`` pairs) the MLPs race,
+as in successive halving: each batch's MLPs are fitted on the first fold,
+and only those within ``RACE_ERRORS`` (2) of the largest binomial standard
+errors of that fold, ``sqrt(1/4 / n_fold)``, of the best first-fold score
+(of the batch and of the candidates fitted before) go on to the other
+folds (see :func:`_race`); the linear maps, cheap, are fitted on every fold
+at once, since an MLP is chosen only by beating them. A dropped candidate
+is never chosen; its row in the results has NaN for the folds it skipped
+and for its mean and standard deviation, ``dropped`` True, and ranks below
+every row fitted on all the folds. On diabetes (``bench_targets.py``, 5 splits) the MLP (64,) with
 ``alpha=1e-3``, whose held-out R² over all five folds was 0.05 to 0.20
 where the chosen candidate's was 0.41 to 0.45, was dropped after the first
 fold on every split (and 3 other candidates on 2 splits, before the linear
@@ -544,25 +543,24 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
         # idle at the end
         order = sorted(range(len(settings)), key=lambda i: _longest_first(settings[i]))
         fitted = {i: [] for i in order}
-        # the first split, where the candidates race (the reference, no
-        # candidate, runs on every split at once)
-        tasks = [(i, k) for i in order
-                 for k in range(n_splits if "n_components" in settings[i] else 1)]
+        # only the MLPs race, on the first split; the linear maps, cheap, and
+        # the reference (no candidate) run on every split at once: an MLP is
+        # chosen only by beating the linear maps on every fold (when they
+        # raced too, on 15 diabetes samples, folds of 5, an MLP's first fold
+        # dropped them all, and an MLP scoring -0.24 on the other samples was
+        # chosen over the diagonal map's 0.40, the best of them over the folds)
+        racing = [i for i in order if settings[i]["architecture"] == "mlp"
+                  and "n_components" not in settings[i]]
+        tasks = [(i, k) for i in order for k in range(1 if i in racing else n_splits)]
         done = run(fit_on_split, [(settings[i], splits[k]) for i, k in tasks])
         for (i, _), result in zip(tasks, done):
             fitted[i].append(result)
-        racing = [i for i in order if len(fitted[i]) < n_splits]
-        if racing:
-            kept = _race([fitted[i][0][0] for i in racing],
-                         [row[1][0] for row in rows[1:] if "n_components" not in row[0]],
+        if racing and n_splits > 1:
+            first_scores = [row[1][0] for row in rows[1:] if "n_components" not in row[0]] + [
+                fitted[i][0][0] for i in order if i not in racing
+                and "n_components" not in settings[i]]
+            kept = _race([fitted[i][0][0] for i in racing], first_scores,
                          splits[0][1].shape[0])
-            # the linear maps, cheap, go on whatever they scored: an MLP is
-            # chosen only by beating them on every fold (on 15 diabetes
-            # samples, folds of 5, an MLP's first fold dropped them all, and an
-            # MLP scoring -0.24 on the other samples was chosen over the
-            # diagonal map's 0.40, the best of them over the three folds)
-            kept = [keep or settings[i]["architecture"] != "mlp"
-                    for i, keep in zip(racing, kept)]
             tasks = [(i, k) for i, keep in zip(racing, kept) if keep
                      for k in range(1, n_splits)]
             done = run(fit_on_split, [(settings[i], splits[k]) for i, k in tasks])
@@ -683,9 +681,10 @@ def _longest_first(params):
 
 
 def _race(scores, others, n_heldout):
-    """Which of the candidates scoring ``scores`` on the first split go on to
-    the others: all but those below the best of them and of the candidates
-    fitted before (whose first-split scores are ``others``) by more than
+    """Which of the MLPs scoring ``scores`` on the first split go on to the
+    others: all but those below the best of them and of the other
+    candidates (the ones fitted before and the linear maps beside them,
+    whose first-split scores are ``others``) by more than
     ``RACE_ERRORS`` binomial standard errors on the split's ``n_heldout``
     samples, the largest one, ``sqrt(1/4 / n_heldout)`` (of a score of
     1/2), whatever the best scored: a small fold's R² can fall below 0,
