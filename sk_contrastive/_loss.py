@@ -22,6 +22,7 @@ import numpy as np
 
 from . import _pair_kernel
 from ._scaling import distance_factor
+from ._threadpool import spare_threads, thread_runner
 
 # 64-byte aligned rows: numpy's large arrays start 16 bytes into a cache
 # line, so a 64-byte row (16 float32) would straddle two lines (146 -> 127 ms
@@ -35,6 +36,8 @@ AUTO_POS_MARGIN_SHARE = 0.5
 AUTO_POS_MARGIN_LARGEST = 0.6
 # Pairs counted at once by impostor_free_anchors.
 _COUNT_BLOCK_PAIRS = 2**18
+# Pairs per segment of the pair pass on several threads (see _Segments).
+SEGMENT_PAIRS = 2**18
 
 
 class ContrastiveLoss:
@@ -88,6 +91,7 @@ class ContrastiveLoss:
         total = pairs.n_pairs if pairs.weight is None else float(np.sum(pairs.weight))
         self._scale = 1.0 / total if total else 0.0
         self._weights = {}  # dtype -> the weights in it (empty: unweighted)
+        self._segments = _Segments(self._first, self._second, n_samples)
         self._gradient = None
         self._embedding = None
         self._dissimilar = None
@@ -115,12 +119,12 @@ class ContrastiveLoss:
         if self.pairs.n_pairs == 0 or Z.size == 0:
             gradient[...] = 0
             return 0.0, gradient
-        loss = _pair_kernel.loss_gradient(
-            Z, gradient, self._first, self._second, self._similar,
-            self._weights_as(Z.dtype), self.margin, self.pos_margin, self._scale,
-            _pair_kernel.PREFETCH_PAIRS,
-        )
-        return loss, gradient
+        arguments = (Z, gradient, self._first, self._second, self._similar,
+                     self._weights_as(Z.dtype), self.margin, self.pos_margin, self._scale,
+                     _pair_kernel.PREFETCH_PAIRS)
+        if self._segments.n_segments == 1:
+            return _pair_kernel.loss_gradient(*arguments), gradient
+        return self._segments.loss_gradient(arguments), gradient
 
     def __getstate__(self):
         # The buffers are scratch, rebuilt on the next call: a loss that is
@@ -146,10 +150,14 @@ class ContrastiveLoss:
         """Memory the pairs and this loss take per pair at their peak.
 
         The builders' anchor and partner indices (intp) and flag, the
-        converted indices (int32 or int64), flags and weights.
+        converted indices (int32 or int64), flags and weights; and the
+        segments' (:class:`_Segments`) partner segment and mask of every
+        pair, and their arrays for a pair whose partner is outside its
+        segment, counted for every pair (the most there can be).
         """
         index = np.dtype(np.intp).itemsize
-        return 2 * index + 1 + 2 * index + 1 + 8
+        outside = 2 * index + 3 * index + 8
+        return 2 * index + 1 + 2 * index + 1 + 8 + 4 + 1 + outside
 
     def dissimilar_distances(self, Z):
         """Distances in ``Z`` of the dissimilar pairs, shape (n_dissimilar,)."""
@@ -192,6 +200,79 @@ class ContrastiveLoss:
                 else np.ascontiguousarray(weight, dtype=dtype)
             )
         return self._weights[dtype]
+
+
+class _Segments:
+    """The pairs cut into segments for the pair pass on several threads.
+
+    Pairs sorted by anchor are cut into segments of about
+    ``SEGMENT_PAIRS`` pairs at anchor boundaries; segment ``i`` owns the
+    rows from its first anchor to the next segment's. Its pass adds every
+    gradient term to its own rows (its anchors', and its partners' where
+    they are its rows too) and leaves the coefficient of each pair whose
+    partner is another segment's row; a second pass adds those, grouped by
+    the partner's segment. Each pass writes disjoint rows from each
+    segment, and each row of the gradient is summed in one fixed order, so
+    the result does not depend on the number of threads (nor the segments
+    on anything but the pairs). Samples taken block by block (the fit's
+    order) have nearly all their mined partners in their own segment.
+
+    Fewer than ``2 * SEGMENT_PAIRS`` pairs, or pairs not sorted by anchor,
+    make one segment: the plain one-thread pass.
+    """
+
+    def __init__(self, first, second, n_samples):
+        n_pairs = first.shape[0]
+        n_segments = n_pairs // SEGMENT_PAIRS
+        if n_segments < 2 or np.any(first[1:] < first[:-1]):
+            self.n_segments = 1
+            return
+        index = first.dtype
+        # row bounds at the anchors nearest to equal cuts of the pairs
+        rows = np.unique(np.r_[0, first[np.arange(1, n_segments) * n_pairs // n_segments],
+                               n_samples])
+        self.n_segments = rows.shape[0] - 1
+        self.rows = rows
+        self.pairs = np.searchsorted(first, rows).astype(np.intp)
+        row_segment = np.repeat(np.arange(self.n_segments, dtype=np.int32), np.diff(rows))
+        partner_segment = row_segment[second]
+        outside = np.flatnonzero(partner_segment != row_segment[first])
+        # where each segment's outside coefficients start, in pair order
+        self.outside_start = np.searchsorted(outside, self.pairs).astype(np.intp)
+        by_partner = np.argsort(partner_segment[outside], kind="stable")
+        self.partner_start = np.searchsorted(
+            partner_segment[outside][by_partner], np.arange(self.n_segments + 1)
+        ).astype(np.intp)
+        self.anchors = np.ascontiguousarray(first[outside][by_partner], dtype=index)
+        self.partners = np.ascontiguousarray(second[outside][by_partner], dtype=index)
+        self.position = by_partner.astype(index)
+        self.n_outside = outside.shape[0]
+
+    def loss_gradient(self, arguments):
+        """The pass in two stages over the segments, on the fit's spare
+        threads (``_threadpool.spare_threads``); ``arguments`` as for
+        ``_pair_kernel.loss_gradient``."""
+        Z, gradient = arguments[:2]
+        coefficient = np.empty(self.n_outside, dtype=Z.dtype)
+        ahead = arguments[-1]
+
+        def segment(i):
+            return _pair_kernel.segment_loss_gradient(
+                *arguments, self.pairs[i], self.pairs[i + 1], self.rows[i], self.rows[i + 1],
+                coefficient[self.outside_start[i]:self.outside_start[i + 1]],
+            )
+
+        def partners(i):
+            _pair_kernel.outside_gradient(
+                Z, gradient, self.anchors, self.partners, self.position, coefficient,
+                self.partner_start[i], self.partner_start[i + 1], ahead,
+            )
+
+        segments = [(i,) for i in range(self.n_segments)]
+        with thread_runner(min(spare_threads(), self.n_segments), "pairs") as run:
+            loss = sum(run(segment, segments))
+            run(partners, segments)
+        return loss
 
 
 def pair_distances(Z, first, second):

@@ -96,6 +96,11 @@ def fit_memory_parts(
             if mining else "the number of pairs",
         ),
     ]
+    if mining and mining_block < n_samples:
+        parts.append(MemoryPart(
+            "the internal copy of X in a later round's block order", data_bytes,
+            "fit on fewer samples",
+        ))
     if hidden_layer_sizes:
         parts.append(MemoryPart(
             "the hidden layers' activations over all samples",

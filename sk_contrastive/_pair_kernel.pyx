@@ -21,14 +21,21 @@ locally and added to G once per anchor; unsorted pairs give the same result,
 only slower. Indices are NOT bounds-checked here: the caller validates them
 once (the pairs are fixed across evaluations).
 
+On several threads (``_loss._Segments``) the pass runs in segments of
+anchors, each writing only its own rows of G: ``segment_loss_gradient``
+leaves the coefficient of a pair whose partner is another segment's row,
+and ``outside_gradient`` adds those afterwards, grouped by the partner's
+segment. Every row of G is then summed in one fixed order, whatever the
+number of threads.
+
 What made it fast, each measured against the alternatives: a branch-free
 hinge (max(x, 0) = (x + |x|) / 2) instead of branches that mispredicted;
 pairs in chunks of 32 in three phases (differences; then every sqrt and
 division of the chunk, vectorised; then the scatter); the hinge in Z's
 dtype; the anchor's row summed locally and flushed when the anchor changes;
 software prefetch of the partner rows about a chunk ahead. A literal k = 16
-copy, chunks of 16, 64 or 128, sorting random pairs by partner, and two
-OpenMP threads were slower. The figures are on the benchmarks page, "The
+copy, chunks of 16, 64 or 128, and sorting random pairs by partner were
+slower. The figures are on the benchmarks page, "The
 compiled kernels".
 """
 
@@ -62,9 +69,14 @@ cdef inline double _runs(
     const index_t *first, const index_t *second, const uint8_t *similar,
     const floating *weights, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t k,
     double margin, double pos_margin, double scale, Py_ssize_t ahead,
+    Py_ssize_t row_start, Py_ssize_t row_stop, floating *outside,
 ) noexcept nogil:
     """Loss sum of pairs [start, stop), and their gradient added into G
     (k <= KMAX).
+
+    Partners outside rows [row_start, row_stop) get no gradient here: their
+    coefficients are written to ``outside``, in pair order, for
+    :func:`_outside_runs` (all partners are inside when the range covers Z).
 
     Pairs are taken in chunks of CHUNK consecutive pairs (whatever their
     anchors), in three phases: (1) differences and squared distances, kept in
@@ -95,7 +107,11 @@ cdef inline double _runs(
     # start 16 bytes into a line) also prefetch the row's last byte.
     cdef bint ragged = not (<size_t>Z % 64 == 0 and <size_t>G % 64 == 0
                             and (row_bytes % 64 == 0 or 64 % row_bytes == 0))
-    cdef Py_ssize_t r, qe, next_anchor
+    cdef Py_ssize_t r, qe, next_anchor, b, n_outside = 0
+    cdef floating scratch[KMAX]
+    cdef floating unused
+    cdef floating *kept
+    cdef bint inside
     cdef const floating *za
     a = first[p] if p < stop else 0
     for j in range(k):
@@ -167,7 +183,14 @@ cdef inline double _runs(
                     acc[j] = 0
                 a = next_anchor
             cf = coefficient[i]
-            row = G + second[p + i] * k
+            b = second[p + i]
+            # branch-free: an outside partner's share goes to a scratch row
+            # and its coefficient to `outside`; an inside one's to G
+            inside = (b >= row_start) & (b < row_stop)
+            row = G + b * k if inside else scratch
+            kept = &unused if inside else outside + n_outside
+            kept[0] = cf
+            n_outside += 1 - inside
             for j in range(k):
                 t = cf * difference[i * k + j]
                 acc[j] += t
@@ -185,6 +208,7 @@ cdef inline double _runs_wide(
     const index_t *first, const index_t *second, const uint8_t *similar,
     const floating *weights, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t k,
     double margin, double pos_margin, double scale,
+    Py_ssize_t row_start, Py_ssize_t row_stop, floating *outside,
 ) noexcept nogil:
     """Same as _runs for any k, without local row buffers (k > KMAX)."""
     cdef const floating *za
@@ -194,6 +218,7 @@ cdef inline double _runs_wide(
     cdef floating s, t, cf
     cdef double d, h, w, total = 0.0
     cdef Py_ssize_t p, j, a, b
+    cdef bint inside
     for p in range(start, stop):
         a = first[p]
         b = second[p]
@@ -214,14 +239,19 @@ cdef inline double _runs_wide(
             if h > 0:
                 h = 0
         total += w * h * h
-        if h != 0 and d > 0:
-            cf = <floating>(2.0 * scale * w * h / d)
+        inside = b >= row_start and b < row_stop
+        cf = <floating>(2.0 * scale * w * h / d) if h != 0 and d > 0 else 0
+        if not inside:
+            outside[0] = cf
+            outside += 1
+        if cf != 0:
             ga = G + a * k
             gb = G + b * k
             for j in range(k):
                 t = cf * (za[j] - zb[j])
                 ga[j] += t
-                gb[j] -= t
+                if inside:
+                    gb[j] -= t
     return total * scale
 
 
@@ -230,13 +260,14 @@ cdef inline double _loss_gradient_ptr(
     const index_t *first, const index_t *second, const uint8_t *similar,
     const floating *weights, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t k,
     double margin, double pos_margin, double scale, Py_ssize_t ahead,
+    Py_ssize_t row_start, Py_ssize_t row_stop, floating *outside,
 ) noexcept nogil:
     """Runtime k (literal-k copies measured slower: gcc unrolls and scalarises them)."""
     if k <= KMAX:
         return _runs(Z, G, first, second, similar, weights, start, stop, k,
-                     margin, pos_margin, scale, ahead)
+                     margin, pos_margin, scale, ahead, row_start, row_stop, outside)
     return _runs_wide(Z, G, first, second, similar, weights, start, stop, k,
-                      margin, pos_margin, scale)
+                      margin, pos_margin, scale, row_start, row_stop, outside)
 
 
 def loss_gradient(
@@ -257,8 +288,76 @@ def loss_gradient(
         memset(&G[0, 0], 0, n * k * sizeof(floating))
         total = _loss_gradient_ptr(&Z[0, 0], &G[0, 0], n, &first[0], &second[0],
                                    &similar[0], w, 0, n_pairs, k,
-                                   margin, pos_margin, scale, ahead)
+                                   margin, pos_margin, scale, ahead, 0, n, NULL)
     return total
+
+
+def segment_loss_gradient(
+    const floating[:, ::1] Z, floating[:, ::1] G,
+    const index_t[::1] first, const index_t[::1] second,
+    const uint8_t[::1] similar, const floating[::1] weights,
+    double margin, double pos_margin, double scale, Py_ssize_t ahead,
+    Py_ssize_t start, Py_ssize_t stop, Py_ssize_t row_start, Py_ssize_t row_stop,
+    floating[::1] outside,
+):
+    """One segment of a segmented pass: the pairs [start, stop), whose
+    anchors are rows [row_start, row_stop) of Z.
+
+    Zeroes those rows of G, then adds the segment's gradient to them: the
+    anchors' and that of the partners inside the rows; the coefficient of
+    each pair whose partner lies outside is written to ``outside`` (in pair
+    order), for :func:`outside_gradient`. Returns the segment's weighted
+    loss sum times ``scale``. Segments with disjoint rows write disjoint
+    rows of G, so they may run at once on several threads.
+    """
+    cdef Py_ssize_t k = Z.shape[1]
+    cdef const floating *w = &weights[0] if weights.shape[0] else NULL
+    cdef floating *out = &outside[0] if outside.shape[0] else NULL
+    cdef double total = 0.0
+    with nogil:
+        if row_stop > row_start:
+            memset(&G[row_start, 0], 0, (row_stop - row_start) * k * sizeof(floating))
+        if stop > start:
+            total = _loss_gradient_ptr(&Z[0, 0], &G[0, 0], Z.shape[0], &first[0], &second[0],
+                                       &similar[0], w, start, stop, k,
+                                       margin, pos_margin, scale, ahead,
+                                       row_start, row_stop, out)
+    return total
+
+
+def outside_gradient(
+    const floating[:, ::1] Z, floating[:, ::1] G,
+    const index_t[::1] anchors, const index_t[::1] partners,
+    const index_t[::1] position, const floating[::1] coefficient,
+    Py_ssize_t start, Py_ssize_t stop, Py_ssize_t ahead,
+):
+    """``G[partners[t]] -= coefficient[position[t]] * (Z[anchors[t]] - Z[partners[t]])``
+    for t in [start, stop), in that order: the partners' share of the pairs
+    :func:`segment_loss_gradient` left outside its rows. Ranges whose
+    partners are disjoint rows may run at once on several threads.
+    """
+    cdef Py_ssize_t k = Z.shape[1], t, j, line, q
+    cdef Py_ssize_t row_bytes = k * sizeof(floating)
+    cdef const floating *za
+    cdef const floating *zb
+    cdef floating *gb
+    cdef floating cf
+    cdef const floating *z0 = &Z[0, 0]
+    with nogil:
+        for t in range(start, stop):
+            if ahead and t + ahead < stop:
+                q = anchors[t + ahead] * k
+                for line in range(0, row_bytes, 64):
+                    prefetch_read(<const char *>(z0 + q) + line)
+                prefetch_read(<const char *>(z0 + q + k) - 1)
+            cf = coefficient[position[t]]
+            if cf == 0:
+                continue
+            za = z0 + anchors[t] * k
+            zb = z0 + partners[t] * k
+            gb = &G[partners[t], 0]
+            for j in range(k):
+                gb[j] -= cf * (za[j] - zb[j])
 
 
 def distances(

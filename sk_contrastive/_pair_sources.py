@@ -139,11 +139,20 @@ class MiningPairSource:
             return None
         return spatial_blocks(space, self.block_size, random_state, feature_scale)
 
+    # what ``prepare`` stores that holds sample indices (-1: none), row by sample
+    _index_rows = ()
+
     def reorder(self, order):
-        """The source for the samples taken in ``order`` (before ``prepare``)."""
+        """The source for the samples taken in ``order``, before ``prepare``
+        or between rounds."""
         reordered = copy.copy(self)
         if self.labels is not None:
             reordered.labels = self.labels[order]
+        inverse = _inverse(order)
+        for name in self._index_rows:
+            rows = getattr(self, name, None)
+            if rows is not None:
+                setattr(reordered, name, _renumbered(rows[order], inverse))
         return reordered
 
     def prepare(self, X, blocks, random_state):
@@ -180,6 +189,8 @@ class NeighborPairSource(MiningPairSource):
     ``n_negatives + n_random_negatives`` random other samples, drawn anew
     each round, dissimilar."""
 
+    _index_rows = ("positives",)
+
     def prepare(self, X, blocks, random_state):
         self.positives = neighbor_rows(X, self.n_positives, blocks)
 
@@ -195,6 +206,8 @@ class NeighborPairSource(MiningPairSource):
 class PartialLabelPairSource(MiningPairSource):
     """Partly labelled data: label pairs among the labelled samples, mined in
     each round's space; neighbour pairs of the input space for the others."""
+
+    _index_rows = ("neighbor_positives",)
 
     def prepare(self, X, blocks, random_state):
         self.neighbor_positives = unlabelled_neighbor_rows(
@@ -233,8 +246,10 @@ class GradedPairSource(MiningPairSource):
     def n_pairs_bound(self, n_samples):
         return 2 * super().n_pairs_bound(n_samples)  # a similar and a dissimilar term each
 
+    _index_rows = ("positives",)
+
     def reorder(self, order):
-        reordered = copy.copy(self)
+        reordered = super().reorder(order)
         reordered.space = self.space[order]
         return reordered
 
@@ -268,9 +283,15 @@ class PartialGradedPairSource(GradedPairSource):
         self.space = np.zeros(targets.shape, dtype=labelled_space.dtype)
         self.space[known] = labelled_space
 
+    # ``positives`` is indexed by, and holds, positions among the known samples
+    _index_rows = ("neighbor_positives",)
+
     def reorder(self, order):
         reordered = super().reorder(order)
         reordered.known = self.known[order]
+        if getattr(self, "positives", None) is not None:
+            moved = (np.cumsum(self.known) - 1)[order[reordered.known]]
+            reordered.positives = _renumbered(self.positives[moved], _inverse(moved))
         return reordered
 
     def prepare(self, X, blocks, random_state):
@@ -340,3 +361,15 @@ class FixedPairSource:
 
     def build(self, space, blocks, random_state):
         return self.pairs
+
+
+def _inverse(order):
+    """The permutation that undoes ``order``."""
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(order.shape[0], dtype=order.dtype)
+    return inverse
+
+
+def _renumbered(rows, inverse):
+    """Sample indices ``rows`` (``-1``: none) in the numbering ``inverse`` gives."""
+    return np.where(rows >= 0, inverse[rows], -1).astype(rows.dtype, copy=False)

@@ -99,7 +99,10 @@ class InMemoryData:
     For data larger than one mining block the samples are taken block by
     block (each block's samples are neighbours in the first mining space),
     which puts neighbours on shared cache lines and makes the pair pass about
-    twice as fast on large data. The caller's ``X`` is never modified.
+    twice as fast on large data; each later round that mines takes them
+    again in the order of its own blocks, in the embedding (at 1,000,000
+    samples of the harder scaling data, 277 -> 189 ms a pass). The caller's
+    ``X`` is never modified.
     """
 
     def __init__(self, X, source, scaling, sample_weight, margin, pos_margin, random_state):
@@ -144,11 +147,26 @@ class InMemoryData:
         if source.mines and (mining_round or warm):
             space = projection.forward(params, self.X)[0]
             blocks = source.blocks(space, random_state)
+            if blocks is not None:
+                space, blocks = self._take_in_order(space, blocks)
+                source = self.source
         pairs = source.build(space, blocks, random_state)
         if self.sample_weight is not None:
             pairs = pairs._replace(weight=pair_weight(self.sample_weight, pairs))
         self.loss = ContrastiveLoss(pairs, self.n_samples, self.margin, self.pos_margin)
         return pairs.n_pairs
+
+    def _take_in_order(self, space, blocks):
+        """Take the samples block by block of the round's ``blocks``, as the
+        first round takes them (see the Notes): mined partners then lie in
+        their anchor's block, at nearby rows; returns the round's space and
+        blocks in that order."""
+        order = np.concatenate(blocks)
+        self.X = self.X[order]
+        self.source = self.source.reorder(order)
+        if self.sample_weight is not None:
+            self.sample_weight = self.sample_weight[order]
+        return space[order], _contiguous(blocks)
 
     def impostor_free_anchors(self, projection, params):
         """``(n_free, n_anchors)`` of the current pairs in the embedding of

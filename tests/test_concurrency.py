@@ -107,13 +107,29 @@ def test_the_neighbour_search_finds_the_same_pairs_on_any_number_of_threads(
 
 
 def test_a_fit_mining_in_blocks_is_the_same_on_any_number_of_threads(data, monkeypatch):
-    from sk_contrastive import _pairs
+    """The neighbour search and the pair pass in segments (taken on threads
+    where more than ``2 * SEGMENT_PAIRS`` pairs are) give the same fit."""
+    from sk_contrastive import _loss, _pairs
 
     X, y = data
+    monkeypatch.setattr(_loss, "SEGMENT_PAIRS", 1000)
+    segmented = []
+    monkeypatch.setattr(_loss._Segments, "loss_gradient", _recording(
+        _loss._Segments.loss_gradient, segmented))
     embeddings = {}
-    for threads in (1, 2):
+    for threads in (1, 2, 3):
         monkeypatch.setattr(_pairs, "spare_threads", lambda: threads)
+        monkeypatch.setattr(_loss, "spare_threads", lambda: threads)
         model = ContrastiveEmbedding(n_components=8, architecture="linear", max_iter=20,
                                      mining_block_size=100, random_state=0)
         embeddings[threads] = model.fit(X, y).transform(X)
+    assert segmented
     np.testing.assert_array_equal(embeddings[1], embeddings[2])
+    np.testing.assert_array_equal(embeddings[1], embeddings[3])
+
+
+def _recording(method, calls):
+    def recorded(self, *args):
+        calls.append(self.n_segments)
+        return method(self, *args)
+    return recorded

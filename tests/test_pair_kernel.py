@@ -163,3 +163,46 @@ def test_buffers_are_aligned_and_reused_without_pair_sized_temporaries():
     assert peak < n_pairs * k * 8 / 20, peak
     for dtype in (np.float32, np.float64):
         assert aligned_empty((1000, 16), dtype).ctypes.data % 64 == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [3, 16, 65])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_pass_in_segments_matches_the_formula_on_any_number_of_threads(
+        monkeypatch, dtype, k, weighted):
+    from sk_contrastive import _loss
+
+    rng = np.random.default_rng(k + weighted)
+    n, n_pairs = 400, 4000
+    Z, pairs = make_problem(rng, n, k, n_pairs, dtype, weighted)
+    # mostly partners a few rows away, as in the fit's block order; some anywhere
+    near = np.clip(pairs.first + rng.integers(-20, 21, n_pairs), 0, n - 1)
+    pairs = pairs._replace(second=np.where(rng.random(n_pairs) < 0.85, near, pairs.second))
+    monkeypatch.setattr(_loss, "SEGMENT_PAIRS", 256)
+    loss = ContrastiveLoss(pairs, n, 1.0, 0.2)
+    segments = loss._segments
+    assert segments.n_segments >= 10 and 0 < segments.n_outside < n_pairs // 2
+    expected_loss, expected_G, _ = reference(Z, pairs, 1.0, 0.2)
+    results = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(_loss, "spare_threads", lambda: threads)
+        value, G = loss(Z)
+        results.append((value, G.copy()))
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    assert results[0][0] == pytest.approx(expected_loss, rel=rtol)
+    np.testing.assert_allclose(results[0][1], expected_G, rtol=rtol,
+                               atol=rtol * np.abs(expected_G).max())
+    for value, G in results[1:]:  # a fixed order of sums: equal, not close
+        assert value == results[0][0]
+        np.testing.assert_array_equal(G, results[0][1])
+
+
+def test_pairs_not_sorted_by_anchor_or_too_few_make_one_segment(monkeypatch):
+    from sk_contrastive import _loss
+
+    monkeypatch.setattr(_loss, "SEGMENT_PAIRS", 256)
+    rng = np.random.default_rng(0)
+    _, unsorted = make_problem(rng, 400, 4, 4000, np.float64, sort=False)
+    _, few = make_problem(rng, 400, 4, 500, np.float64)
+    assert ContrastiveLoss(unsorted, 400)._segments.n_segments == 1
+    assert ContrastiveLoss(few, 400)._segments.n_segments == 1

@@ -95,3 +95,28 @@ def test_an_object_missing_a_method_does_not_conform():
             return None
 
     assert not isinstance(Incomplete(), PairSource)
+
+
+@pytest.mark.parametrize("cls", sorted((c for c, s in make_sources().items() if s.mines),
+                                       key=lambda c: c.__name__), ids=lambda c: c.__name__)
+def test_a_prepared_source_taken_in_another_order_keeps_every_similar_pair(cls):
+    """A fit takes its samples in each mining round's block order: what
+    ``prepare`` found (neighbours of the input space, samples most similar by
+    target) must follow the samples, not stay with the positions."""
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    source = make_sources()[cls]
+    source.n_random_negatives = 0  # graded pairs hold a similar term of any partner
+    space = source.mining_space(X, np.random.RandomState(0))
+    source.prepare(space, None, np.random.RandomState(0))
+    order = np.random.default_rng(1).permutation(30)
+    moved = source.reorder(order)
+
+    def similar_pairs(pairs, sample):
+        weight = np.ones(pairs.n_pairs) if pairs.weight is None else pairs.weight
+        return sorted((int(sample[a]), int(sample[b]), round(float(w), 12))
+                      for a, b, s, w in zip(pairs.first, pairs.second, pairs.similar, weight)
+                      if s)
+
+    before = similar_pairs(source.build(space, None, np.random.RandomState(0)), np.arange(30))
+    after = similar_pairs(moved.build(space[order], None, np.random.RandomState(0)), order)
+    assert before and after == before
