@@ -7,6 +7,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
 
 from ._objective import weighted_squared_norm
+from ._products import rows_times, transposed_times
 from ._scaling import InputScaling
 from ._validation import is_auto
 from ._warnings import warn
@@ -72,15 +73,11 @@ class LinearProjection:
         ``out`` (C-contiguous, ``X``'s dtype) receives ``Z`` for dense ``X``.
         """
         components = self.components(params, X.dtype)
-        if out is None or sp.issparse(X):
-            return X @ components.T, None
-        return np.matmul(X, components.T, out=out), None
+        return rows_times(X, components.T, out=None if sp.issparse(X) else out), None
 
     def backward(self, params, X, cache, grad_Z):
         """Chain ``dLoss/dZ`` back to ``dLoss/dparams`` (flat)."""
-        if sp.issparse(X):
-            return (X.T @ grad_Z).T.ravel()
-        return (grad_Z.T @ X).ravel()
+        return transposed_times(grad_Z, X).ravel()
 
     def penalty(self, params):
         """``(sum of squared weights, its gradient)``: every parameter is a

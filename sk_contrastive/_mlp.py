@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from ._linear import linear_layout
 from ._objective import weighted_squared_norm
 from ._optimize import minimize_lbfgs
+from ._products import rows_times, transposed_times
 from ._scaling import InputScaling
 from ._validation import is_auto
 
@@ -150,14 +151,14 @@ class MLPProjection:
         activations = []
         H = X
         for W, b in layers[:-1]:
-            A = H @ W
+            A = rows_times(H, W)
             A += b
             pre_activation = A if function is _softplus else None
             activations.append((H, pre_activation))
             H = function(A)
         W, b = layers[-1]
         activations.append((H, None))
-        Z = np.matmul(H, W, out=out)
+        Z = rows_times(H, W, out=out)
         Z += b
         return Z, (layers, activations)
 
@@ -172,10 +173,10 @@ class MLPProjection:
             H, _ = activations[index]
             fan_in, fan_out = self._shapes[index]
             start = self._offsets[index]
-            gradient[start : start + fan_in * fan_out] = (H.T @ delta).ravel()
+            gradient[start : start + fan_in * fan_out] = transposed_times(H, delta).ravel()
             gradient[start + fan_in * fan_out : self._offsets[index + 1]] = delta.sum(axis=0)
             if index:
-                delta = delta @ W.T
+                delta = rows_times(delta, W.T)
                 delta *= derivative(activations[index - 1][1], H)
         return gradient
 
