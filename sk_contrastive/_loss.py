@@ -343,8 +343,18 @@ def _scaled_distances(Z, first, second):
     first = np.ascontiguousarray(first, dtype=index)
     second = np.ascontiguousarray(second, dtype=index)
     out = np.zeros(first.shape[0], dtype=Z.dtype)
-    if first.shape[0] and Z.shape[1]:
-        _pair_kernel.distances(Z, first, second, out, _pair_kernel.PREFETCH_PAIRS)
+    if not (first.shape[0] and Z.shape[1]):
+        return out
+
+    def chunk(start):
+        stop = start + SEGMENT_PAIRS
+        _pair_kernel.distances(Z, first[start:stop], second[start:stop], out[start:stop],
+                               _pair_kernel.PREFETCH_PAIRS)
+
+    # each distance alone: the same on any number of threads
+    starts = [(start,) for start in range(0, first.shape[0], SEGMENT_PAIRS)]
+    with thread_runner(min(spare_threads(), len(starts)), "distances") as run:
+        run(chunk, starts)
     return out
 
 
