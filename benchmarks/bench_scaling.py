@@ -14,7 +14,7 @@ Also measures one loss-and-gradient evaluation against its floor
 (bench_evaluation.py) at 100,000 and 1,000,000 samples.
 
 Usage: python benchmarks/bench_scaling.py [--quick] [--max N] [--data {classification,hard}]
-       [--output DIR]
+       [--methods {ours,nca} ...] [--output DIR]
   --quick: n up to 100,000 (a few minutes); default: up to 10,000,000.
   Results: scaling_<quick|full>.* (classification), scaling_hard_<quick|full>.* (hard).
 """
@@ -131,6 +131,8 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--max", type=int, default=None, help="largest n to fit")
     parser.add_argument("--data", choices=["classification", "hard"], default="classification")
+    parser.add_argument("--methods", nargs="+", choices=["ours", "nca"], default=["ours", "nca"],
+                        help="rerun only these (the stored rows of other methods and sizes are kept)")
     parser.add_argument("--output", default="benchmarks/results")
     parser.add_argument("--single", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -144,7 +146,7 @@ def main():
         for n in sizes:
             path = Path(folder) / f"data_{n}.npz"
             make_data(n, path, args.data)
-            for method in ["ours"] + (["nca"] if n <= NCA_MAX else []):
+            for method in [m for m in args.methods if m == "ours" or n <= NCA_MAX]:
                 row = run_point(method, path)
                 rows.append(row)
                 print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
@@ -156,6 +158,12 @@ def main():
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
                           for k, v in floor.items()}), flush=True)
     name = "scaling" if args.data == "classification" else "scaling_hard"
+    stored = result_path(args.output, name, args.quick, "json")
+    if stored.exists():  # keep the stored rows of methods and sizes not rerun
+        rerun = {(row["method"], row["n"]) for row in rows}
+        kept = [row for row in json.loads(stored.read_text())["fits"]
+                if (row["method"], row["n"]) not in rerun]
+        rows = sorted(kept + rows, key=lambda row: (row["n"], row["method"] != "ours"))
     write_json(args.output, name, args.quick, {"fits": rows, "evaluation_floor": floors})
     try:
         plot(rows, result_path(args.output, name, args.quick, "png"))
