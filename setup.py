@@ -1,7 +1,8 @@
 """Build of the compiled kernels; the rest of the metadata is in pyproject.toml.
 
-``_pair_kernel`` is the pass of the loss over the pairs, ``_neighbors`` the
-selection step of the neighbour search.
+``_pair_kernel`` is the pass of the loss over the pairs, ``_pair_layout``
+the pair lists it reads, ``_neighbors`` the selection step of the neighbour
+search.
 
 Portable flags only: no -march or -mtune, so the extensions run on any CPU of
 their architecture. For gcc and clang they also get -O3 (vectorised
@@ -34,7 +35,7 @@ setup(
     ext_modules=cythonize(
         [Extension(f"sk_contrastive.{name}", [f"sk_contrastive/{name}.pyx"],
                    include_dirs=["sk_contrastive"])
-         for name in ("_pair_kernel", "_neighbors")],
+         for name in ("_pair_kernel", "_pair_layout", "_neighbors")],
         compiler_directives={"language_level": 3},
     ),
     cmdclass={"build_ext": BuildExtension},

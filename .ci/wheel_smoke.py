@@ -11,6 +11,7 @@ from sk_contrastive import (
     ContrastivePairRegressor,
     _neighbors,
     _pair_kernel,
+    _pair_layout,
 )
 
 X, y = load_iris(return_X_y=True)
@@ -28,4 +29,4 @@ regressor = ContrastivePairRegressor(preprocessor=X, random_state=0).fit(pairs, 
 assert regressor.predict(pairs).shape == (300,)
 
 print(f"sk_contrastive {sk_contrastive.__version__}: kernels {_pair_kernel.__name__}, "
-      f"{_neighbors.__name__}; iris score {score:.3f}, pair accuracy {accuracy:.3f}")
+      f"{_pair_layout.__name__}, {_neighbors.__name__}; iris score {score:.3f}, pair accuracy {accuracy:.3f}")

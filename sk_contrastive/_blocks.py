@@ -11,6 +11,9 @@ block by block also puts neighbours close together in memory.
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._neighbors import project_rows
+from ._threadpool import spare_threads, thread_runner
+
 _DIRECTION_SAMPLE = 256
 _POWER_ITERATIONS = 4
 
@@ -47,21 +50,41 @@ def spatial_blocks(X, block_size, random_state=None, feature_scale=None):
     inverse_scale = None
     if feature_scale is not None:
         inverse_scale = (1.0 / np.asarray(feature_scale)).astype(X.dtype)
-    pending = [np.arange(n_samples)]
-    blocks = []
-    while pending:
-        indices = pending.pop()
-        if indices.shape[0] <= block_size:
-            blocks.append(np.sort(indices))
-            continue
-        direction = _leading_direction(X, indices, rng, inverse_scale)
-        if inverse_scale is not None:
-            direction = direction * inverse_scale
-        projection = X[indices] @ direction
-        half = indices.shape[0] // 2
-        split = np.argpartition(projection, half)
-        pending.extend([indices[split[half:]], indices[split[:half]]])
+    # Level by level, each node split with a generator of its own, seeded
+    # from ``rng`` in the level's order: the blocks do not depend on how
+    # many threads split the nodes of a level.
+    blocks, level = [], [np.arange(n_samples)]
+    while level:
+        blocks += [np.sort(indices) for indices in level if indices.shape[0] <= block_size]
+        splitting = [indices for indices in level if indices.shape[0] > block_size]
+        seeds = rng.randint(np.iinfo(np.int32).max, size=len(splitting))
+        with thread_runner(min(spare_threads(), len(splitting)), "blocks") as run:
+            halves = run(_halves, [(X, indices, np.random.RandomState(seed), inverse_scale)
+                                   for indices, seed in zip(splitting, seeds)])
+        level = [half for pair in halves for half in pair]
     return sorted(blocks, key=lambda block: block[0])
+
+
+def _halves(X, indices, rng, inverse_scale):
+    """The rows ``indices`` split at the median of their projection on
+    their leading principal direction: ``(lower half, upper half)``."""
+    direction = _leading_direction(X, indices, rng, inverse_scale)
+    if inverse_scale is not None:
+        direction = direction * inverse_scale
+    split = np.argpartition(_projection(X, indices, direction), indices.shape[0] // 2)
+    half = indices.shape[0] // 2
+    return indices[split[:half]], indices[split[half:]]
+
+
+def _projection(X, indices, direction):
+    """``X[indices] @ direction``, without the copy of the rows for a
+    C-contiguous float ``X`` (compiled, GIL released)."""
+    if X.flags.c_contiguous and X.dtype in (np.float32, np.float64) and X.shape[1]:
+        out = np.empty(indices.shape[0], dtype=X.dtype)
+        project_rows(X, indices.astype(np.intp, copy=False),
+                     np.ascontiguousarray(direction, dtype=X.dtype), out)
+        return out
+    return X[indices] @ direction
 
 
 def _leading_direction(X, indices, rng, inverse_scale=None):

@@ -20,7 +20,7 @@ module prepares its inputs once per set of pairs and keeps its buffers.
 
 import numpy as np
 
-from . import _pair_kernel
+from . import _pair_kernel, _pair_layout
 from ._scaling import distance_factor
 from ._threadpool import spare_threads, thread_runner
 
@@ -233,20 +233,24 @@ class _Segments:
                                n_samples])
         self.n_segments = rows.shape[0] - 1
         self.rows = rows
-        self.pairs = np.searchsorted(first, rows).astype(np.intp)
+        self.pairs = np.searchsorted(first, rows).astype(np.int64)
+        rows = rows.astype(np.int64)
         row_segment = np.repeat(np.arange(self.n_segments, dtype=np.int32), np.diff(rows))
-        partner_segment = row_segment[second]
-        outside = np.flatnonzero(partner_segment != row_segment[first])
-        # where each segment's outside coefficients start, in pair order
-        self.outside_start = np.searchsorted(outside, self.pairs).astype(np.intp)
-        by_partner = np.argsort(partner_segment[outside], kind="stable")
-        self.partner_start = np.searchsorted(
-            partner_segment[outside][by_partner], np.arange(self.n_segments + 1)
-        ).astype(np.intp)
-        self.anchors = np.ascontiguousarray(first[outside][by_partner], dtype=index)
-        self.partners = np.ascontiguousarray(second[outside][by_partner], dtype=index)
-        self.position = by_partner.astype(index)
-        self.n_outside = outside.shape[0]
+        per_segment = np.zeros(self.n_segments, dtype=np.int64)
+        per_partner_segment = np.zeros(self.n_segments, dtype=np.int64)
+        _pair_layout.count_outside(second, self.pairs, rows, row_segment, per_segment,
+                                   per_partner_segment)
+        # where each segment's outside coefficients start, in pair order, and
+        # where each partner segment's group of outside pairs starts
+        self.outside_start = np.r_[0, np.cumsum(per_segment)]
+        self.partner_start = np.r_[0, np.cumsum(per_partner_segment)]
+        self.n_outside = int(self.outside_start[-1])
+        self.anchors = np.empty(self.n_outside, dtype=index)
+        self.partners = np.empty(self.n_outside, dtype=index)
+        self.position = np.empty(self.n_outside, dtype=index)
+        _pair_layout.fill_outside(first, second, self.pairs, rows, row_segment,
+                                  self.partner_start[:-1].copy(), self.anchors,
+                                  self.partners, self.position)
 
     def loss_gradient(self, arguments):
         """The pass in two stages over the segments, on the fit's spare

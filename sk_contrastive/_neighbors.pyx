@@ -117,3 +117,19 @@ def nearest_by_class(
                          n_columns, -1, n_other, values, columns)
                 for j in range(n_other):
                     other_out[i, j] = columns[j]
+
+
+def project_rows(const floating[:, ::1] X, const Py_ssize_t[::1] indices,
+                 const floating[::1] direction, floating[::1] out):
+    """``out[i] = X[indices[i]] . direction`` (the spatial blocks' split
+    projections), without gathering the rows into a copy."""
+    cdef Py_ssize_t i, j, d = X.shape[1]
+    cdef floating total
+    cdef const floating *row
+    with nogil:
+        for i in range(indices.shape[0]):
+            row = &X[indices[i], 0]
+            total = 0
+            for j in range(d):
+                total = total + row[j] * direction[j]
+            out[i] = total

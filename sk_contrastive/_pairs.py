@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils import check_random_state
 
+from . import _pair_layout
 from ._neighbors import nearest_by_class
 from ._threadpool import spare_threads, thread_runner
 
@@ -639,10 +640,16 @@ def _pairs_from_rows(parts):
         partners[:, column : column + rows.shape[1]] = rows
         flags[column : column + rows.shape[1]] = similar
         column += rows.shape[1]
-    valid = partners >= 0
-    anchors = np.repeat(np.arange(n_samples, dtype=partners.dtype), valid.sum(axis=1))
-    similar = np.broadcast_to(flags, partners.shape)[valid]
-    return Pairs(anchors, partners[valid], similar)
+    counts = np.empty(n_samples, dtype=np.int64)
+    _pair_layout.count_partners(partners, counts)
+    n_pairs = int(counts.sum())
+    first = np.empty(n_pairs, dtype=partners.dtype)
+    second = np.empty(n_pairs, dtype=partners.dtype)
+    similar = np.empty(n_pairs, dtype=bool)
+    if n_pairs:
+        _pair_layout.fill_pairs(partners, flags.view(np.uint8), first, second,
+                                similar.view(np.uint8))
+    return Pairs(first, second, similar)
 
 
 def _row_dtype(n_samples):

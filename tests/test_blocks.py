@@ -61,3 +61,34 @@ def test_mining_within_blocks_finds_most_true_neighbours():
     # neighbour pairs; half the data, nine tenths.
     assert 0.6 < recall(500) < recall(2000)
     assert recall(2000) > 0.85
+
+
+def test_blocks_are_the_same_on_any_number_of_threads(monkeypatch):
+    from sk_contrastive import _blocks
+
+    X = np.random.default_rng(0).normal(size=(3000, 6)).astype(np.float32)
+    found = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(_blocks, "spare_threads", lambda: threads)
+        found.append(spatial_blocks(X, 100, random_state=0, feature_scale=np.arange(1, 7)))
+    assert len(found[0]) >= 30
+    for blocks in found[1:]:
+        assert len(blocks) == len(found[0])
+        for block, first in zip(blocks, found[0]):
+            np.testing.assert_array_equal(block, first)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_split_projection_matches_the_rows_times_the_direction(dtype):
+    from sk_contrastive._blocks import _projection
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 7)).astype(dtype)
+    indices = rng.permutation(500)[:300]
+    direction = rng.normal(size=7).astype(dtype)
+    expected = X[indices].astype(np.float64) @ direction
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for stored in (X, np.asfortranarray(X)):  # compiled, and numpy's for other layouts
+        projection = _projection(stored, indices, direction)
+        assert projection.dtype == dtype
+        np.testing.assert_allclose(projection, expected, rtol=rtol, atol=rtol)
