@@ -2,7 +2,7 @@
 
 ``_pair_kernel`` is the pass of the loss over the pairs, ``_pair_layout``
 the pair lists it reads, ``_neighbors`` the selection step of the neighbour
-search.
+search, ``_row_hashes`` the fingerprints of dense rows.
 
 Portable flags only: no -march or -mtune, so the extensions run on any CPU of
 their architecture. For gcc and clang they also get -O3 (vectorised
@@ -35,7 +35,7 @@ setup(
     ext_modules=cythonize(
         [Extension(f"sk_contrastive.{name}", [f"sk_contrastive/{name}.pyx"],
                    include_dirs=["sk_contrastive"])
-         for name in ("_pair_kernel", "_pair_layout", "_neighbors")],
+         for name in ("_pair_kernel", "_pair_layout", "_neighbors", "_row_hashes")],
         compiler_directives={"language_level": 3},
     ),
     cmdclass={"build_ext": BuildExtension},

@@ -12,6 +12,7 @@ from sk_contrastive import (
     _neighbors,
     _pair_kernel,
     _pair_layout,
+    _row_hashes,
 )
 
 X, y = load_iris(return_X_y=True)
@@ -29,4 +30,4 @@ regressor = ContrastivePairRegressor(preprocessor=X, random_state=0).fit(pairs, 
 assert regressor.predict(pairs).shape == (300,)
 
 print(f"sk_contrastive {sk_contrastive.__version__}: kernels {_pair_kernel.__name__}, "
-      f"{_pair_layout.__name__}, {_neighbors.__name__}; iris score {score:.3f}, pair accuracy {accuracy:.3f}")
+      f"{_pair_layout.__name__}, {_neighbors.__name__}, {_row_hashes.__name__}; iris score {score:.3f}, pair accuracy {accuracy:.3f}")

@@ -11,6 +11,8 @@ with weights; :func:`row_fingerprints` recognises a row by its values.
 import numpy as np
 import scipy.sparse as sp
 
+from ._row_hashes import dense_fingerprints
+
 # Entries hashed at once (a test shrinks it): bounds the uint64 temporaries to a few tens of MiB.
 CHUNK_ENTRIES = 2**21
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -79,6 +81,9 @@ def row_fingerprints(X):
         np.cumsum(sums, out=sums)  # wraps mod 2**64, as the sums are meant to
         return sums[X.indptr[1:]] - sums[X.indptr[:-1]]
     fingerprints = np.empty(n_samples, dtype=np.uint64)
+    if X.flags.c_contiguous and X.dtype in (np.float32, np.float64):
+        dense_fingerprints(X, fingerprints)
+        return fingerprints
     rows = max(1, CHUNK_ENTRIES // max(n_features, 1))
     columns = np.arange(n_features)
     for start in range(0, n_samples, rows):
