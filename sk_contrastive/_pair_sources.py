@@ -171,6 +171,14 @@ class LabelPairSource(MiningPairSource):
             return None
         return super().mining_block(n_samples)
 
+    def blocks(self, space, random_state, feature_scale=None):
+        # random pairs search nothing: no blocks, so no block order and no
+        # copy of X per round (which the memory check, finding no search,
+        # does not count)
+        if self.strategy != "neighbors":
+            return None
+        return super().blocks(space, random_state, feature_scale)
+
     def build(self, space, blocks, random_state):
         return pairs_from_labels(
             space,

@@ -120,3 +120,17 @@ def test_a_prepared_source_taken_in_another_order_keeps_every_similar_pair(cls):
     before = similar_pairs(source.build(space, None, np.random.RandomState(0)), np.arange(30))
     after = similar_pairs(moved.build(space[order], None, np.random.RandomState(0)), order)
     assert before and after == before
+
+
+def test_a_source_that_searches_no_neighbours_makes_no_blocks():
+    """Random label pairs need no search (``mining_block`` is None, so the
+    memory check counts no search and no copy of X in block order): they
+    must not make a fit split the samples into blocks and take them in
+    that order each round."""
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    settings = dict(SETTINGS, block_size=10)
+    random_pairs = LabelPairSource(LABELS, strategy="random", **settings)
+    nearest_pairs = LabelPairSource(LABELS, strategy="neighbors", **settings)
+    assert random_pairs.mining_block(30) is None
+    assert random_pairs.blocks(X, np.random.RandomState(0)) is None
+    assert nearest_pairs.blocks(X, np.random.RandomState(0)) is not None
