@@ -76,7 +76,7 @@ cdef inline double _runs(
 
     Partners outside rows [row_start, row_stop) get no gradient here: their
     coefficients are written to ``outside``, in pair order, for
-    :func:`_outside_runs` (all partners are inside when the range covers Z).
+    :func:`outside_gradient` (all partners are inside when the range covers Z).
 
     Pairs are taken in chunks of CHUNK consecutive pairs (whatever their
     anchors), in three phases: (1) differences and squared distances, kept in

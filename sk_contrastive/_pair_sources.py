@@ -75,8 +75,10 @@ class PairSource(Protocol):
         search, or None (one block)."""
 
     def prepare(self, X, blocks, random_state):
-        """Work on the first mining space (the samples in their final
-        order), done once before the first round."""
+        """Work on the first mining space (the samples in the first
+        round's order), done once before the first round; a later round
+        that takes the samples in another order renumbers what it stored
+        (``MiningPairSource.reorder``)."""
 
     def build(self, space, blocks, random_state):
         """The round's :class:`~sk_contrastive._pairs.Pairs` of rows of
