@@ -400,7 +400,7 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
             itemsize=X.dtype.itemsize,
             data_bytes=_data_bytes(X),
             pair_bytes_per_pair=ContrastiveLoss.bytes_per_pair(
-                n_components, X.dtype.itemsize
+                n_samples, X.dtype.itemsize, mined=source.mines
             ),
             mining_block=source.mining_block(n_samples),
             reduced_space=source.reduced_dimension(X),

@@ -146,18 +146,20 @@ class ContrastiveLoss:
         return self._embedding
 
     @staticmethod
-    def bytes_per_pair(n_components, itemsize):
+    def bytes_per_pair(n_samples, itemsize, mined=True):
         """Memory the pairs and this loss take per pair at their peak.
 
-        The builders' anchor and partner indices (intp) and flag, the
-        converted indices (int32 or int64), flags and weights; and the
-        segments' (:class:`_Segments`) partner segment and mask of every
-        pair, and their arrays for a pair whose partner is outside its
-        segment, counted for every pair (the most there can be).
+        The indices (int32 where ``n_samples`` allows), flags and weights
+        the loss holds (mined pairs are built in those types; given pairs
+        also keep their own intp indices and flags), and the arrays of the
+        segments (:class:`_Segments`) for a pair whose partner is outside
+        its segment (anchor, partner, position, coefficient), counted for
+        every pair: the most there can be.
         """
-        index = np.dtype(np.intp).itemsize
-        outside = 2 * index + 3 * index + 8
-        return 2 * index + 1 + 2 * index + 1 + 8 + 4 + 1 + outside
+        index = np.dtype(_index_dtype(n_samples)).itemsize
+        given = 0 if mined else 2 * np.dtype(np.intp).itemsize + 1
+        outside = 2 * index + 8 + itemsize
+        return given + 2 * index + 1 + 8 + outside
 
     def dissimilar_distances(self, Z):
         """Distances in ``Z`` of the dissimilar pairs, shape (n_dissimilar,)."""
@@ -247,7 +249,7 @@ class _Segments:
         self.n_outside = int(self.outside_start[-1])
         self.anchors = np.empty(self.n_outside, dtype=index)
         self.partners = np.empty(self.n_outside, dtype=index)
-        self.position = np.empty(self.n_outside, dtype=index)
+        self.position = np.empty(self.n_outside, dtype=np.int64)
         _pair_layout.fill_outside(first, second, self.pairs, rows, row_segment,
                                   self.partner_start[:-1].copy(), self.anchors,
                                   self.partners, self.position)

@@ -23,9 +23,16 @@ _LBFGS_VECTORS = 2 * 10 + 5 + 6
 # The neighbour search ranks at most 2**18 candidates at once (or a whole
 # block row when larger), next to the block's copy, class by class.
 _MINING_ENTRIES = 2**18
-# Per pair while pairs are built and sorted: anchor and partner indices
-# (intp) of the candidate lists, the sort permutation, and the final arrays.
+# Per pair while mined pairs are built: the partner arrays of each kind and
+# their concatenation, and the final arrays (sample indices, see _row_bytes);
+# intp for given pairs.
 _INDEX_BYTES = np.dtype(np.intp).itemsize
+
+
+def _row_bytes(n_samples):
+    """Bytes of a sample index in the mined partner arrays (int32 where
+    ``n_samples`` allows, as ``_pairs`` builds them)."""
+    return 4 if n_samples < 2**31 else _INDEX_BYTES
 
 
 class MemoryPart:
@@ -91,7 +98,7 @@ def fit_memory_parts(
         ),
         MemoryPart(
             f"{_count(n_pairs)} training pairs",
-            n_pairs * (pair_bytes_per_pair + (4 * _INDEX_BYTES if mining else 0)),
+            n_pairs * (pair_bytes_per_pair + (4 * _row_bytes(n_samples) if mining else 0)),
             "n_positives, n_negatives, n_random_negatives (pairs per sample)"
             if mining else "the number of pairs",
         ),

@@ -328,7 +328,7 @@ def segment_loss_gradient(
 def outside_gradient(
     const floating[:, ::1] Z, floating[:, ::1] G,
     const index_t[::1] anchors, const index_t[::1] partners,
-    const index_t[::1] position, const floating[::1] coefficient,
+    const int64_t[::1] position, const floating[::1] coefficient,
     Py_ssize_t start, Py_ssize_t stop, Py_ssize_t ahead,
 ):
     """``G[partners[t]] -= coefficient[position[t]] * (Z[anchors[t]] - Z[partners[t]])``

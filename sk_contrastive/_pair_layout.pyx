@@ -68,11 +68,12 @@ def count_outside(const index_t[::1] second, const int64_t[::1] pairs,
 def fill_outside(const index_t[::1] first, const index_t[::1] second,
                  const int64_t[::1] pairs, const int64_t[::1] rows,
                  const int32_t[::1] row_segment, int64_t[::1] next_slot,
-                 index_t[::1] anchors, index_t[::1] partners, index_t[::1] position):
+                 index_t[::1] anchors, index_t[::1] partners, int64_t[::1] position):
     """The outside pairs grouped by the partner's segment, in pair order
     within each: slot ``t`` (``next_slot[segment]`` counts up from where the
     segment's group starts) holds the anchor, the partner and ``position``,
-    the pair's rank among the outside pairs in pair order."""
+    the pair's rank among the outside pairs in pair order (int64: there may
+    be more outside pairs than int32 indexes, with int32 samples)."""
     cdef Py_ssize_t s, p, t
     cdef int64_t b, j = 0
     with nogil:
@@ -84,5 +85,5 @@ def fill_outside(const index_t[::1] first, const index_t[::1] second,
                     next_slot[row_segment[b]] += 1
                     anchors[t] = first[p]
                     partners[t] = <index_t>b
-                    position[t] = <index_t>j
+                    position[t] = j
                     j += 1

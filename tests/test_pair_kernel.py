@@ -182,6 +182,8 @@ def test_the_pass_in_segments_matches_the_formula_on_any_number_of_threads(
     loss = ContrastiveLoss(pairs, n, 1.0, 0.2)
     segments = loss._segments
     assert segments.n_segments >= 10 and 0 < segments.n_outside < n_pairs // 2
+    # ranks among the outside pairs, which may outnumber what int32 samples index
+    assert segments.position.dtype == np.int64
     expected_loss, expected_G, _ = reference(Z, pairs, 1.0, 0.2)
     results = []
     for threads in (1, 2, 3):
