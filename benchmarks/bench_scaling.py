@@ -93,7 +93,9 @@ def fit_once(method, path):
 def run_point(method, path):
     completed = subprocess.run(
         [sys.executable, __file__, "--single", method, str(path)],
-        capture_output=True, text=True, check=True)
+        capture_output=True, text=True)
+    if completed.returncode:  # the fit's own error, not only its exit status
+        raise RuntimeError(f"{method} on {path.name} failed:\n{completed.stderr}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
