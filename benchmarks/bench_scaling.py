@@ -162,10 +162,13 @@ def main():
     name = "scaling" if args.data == "classification" else "scaling_hard"
     stored = result_path(args.output, name, args.quick, "json")
     if stored.exists():  # keep the stored rows of methods and sizes not rerun
+        previous = json.loads(stored.read_text())
         rerun = {(row["method"], row["n"]) for row in rows}
-        kept = [row for row in json.loads(stored.read_text())["fits"]
-                if (row["method"], row["n"]) not in rerun]
+        kept = [row for row in previous["fits"] if (row["method"], row["n"]) not in rerun]
         rows = sorted(kept + rows, key=lambda row: (row["n"], row["method"] != "ours"))
+        measured = {floor["n"] for floor in floors}
+        floors = sorted([floor for floor in previous["evaluation_floor"]
+                         if floor["n"] not in measured] + floors, key=lambda floor: floor["n"])
     write_json(args.output, name, args.quick, {"fits": rows, "evaluation_floor": floors})
     try:
         plot(rows, result_path(args.output, name, args.quick, "png"))
