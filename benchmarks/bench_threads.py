@@ -33,7 +33,7 @@ from _datasets import hard_data
 from _results import write_json
 from threadpoolctl import threadpool_limits
 
-from sk_contrastive import ContrastiveEmbedding, _loss, _pairs
+from sk_contrastive import ContrastiveEmbedding, _loss, _pairs, _threadpool
 from sk_contrastive._blocks import spatial_blocks
 from sk_contrastive._threadpool import blas_single_threaded
 
@@ -58,20 +58,20 @@ def measure(n_samples, repeats):
     loss = _loss.ContrastiveLoss(pairs, n_samples)
     A = np.random.default_rng(2).normal(size=(1500, 1500)).astype(np.float32)
 
-    def on_threads(module, n_threads, work):
-        real = module.spare_threads
-        module.spare_threads = lambda: n_threads
+    def on_threads(n_threads, work):
+        real = _threadpool.spare_threads
+        _threadpool.spare_threads = lambda: n_threads
         try:
             with blas_single_threaded():
                 work()
         finally:
-            module.spare_threads = real
+            _threadpool.spare_threads = real
 
     def mining(n_threads):
-        on_threads(_pairs, n_threads, lambda: _pairs._nearest_rows(start, y_start, 5, 10, blocks))
+        on_threads(n_threads, lambda: _pairs._nearest_rows(start, y_start, 5, 10, blocks))
 
     def pair_pass(n_threads):
-        on_threads(_loss, n_threads, lambda: loss(start))
+        on_threads(n_threads, lambda: loss(start))
 
     def product(n_threads):
         with threadpool_limits(n_threads, user_api="blas"):

@@ -1,7 +1,7 @@
 """Contrastive metric learning as a scikit-learn transformer."""
 
 try:
-    from . import _neighbors, _pair_kernel  # noqa: F401  (the compiled kernels)
+    from . import _neighbors, _pair_kernel, _pair_layout, _row_hashes  # noqa: F401  (the compiled kernels)
 except ImportError as error:
     raise ImportError(
         f"The compiled kernels of sk_contrastive are not built in {__path__[0]}. "

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._neighbors import project_rows
-from ._threadpool import spare_threads, thread_runner
+from ._threadpool import on_spare_threads
 
 _DIRECTION_SAMPLE = 256
 _POWER_ITERATIONS = 4
@@ -58,9 +58,9 @@ def spatial_blocks(X, block_size, random_state=None, feature_scale=None):
         blocks += [np.sort(indices) for indices in level if indices.shape[0] <= block_size]
         splitting = [indices for indices in level if indices.shape[0] > block_size]
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(splitting))
-        with thread_runner(min(spare_threads(), len(splitting)), "blocks") as run:
-            halves = run(_halves, [(X, indices, np.random.RandomState(seed), inverse_scale)
-                                   for indices, seed in zip(splitting, seeds)])
+        halves = on_spare_threads(
+            _halves, [(X, indices, np.random.RandomState(seed), inverse_scale)
+                      for indices, seed in zip(splitting, seeds)], "blocks")
         level = [half for pair in halves for half in pair]
     return sorted(blocks, key=lambda block: block[0])
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _pair_kernel, _pair_layout
 from ._scaling import distance_factor
-from ._threadpool import spare_threads, thread_runner
+from ._threadpool import on_spare_threads
 
 # 64-byte aligned rows: numpy's large arrays start 16 bytes into a cache
 # line, so a 64-byte row (16 float32) would straddle two lines (146 -> 127 ms
@@ -247,6 +247,7 @@ class _Segments:
         self.outside_start = np.r_[0, np.cumsum(per_segment)]
         self.partner_start = np.r_[0, np.cumsum(per_partner_segment)]
         self.n_outside = int(self.outside_start[-1])
+        self._coefficient = None  # the outside pairs' coefficients, rewritten by each pass
         self.anchors = np.empty(self.n_outside, dtype=index)
         self.partners = np.empty(self.n_outside, dtype=index)
         self.position = np.empty(self.n_outside, dtype=np.int64)
@@ -254,12 +255,17 @@ class _Segments:
                                   self.partner_start[:-1].copy(), self.anchors,
                                   self.partners, self.position)
 
+    def __getstate__(self):
+        return {**self.__dict__, "_coefficient": None}  # scratch, as the loss's buffers
+
     def loss_gradient(self, arguments):
         """The pass in two stages over the segments, on the fit's spare
         threads (``_threadpool.spare_threads``); ``arguments`` as for
         ``_pair_kernel.loss_gradient``."""
         Z, gradient = arguments[:2]
-        coefficient = np.empty(self.n_outside, dtype=Z.dtype)
+        if self._coefficient is None or self._coefficient.dtype != Z.dtype:
+            self._coefficient = np.empty(self.n_outside, dtype=Z.dtype)
+        coefficient = self._coefficient
         ahead = arguments[-1]
 
         def segment(i):
@@ -275,9 +281,8 @@ class _Segments:
             )
 
         segments = [(i,) for i in range(self.n_segments)]
-        with thread_runner(min(spare_threads(), self.n_segments), "pairs") as run:
-            loss = sum(run(segment, segments))
-            run(partners, segments)
+        loss = sum(on_spare_threads(segment, segments, "pairs"))
+        on_spare_threads(partners, segments, "pairs")
         return loss
 
 
@@ -359,8 +364,7 @@ def _scaled_distances(Z, first, second):
 
     # each distance alone: the same on any number of threads
     starts = [(start,) for start in range(0, first.shape[0], SEGMENT_PAIRS)]
-    with thread_runner(min(spare_threads(), len(starts)), "distances") as run:
-        run(chunk, starts)
+    on_spare_threads(chunk, starts, "distances")
     return out
 
 

@@ -3,9 +3,6 @@
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import ClassifierMixin
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import column_or_1d
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -16,11 +13,10 @@ from sklearn.utils.validation import (
 from ._base import fit_transaction
 from ._pair_estimator import BasePairEstimator
 from ._selection import heldout_roc_auc
-from ._threshold import calibrate_distance_threshold
+from ._threshold import calibrate_distance_threshold, platt_scaling
 from ._unit_norm import MAX_CHORD_DISTANCE
 from ._validation import check_real
 
-NO_PENALTY = 1e12
 _CONVENTIONS = (
     "1 = similar and 0 = dissimilar (this library's and tensorflow's convention), "
     "or 1 = similar and -1 = dissimilar (metric-learn's)"
@@ -325,7 +321,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         weights = np.ones(y.shape[0]) if sample_weight is None else sample_weight
         if not folds:
             self.cross_fitted_maps_ = []
-            self.calibrators_ = [_platt(training_distances, similar, weights)]
+            self.calibrators_ = [platt_scaling(training_distances, similar, weights)]
             self.calibrated_on_ = "training pairs"
             return
         maps, calibrators = [], []
@@ -340,7 +336,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
                 held = heldout_similar == kind
                 heldout_weights[held] *= (weights[similar == kind].sum()
                                           / heldout_weights[held].sum())
-            calibrator = _platt(distances, heldout_similar, heldout_weights)
+            calibrator = platt_scaling(distances, heldout_similar, heldout_weights)
             # a part whose similar pairs are not the closer ones (a handful of
             # dissimilar pairs, say) tells nothing about the distance: its
             # probability would rise with the distance, so it is left out
@@ -351,7 +347,7 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
         if not maps:
             # no held-out part ranks its pairs: every pair gets the training
             # pairs' share of similar pairs (a logistic function of nothing)
-            calibrators = [_platt(np.zeros(y.shape[0]), similar, weights)]
+            calibrators = [platt_scaling(np.zeros(y.shape[0]), similar, weights)]
         self.cross_fitted_maps_ = maps
         self.calibrators_ = calibrators
         self.calibrated_on_ = "cross-fit"
@@ -637,38 +633,6 @@ class ContrastivePairClassifier(ClassifierMixin, BasePairEstimator):
             )
         self.threshold_ = threshold
         return self
-
-
-def _platt(distances, similar, weights):
-    """Platt scaling (Platt, 1999, "Probabilistic outputs for support vector
-    machines"), as scikit-learn's ``CalibratedClassifierCV(method="sigmoid")``
-    fits it: the logistic function of the distance, without a penalty, that
-    best predicts Platt's smoothed targets ``(N+ + 1) / (N+ + 2)`` for the
-    ``similar`` pairs and ``1 / (N- + 2)`` for the others (``N+``, ``N-``:
-    their weights, scaled to a mean of 1), so that separable pairs still get
-    a finite slope. Fitted as scikit-learn's ``StandardScaler`` then
-    ``LogisticRegression`` on each pair twice, as similar with weight ``t``
-    and as dissimilar with weight ``1 - t``. On the product sets of
-    ``bench_probabilities.py`` (5 splits) the Brier score of set B fell from
-    0.062 with scikit-learn's default penalty to 0.058, the others moved by
-    at most 0.003."""
-    weights = weights * (weights.shape[0] / weights.sum())
-    distances = np.asarray(distances, dtype=np.float64).reshape(-1, 1)
-    n_similar, n_dissimilar = weights[similar].sum(), weights[~similar].sum()
-    target = np.where(similar, (n_similar + 1) / (n_similar + 2), 1 / (n_dissimilar + 2))
-    # the two steps fitted apart: a Pipeline's fit would route the weight
-    # through scikit-learn's metadata routing, which refuses it when a user
-    # has enabled routing
-    scaler = StandardScaler().fit(distances, sample_weight=weights)
-    scaled = scaler.transform(distances)
-    # a penalty of no effect, written the same way for every scikit-learn
-    # version this library supports (penalty=None is deprecated from 1.8)
-    logistic = LogisticRegression(C=NO_PENALTY).fit(
-        np.vstack([scaled, scaled]),
-        np.concatenate([np.ones(scaled.shape[0]), np.zeros(scaled.shape[0])]),
-        sample_weight=np.concatenate([weights * target, weights * (1 - target)]),
-    )
-    return make_pipeline(scaler, logistic)
 
 
 def _check_pair_labels(y):

@@ -137,6 +137,10 @@ class MiningPairSource:
             return svd.fit_transform(X).astype(X.dtype, copy=False)
 
     def blocks(self, space, random_state, feature_scale=None):
+        # a source that searches nothing (mining_block None) needs no blocks,
+        # nor the block order and the copy of X per round they bring
+        if self.mining_block(space.shape[0]) is None:
+            return None
         if self.block_size is None or space.shape[0] <= self.block_size:
             return None
         return spatial_blocks(space, self.block_size, random_state, feature_scale)
@@ -172,14 +176,6 @@ class LabelPairSource(MiningPairSource):
         if self.strategy != "neighbors":
             return None
         return super().mining_block(n_samples)
-
-    def blocks(self, space, random_state, feature_scale=None):
-        # random pairs search nothing: no blocks, so no block order and no
-        # copy of X per round (which the memory check, finding no search,
-        # does not count)
-        if self.strategy != "neighbors":
-            return None
-        return super().blocks(space, random_state, feature_scale)
 
     def build(self, space, blocks, random_state):
         return pairs_from_labels(

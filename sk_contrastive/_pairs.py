@@ -26,7 +26,7 @@ from sklearn.utils import check_random_state
 
 from . import _pair_layout
 from ._neighbors import nearest_by_class
-from ._threadpool import spare_threads, thread_runner
+from ._threadpool import on_spare_threads
 
 # Dot products computed at once (entries): 1 MiB in float32, so that the
 # selection reads them from cache rather than memory.
@@ -547,8 +547,7 @@ def _nearest_rows(X, y_index, n_same, n_other, blocks):
 
     # Blocks are disjoint and each is searched alone: the rows found do not
     # depend on how many threads share the blocks.
-    with thread_runner(min(spare_threads(), len(blocks)), "mining") as run:
-        run(search, [(block,) for block in blocks])
+    on_spare_threads(search, [(block,) for block in blocks], "mining")
     return same, other
 
 

@@ -12,7 +12,7 @@ rows, and with a sparse operand, each product is one call, as it always was.
 import numpy as np
 import scipy.sparse as sp
 
-from ._threadpool import spare_threads, thread_runner
+from ._threadpool import on_spare_threads
 
 PRODUCT_ROWS = 2**16
 
@@ -44,8 +44,7 @@ def rows_times(X, B, out=None):
     def chunk(start, stop):
         np.matmul(X[start:stop], B, out=out[start:stop])
 
-    with thread_runner(min(spare_threads(), len(chunks)), "products") as run:
-        run(chunk, chunks)
+    on_spare_threads(chunk, chunks, "products")
     return out
 
 
@@ -67,8 +66,7 @@ def transposed_times(A, X):
     def chunk(start, stop):
         return A[start:stop].T @ X[start:stop]
 
-    with thread_runner(min(spare_threads(), len(chunks)), "products") as run:
-        partial = run(chunk, chunks)
+    partial = on_spare_threads(chunk, chunks, "products")
     total = partial[0].astype(np.float64)
     for product in partial[1:]:
         total += product

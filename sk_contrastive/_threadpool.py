@@ -139,6 +139,22 @@ def thread_runner(n_threads, name):
                 thread.join()
 
 
+def on_spare_threads(function, arguments, name):
+    """``[function(*a) for a in arguments]`` on the fit's spare threads
+    (:func:`spare_threads`, at most one a call): the fit's own work split
+    into parts fixed by the data, each part alone, so that the result does
+    not depend on the number of threads.
+
+    Examples
+    --------
+    >>> from sk_contrastive._threadpool import on_spare_threads
+    >>> on_spare_threads(pow, [(2, 3), (3, 2)], "example")
+    [8, 9]
+    """
+    with thread_runner(min(spare_threads(), len(arguments)), name) as run:
+        return run(function, arguments)
+
+
 def _set_limits(limits):
     """Give each library its ``num_threads``; an interrupt waits until all have it."""
     interrupted = None

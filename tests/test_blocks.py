@@ -64,12 +64,12 @@ def test_mining_within_blocks_finds_most_true_neighbours():
 
 
 def test_blocks_are_the_same_on_any_number_of_threads(monkeypatch):
-    from sk_contrastive import _blocks
+    from sk_contrastive import _threadpool
 
     X = np.random.default_rng(0).normal(size=(3000, 6)).astype(np.float32)
     found = []
     for threads in (1, 2, 3):
-        monkeypatch.setattr(_blocks, "spare_threads", lambda: threads)
+        monkeypatch.setattr(_threadpool, "spare_threads", lambda: threads)
         found.append(spatial_blocks(X, 100, random_state=0, feature_scale=np.arange(1, 7)))
     assert len(found[0]) >= 30
     for blocks in found[1:]:

@@ -93,13 +93,13 @@ def test_spare_threads_follow_the_blas_limit_of_the_caller():
 @pytest.mark.parametrize("n_threads", [2, 3])
 def test_the_neighbour_search_finds_the_same_pairs_on_any_number_of_threads(
         data, monkeypatch, n_threads):
-    from sk_contrastive import _pairs
+    from sk_contrastive import _pairs, _threadpool
 
     X, y = data
     blocks = [np.arange(start, min(start + 64, X.shape[0])) for start in range(0, 600, 64)]
     found = {}
     for threads in (1, n_threads):
-        monkeypatch.setattr(_pairs, "spare_threads", lambda: threads)
+        monkeypatch.setattr(_threadpool, "spare_threads", lambda: threads)
         found[threads] = _pairs._nearest_rows(X, y, 5, 7, blocks)
     for serial, parallel in zip(found[1], found[n_threads]):
         np.testing.assert_array_equal(serial, parallel)
@@ -109,7 +109,7 @@ def test_the_neighbour_search_finds_the_same_pairs_on_any_number_of_threads(
 def test_a_fit_mining_in_blocks_is_the_same_on_any_number_of_threads(data, monkeypatch):
     """The neighbour search and the pair pass in segments (taken on threads
     where more than ``2 * SEGMENT_PAIRS`` pairs are) give the same fit."""
-    from sk_contrastive import _loss, _pairs
+    from sk_contrastive import _loss, _threadpool
 
     X, y = data
     monkeypatch.setattr(_loss, "SEGMENT_PAIRS", 1000)
@@ -118,8 +118,7 @@ def test_a_fit_mining_in_blocks_is_the_same_on_any_number_of_threads(data, monke
         _loss._Segments.loss_gradient, segmented))
     embeddings = {}
     for threads in (1, 2, 3):
-        monkeypatch.setattr(_pairs, "spare_threads", lambda: threads)
-        monkeypatch.setattr(_loss, "spare_threads", lambda: threads)
+        monkeypatch.setattr(_threadpool, "spare_threads", lambda: threads)
         model = ContrastiveEmbedding(n_components=8, architecture="linear", max_iter=20,
                                      mining_block_size=100, random_state=0)
         embeddings[threads] = model.fit(X, y).transform(X)

@@ -170,7 +170,7 @@ def test_buffers_are_aligned_and_reused_without_pair_sized_temporaries():
 @pytest.mark.parametrize("weighted", [False, True])
 def test_the_pass_in_segments_matches_the_formula_on_any_number_of_threads(
         monkeypatch, dtype, k, weighted):
-    from sk_contrastive import _loss
+    from sk_contrastive import _loss, _threadpool
 
     rng = np.random.default_rng(k + weighted)
     n, n_pairs = 400, 4000
@@ -187,7 +187,7 @@ def test_the_pass_in_segments_matches_the_formula_on_any_number_of_threads(
     expected_loss, expected_G, _ = reference(Z, pairs, 1.0, 0.2)
     results = []
     for threads in (1, 2, 3):
-        monkeypatch.setattr(_loss, "spare_threads", lambda: threads)
+        monkeypatch.setattr(_threadpool, "spare_threads", lambda: threads)
         value, G = loss(Z)
         results.append((value, G.copy()))
     rtol = 1e-4 if dtype == np.float32 else 1e-10

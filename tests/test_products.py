@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import make_classification
 
-from sk_contrastive import ContrastiveEmbedding, _products
+from sk_contrastive import ContrastiveEmbedding, _products, _threadpool
 from sk_contrastive._products import rows_times, transposed_times
 
 
@@ -19,7 +19,7 @@ def test_products_in_chunks_match_one_product_on_any_number_of_threads(monkeypat
     assert len(_products._chunks(X.shape[0])) == 16
     found = []
     for threads in (1, 2, 3):
-        monkeypatch.setattr(_products, "spare_threads", lambda: threads)
+        monkeypatch.setattr(_threadpool, "spare_threads", lambda: threads)
         out = np.empty((1000, 3), dtype=dtype)
         assert rows_times(X, B, out=out) is out
         found.append((out, transposed_times(A, X)))
@@ -53,7 +53,7 @@ def test_a_fit_with_products_in_chunks_is_the_same_on_any_number_of_threads(
     monkeypatch.setattr(_products, "_chunks", lambda n: chunked.append(n) or real(n))
     embeddings = []
     for threads in (1, 2):
-        monkeypatch.setattr(_products, "spare_threads", lambda: threads)
+        monkeypatch.setattr(_threadpool, "spare_threads", lambda: threads)
         model = ContrastiveEmbedding(
             n_components=2, hidden_layer_sizes=hidden_layer_sizes, alpha=1e-4,
             pos_margin=0.0, n_positives=5, n_negatives=10, max_iter=15, random_state=0)
