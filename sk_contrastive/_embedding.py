@@ -117,7 +117,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         ``n_features``. ``"mlp"``: a fully connected network of
         ``hidden_layer_sizes``. ``"auto"``, with ``hidden_layer_sizes`` and
         ``init`` left ``"auto"`` and labels or targets: chosen in
-        ``fit`` on held-out data (stratified 3-fold below 600 samples, else
+        ``fit`` on held-out data (stratified 5-fold below 600 samples, else
         a 25 % hold-out, of at most 2,000 samples), by the kNN(5) neighbour
         agreement of the embedding (the share of each held-out sample's 5
         nearest training samples that share its class; kNN(5) accuracy in a

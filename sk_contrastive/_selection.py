@@ -51,9 +51,8 @@ chosen map once on all the data:
    with at least as many features as samples never escalate: a linear map
    can already separate any labelling of so few samples.
 
-Where the candidates are fitted on several folds (``N_FOLDS`` of samples
-below ``KFOLD_BELOW`` samples, ``N_PAIR_FOLDS`` of classes up to
-``MAX_SELECTION_PAIRS`` pairs) the MLPs race,
+Where the candidates are fitted on several folds (below ``KFOLD_BELOW``
+samples, or ``MAX_SELECTION_PAIRS`` pairs) the MLPs race,
 as in successive halving: each batch's MLPs are fitted on the first fold,
 and only those within ``RACE_ERRORS`` (2) of the largest binomial standard
 errors of that fold, ``sqrt(1/4 / n_fold)``, of the best first-fold score
@@ -62,8 +61,8 @@ folds (see :func:`_race`); the linear maps, cheap, are fitted on every fold
 at once, since an MLP is chosen only by beating them. A dropped candidate
 is never chosen; its row in the results has NaN for the folds it skipped
 and for its mean and standard deviation, ``dropped`` True, and ranks below
-every row fitted on all the folds. On diabetes (``bench_targets.py``, 5 splits, when
-the selection used 5 folds) the MLP (64,) with
+every row fitted on all the folds. On diabetes (``bench_targets.py``, 5 splits, with
+5 folds, before ``N_GRADED_FOLDS``) the MLP (64,) with
 ``alpha=1e-3``, whose held-out R² over all five folds was 0.05 to 0.20
 where the chosen candidate's was 0.41 to 0.45, was dropped after the first
 fold on every split (and 3 other candidates on 2 splits, before the linear
@@ -97,9 +96,9 @@ of a ``random_state`` generator, so that the choice does not depend on the
 number of threads. Selection fits at most ``MAX_SELECTION_SAMPLES``
 samples (or ``MAX_SELECTION_PAIRS`` pairs), so its cost is bounded
 whatever the size of the data; below ``KFOLD_BELOW`` it uses every sample once in ``N_FOLDS``
-folds, since one small hold-out is too noisy to choose by. The candidates
-are fitted to a looser tolerance than the final fit (``SELECTION_TOL``),
-since their scores only rank them.
+folds (``N_GRADED_FOLDS`` for graded targets), since one small hold-out is
+too noisy to choose by. Below ``THREADED_SELECTION_FROM`` entries of the
+data the candidates are fitted on one thread.
 
 A partly labelled fit chooses its map on the labelled samples, then
 whether its unlabelled samples help that map
@@ -148,23 +147,21 @@ from ._warnings import quiet
 MAX_SELECTION_SAMPLES = 2000
 MAX_SELECTION_PAIRS = 5000
 KFOLD_BELOW = 600
-# Folds of samples below KFOLD_BELOW: every sample is held out once whatever
-# their number, and 3 folds fit 2 n rows where 5 fit 4 n. Over 50 splits each
-# (bench_quality.py, defaults), 3 folds against 5 scored -0.00, -0.04 and
-# +0.16 points on iris, wine and breast cancer (95 % intervals +-0.12 to
-# 0.20), and 0.419 against 0.420 kNN R2 on diabetes (20 splits).
-N_FOLDS = 3
-# Folds of classes for pairs: a held-out part keeps only the pairs within
-# held-out classes, a training part only those within training classes, so
-# the training part of k folds holds ((k - 1) / k)**2 of the pairs: 64 % with
-# 5 folds, 44 % with 3.
-N_PAIR_FOLDS = 5
-# The candidates' tolerance (the larger of it and the estimator's ``tol``):
-# the selection ranks them, and the last iterations of a fit at the default
-# 1e-5 move its held-out score little (over 50 splits each, iris, wine and
-# breast cancer scored +0.00, -0.04 and +0.11 points with 1e-4 against 1e-5,
-# and their median default fit took 12 %, 7 % and 27 % less time).
-SELECTION_TOL = 1e-4
+N_FOLDS = 5
+# Graded targets fit the MLPs on every fold (see select_map's always_escalate),
+# so their folds cost several times those of class labels, where the linear
+# maps are mostly all that is fitted. Every sample is held out once whatever
+# the number of folds, and 3 folds fit 2 n training rows where 5 fit 4 n: on
+# diabetes (20 splits) kNN R2 0.419 against 0.420 with 5, in half the time.
+# (Class labels keep 5: with 3, wine scored 0.19 +- 0.32 points lower over
+# 50 splits, where the defaults lead LDA by less than that.)
+N_GRADED_FOLDS = 3
+# Below this many entries (samples x features) of the data the candidates are
+# fitted one after the other, not on the spare threads: their fits are then
+# mostly Python, whose threads take turns (2 threads against 1, median over
+# splits: wine 124 x 13, 0.67 times the speed; diabetes 309 x 10, 0.85;
+# Friedman #1 300 x 15, 0.94; 500 x 15, 1.10; breast cancer 398 x 30, 1.24).
+THREADED_SELECTION_FROM = 5000
 HELDOUT_SHARE = 0.25
 KNN_NEIGHBORS = 5
 RAW_FEATURES = "raw features"
@@ -445,9 +442,10 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score,
         return None
     # scikit-learn's neighbour search sets and restores its own BLAS limit;
     # inside ours, it restores ours, so concurrent fits leave none behind
+    n_threads = spare_threads() if X.shape[0] * X.shape[1] >= THREADED_SELECTION_FROM else 1
     with blas_single_threaded():
         selection = _select(
-            estimator, candidates, splits, fit_and_score, raw_score, spare_threads(),
+            estimator, candidates, splits, fit_and_score, raw_score, n_threads,
             always_escalate,
         )
     selection = selection._replace(key=_selection_key(estimator, X.shape[1]))
@@ -468,10 +466,9 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score,
     return selection
 
 
-def _fit_on_split(estimator, fit_and_score, params, split, ranking=False):
+def _fit_on_split(estimator, fit_and_score, params, split):
     """``(score, seconds, model)`` of a copy of ``estimator`` with ``params``
-    fitted and scored on ``split`` by ``fit_and_score``; fitted to
-    ``SELECTION_TOL`` where its score only ranks it (``ranking``)."""
+    fitted and scored on ``split`` by ``fit_and_score``."""
     # the parameters as they are, not deep copies (a preprocessor of
     # millions of rows), as scikit-learn's clone would make; but a
     # generator is copied, as clone copies it, so that each candidate
@@ -480,8 +477,6 @@ def _fit_on_split(estimator, fit_and_score, params, split, ranking=False):
         **estimator.get_params(deep=False), **params,
         "verbose": 0, "callback": None, "warm_start": False,
     }
-    if ranking:
-        settings["tol"] = max(settings["tol"], SELECTION_TOL)
     if isinstance(settings.get("random_state"), np.random.RandomState):
         settings["random_state"] = copy.deepcopy(settings["random_state"])
     model = type(estimator)(**settings)
@@ -491,16 +486,13 @@ def _fit_on_split(estimator, fit_and_score, params, split, ranking=False):
     return score, time.perf_counter() - start, model
 
 
-def fit_on_splits(estimator, params, splits, fit_and_score, ranking=False):
+def fit_on_splits(estimator, params, splits, fit_and_score):
     """``[(result, seconds, model), ...]``, one per split: a copy of
     ``estimator`` with ``params`` (its map fixed), fitted and evaluated on
     each split by ``fit_and_score(model, train, test) -> result``, in
-    parallel as the selection's candidates are; to ``SELECTION_TOL`` as
-    they are where the results are ranked against theirs (``ranking``),
-    else to the estimator's ``tol``."""
+    parallel as the selection's candidates are."""
     with blas_single_threaded(), thread_runner(spare_threads(), "selection") as run:
-        return run(functools.partial(_fit_on_split, estimator, fit_and_score,
-                                     ranking=ranking),
+        return run(functools.partial(_fit_on_split, estimator, fit_and_score),
                    [(params, split) for split in splits])
 
 
@@ -538,8 +530,7 @@ def with_unlabelled_samples(estimator, selection, splits, fit_and_score):
         # a warm_start refit keeps the decision with the choice
         return selection, UNLABELLED_SAMPLES in results["params"][chosen_row]
     params = results["params"][chosen_row]
-    scores, seconds, _ = zip(*fit_on_splits(estimator, params, splits, fit_and_score,
-                                            ranking=True))
+    scores, seconds, _ = zip(*fit_on_splits(estimator, params, splits, fit_and_score))
     n_splits = len(splits)
     rows = [
         (found, [results[f"split{k}_test_score"][i] for k in range(n_splits)],
@@ -560,7 +551,7 @@ def _select(estimator, candidates, splits, fit_and_score, raw_score, n_threads,
     rows = [({"architecture": RAW_FEATURES},
              [raw_score(train, test) for train, test in splits], 0.0)]
     starts = {}
-    fit_on_split = functools.partial(_fit_on_split, estimator, fit_and_score, ranking=True)
+    fit_on_split = functools.partial(_fit_on_split, estimator, fit_and_score)
     n_splits = len(splits)
 
     def evaluate(settings, run):
@@ -765,7 +756,8 @@ def labelled_splits(y, random_state, stratify=True):
     """Held-out splits of labelled samples, on a bounded subsample.
 
     At most ``MAX_SELECTION_SAMPLES`` samples (a seeded subset);
-    ``N_FOLDS``-fold cross-validation below ``KFOLD_BELOW`` samples, one
+    ``N_FOLDS``-fold (``N_GRADED_FOLDS`` without ``stratify``) cross-validation
+    below ``KFOLD_BELOW`` samples, one
     ``HELDOUT_SHARE`` hold-out above; stratified by class, or (without
     ``stratify``: graded targets) not. Returns the list of ``(train,
     test)`` index arrays into ``y``, or ``[]`` when a class has fewer than
@@ -777,7 +769,7 @@ def labelled_splits(y, random_state, stratify=True):
         if n_samples > MAX_SELECTION_SAMPLES:
             rows = np.sort(np.random.RandomState(random_state).choice(
                 n_samples, MAX_SELECTION_SAMPLES, replace=False))
-        n_folds = min(N_FOLDS, rows.shape[0] // MIN_HELDOUT_SAMPLES)
+        n_folds = min(N_GRADED_FOLDS, rows.shape[0] // MIN_HELDOUT_SAMPLES)
         if n_folds < 2:  # too few samples to score a held-out part by
             return []
         folds = (KFold(n_splits=n_folds, shuffle=True, random_state=random_state)
@@ -875,7 +867,7 @@ def heldout_pair_splits(first_group, second_group, similar, random_state):
 
     ``first_group[p]`` and ``second_group[p]`` are the classes (groups) of
     the two samples of pair ``p``. The classes are split with
-    scikit-learn's ``GroupKFold`` (``N_PAIR_FOLDS`` folds); above
+    scikit-learn's ``GroupKFold`` (``N_FOLDS`` folds); above
     ``MAX_SELECTION_PAIRS`` pairs, a seeded subset of that many is split
     once by ``GroupShuffleSplit`` with ``HELDOUT_SHARE`` of the classes held
     out. A training part keeps the pairs both of whose samples are in
@@ -896,7 +888,7 @@ def heldout_pair_splits(first_group, second_group, similar, random_state):
     if classes.shape[0] < 2:
         return []
     if n_pairs <= MAX_SELECTION_PAIRS:
-        folds = GroupKFold(n_splits=int(min(N_PAIR_FOLDS, classes.shape[0])))
+        folds = GroupKFold(n_splits=int(min(N_FOLDS, classes.shape[0])))
     splits = []
     for _, heldout_classes in folds.split(classes, groups=classes):
         held_first = np.isin(first_group, classes[heldout_classes])
