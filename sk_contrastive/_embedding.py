@@ -39,6 +39,7 @@ from ._selection import (
     labelled_splits,
     select_map,
     selection_seed,
+    selection_threads,
     with_unlabelled_samples,
 )
 from ._scoring import (
@@ -1002,6 +1003,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             self, selection, splits,
             self._heldout_scorer(X, y, sample_weight, extra_rows=np.flatnonzero(~known),
                                  agreement=False),
+            selection_threads(X),
         )
 
     def _sample_weight(self, sample_weight, X, y, labels):

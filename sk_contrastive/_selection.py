@@ -98,7 +98,9 @@ samples (or ``MAX_SELECTION_PAIRS`` pairs), so its cost is bounded
 whatever the size of the data; below ``KFOLD_BELOW`` it uses every sample once in ``N_FOLDS``
 folds (``N_GRADED_FOLDS`` for graded targets), since one small hold-out is
 too noisy to choose by. Below ``THREADED_SELECTION_FROM`` entries of the
-data the candidates are fitted on one thread.
+data a fit learns from, its selection's fits (the candidates, a partly
+labelled fit's check of its unlabelled samples, the pair classifier's
+cross-fitted maps) run on one thread (:func:`selection_threads`).
 
 A partly labelled fit chooses its map on the labelled samples, then
 whether its unlabelled samples help that map
@@ -442,10 +444,9 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score,
         return None
     # scikit-learn's neighbour search sets and restores its own BLAS limit;
     # inside ours, it restores ours, so concurrent fits leave none behind
-    n_threads = spare_threads() if X.shape[0] * X.shape[1] >= THREADED_SELECTION_FROM else 1
     with blas_single_threaded():
         selection = _select(
-            estimator, candidates, splits, fit_and_score, raw_score, n_threads,
+            estimator, candidates, splits, fit_and_score, raw_score, selection_threads(X),
             always_escalate,
         )
     selection = selection._replace(key=_selection_key(estimator, X.shape[1]))
@@ -486,17 +487,25 @@ def _fit_on_split(estimator, fit_and_score, params, split):
     return score, time.perf_counter() - start, model
 
 
-def fit_on_splits(estimator, params, splits, fit_and_score):
+def selection_threads(X):
+    """How many threads the selection's fits on ``X`` run on: the spare
+    ones (:func:`~sk_contrastive._threadpool.spare_threads`), or one below
+    ``THREADED_SELECTION_FROM`` entries (samples times features)."""
+    return spare_threads() if X.shape[0] * X.shape[1] >= THREADED_SELECTION_FROM else 1
+
+
+def fit_on_splits(estimator, params, splits, fit_and_score, n_threads):
     """``[(result, seconds, model), ...]``, one per split: a copy of
     ``estimator`` with ``params`` (its map fixed), fitted and evaluated on
-    each split by ``fit_and_score(model, train, test) -> result``, in
-    parallel as the selection's candidates are."""
-    with blas_single_threaded(), thread_runner(spare_threads(), "selection") as run:
+    each split by ``fit_and_score(model, train, test) -> result``, on
+    ``n_threads`` threads (:func:`selection_threads`) as the selection's
+    candidates are."""
+    with blas_single_threaded(), thread_runner(n_threads, "selection") as run:
         return run(functools.partial(_fit_on_split, estimator, fit_and_score),
                    [(params, split) for split in splits])
 
 
-def with_unlabelled_samples(estimator, selection, splits, fit_and_score):
+def with_unlabelled_samples(estimator, selection, splits, fit_and_score, n_threads):
     """Whether a partly labelled fit learns from its unlabelled samples too.
 
     ``selection`` chose the map on the labelled samples alone, on
@@ -530,7 +539,8 @@ def with_unlabelled_samples(estimator, selection, splits, fit_and_score):
         # a warm_start refit keeps the decision with the choice
         return selection, UNLABELLED_SAMPLES in results["params"][chosen_row]
     params = results["params"][chosen_row]
-    scores, seconds, _ = zip(*fit_on_splits(estimator, params, splits, fit_and_score))
+    scores, seconds, _ = zip(*fit_on_splits(estimator, params, splits, fit_and_score,
+                                            n_threads))
     n_splits = len(splits)
     rows = [
         (found, [results[f"split{k}_test_score"][i] for k in range(n_splits)],

@@ -199,6 +199,47 @@ def test_small_data_fits_its_candidates_on_one_thread(n_samples, n_features, thr
     monkeypatch.setattr(selection_module, "_select", recording)
     ContrastiveEmbedding(2, random_state=0).fit(X, y)
     assert threads == [2 if threaded else 1]
+    # so do the fits after the choice, by the data they learn from: a partly
+    # labelled fit chooses on its labelled half, then checks its unlabelled
+    # samples with all
+    real_runner = selection_module.thread_runner
+    runners = []
+
+    def recording_runner(n_threads, name):
+        runners.append(n_threads)
+        return real_runner(n_threads, name)
+
+    monkeypatch.setattr(selection_module, "thread_runner", recording_runner)
+    partly = np.where(np.arange(n_samples) % 2 == 0, y, -1)
+    model = ContrastiveEmbedding(2, unlabeled_label=-1, random_state=0).fit(X, partly)
+    assert "unlabelled samples" in model.selection_results_["params"][-1]
+    limit = selection_module.THREADED_SELECTION_FROM
+    assert runners == [2 if n_samples // 2 * n_features >= limit else 1,
+                       2 if threaded else 1]
+
+
+def test_small_pairs_fit_the_candidates_and_the_calibration_maps_on_one_thread(monkeypatch):
+    X, y = make_classification(200, n_features=4, n_informative=4, n_redundant=0,
+                               n_classes=10, n_clusters_per_class=1, random_state=0)
+    rng = np.random.RandomState(0)  # 800 entries
+    first = rng.randint(0, 200, 2000)
+    second = np.where(rng.rand(2000) < 0.5, rng.randint(0, 200, 2000),
+                      [rng.choice(np.flatnonzero(y == y[i])) for i in first])
+    pairs = np.stack([X[first], X[second]], axis=1)
+    runners = []
+    real_runner = selection_module.thread_runner
+
+    def recording_runner(n_threads, name):
+        runners.append(n_threads)
+        return real_runner(n_threads, name)
+
+    monkeypatch.setattr(selection_module, "spare_threads", lambda: 2)
+    monkeypatch.setattr(selection_module, "thread_runner", recording_runner)
+    model = ContrastivePairClassifier(random_state=0).fit(
+        pairs, (y[first] == y[second]).astype(int), groups=np.column_stack([y[first], y[second]]))
+    assert model.selection_results_ is not None
+    # the selection's candidates, then the threshold's cross-fitted maps
+    assert runners == [1, 1]
 
 
 def test_a_chosen_linear_map_starts_from_the_init_given():
