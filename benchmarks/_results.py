@@ -23,8 +23,10 @@ def replace_rows(output, name, quick, rows, methods=None, datasets=None,
     """The stored rows of ``name`` with those of ``methods`` on ``datasets``
     (every one where None) replaced by ``rows``, a rerun of just these;
     sorted by the fields of ``order``, each in the order of its values'
-    first appearance in the stored rows (then in ``rows``)."""
-    kept = json.loads(result_path(output, name, quick, "json").read_text())
+    first appearance in the stored rows (then in ``rows``). With nothing
+    stored yet (a first run into a new folder) they are ``rows``."""
+    stored = result_path(output, name, quick, "json")
+    kept = json.loads(stored.read_text()) if stored.exists() else []
 
     def rerun(row):
         return ((methods is None or row["method"] in methods)

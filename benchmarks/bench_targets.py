@@ -255,7 +255,8 @@ def main():
     parser.add_argument("--output", default="benchmarks/results")
     args = parser.parse_args()
     splits = args.splits or (2 if args.quick else 5)
-    small_splits = args.small_splits or (2 if args.quick else 20)
+    small_splits = args.small_splits if args.small_splits is not None else (
+        2 if args.quick else 20)
     parts = {"full": ("targets", run), "partial": ("targets_partly_labelled", run_partly_labelled)}
     for part, (name, runner) in parts.items():
         if args.part not in (part, "all"):

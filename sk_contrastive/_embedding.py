@@ -39,7 +39,6 @@ from ._selection import (
     labelled_splits,
     select_map,
     selection_seed,
-    selection_threads,
     with_unlabelled_samples,
 )
 from ._scoring import (
@@ -1003,7 +1002,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             self, selection, splits,
             self._heldout_scorer(X, y, sample_weight, extra_rows=np.flatnonzero(~known),
                                  agreement=False),
-            selection_threads(X),
+            X.shape[0] * X.shape[1],
         )
 
     def _sample_weight(self, sample_weight, X, y, labels):

@@ -36,7 +36,6 @@ from ._selection import (
     pair_groups,
     select_map,
     selection_seed,
-    selection_threads,
 )
 from ._unit_norm import unit_input_rows
 
@@ -170,17 +169,18 @@ class BasePairEstimator(BaseContrastive):
                 int(np.flatnonzero(selection.results["chosen"])[0])]
             folds = self._cross_fitted_maps(
                 pairs, y, sample_weight, {**chosen, "pos_margin": self.pos_margin_},
-                self._heldout_splits(groups, X, first, second, degrees), selection_threads(X),
+                self._heldout_splits(groups, X, first, second, degrees), X.shape[0] * X.shape[1],
             )
             self._calibrate_heldout(folds, training_distances, y, degrees, sample_weight)
         return self
 
-    def _cross_fitted_maps(self, pairs, y, sample_weight, params, splits, n_threads):
+    def _cross_fitted_maps(self, pairs, y, sample_weight, params, splits, n_entries):
         """``[(model, rows, distances), ...]``, one per split of ``splits``:
         a copy of this estimator with ``params`` fitted on the training part
-        of the split (on ``n_threads`` threads), the rows of its held-out
-        pairs and their distances under that copy; ``[]`` where there is no
-        split."""
+        of the split (on the threads that ``n_entries``, the size of the
+        pairs' samples, allow: see ``_selection.selection_threads``), the
+        rows of its held-out pairs and their distances under that copy;
+        ``[]`` where there is no split."""
         if not splits:
             return []
         pairs = np.asarray(pairs)
@@ -192,7 +192,7 @@ class BasePairEstimator(BaseContrastive):
             )
             return model.pair_distance(pairs[test])
 
-        measured = fit_on_splits(self, params, splits, fit_and_measure, n_threads)
+        measured = fit_on_splits(self, params, splits, fit_and_measure, n_entries)
         return [(model, test, distances)
                 for (distances, _, model), (_, test) in zip(measured, splits)]
 

@@ -446,7 +446,8 @@ def select_map(estimator, X, n_fitted, make_splits, fit_and_score, raw_score,
     # inside ours, it restores ours, so concurrent fits leave none behind
     with blas_single_threaded():
         selection = _select(
-            estimator, candidates, splits, fit_and_score, raw_score, selection_threads(X),
+            estimator, candidates, splits, fit_and_score, raw_score,
+            selection_threads(X.shape[0] * X.shape[1]),
             always_escalate,
         )
     selection = selection._replace(key=_selection_key(estimator, X.shape[1]))
@@ -487,25 +488,28 @@ def _fit_on_split(estimator, fit_and_score, params, split):
     return score, time.perf_counter() - start, model
 
 
-def selection_threads(X):
-    """How many threads the selection's fits on ``X`` run on: the spare
-    ones (:func:`~sk_contrastive._threadpool.spare_threads`), or one below
-    ``THREADED_SELECTION_FROM`` entries (samples times features)."""
-    return spare_threads() if X.shape[0] * X.shape[1] >= THREADED_SELECTION_FROM else 1
+def selection_threads(n_entries):
+    """How many threads the selection's fits on data of ``n_entries``
+    entries (samples times features) run on, called inside
+    :func:`~sk_contrastive._threadpool.blas_single_threaded`: the spare ones
+    (:func:`~sk_contrastive._threadpool.spare_threads`), or one below
+    ``THREADED_SELECTION_FROM``."""
+    return spare_threads() if n_entries >= THREADED_SELECTION_FROM else 1
 
 
-def fit_on_splits(estimator, params, splits, fit_and_score, n_threads):
+def fit_on_splits(estimator, params, splits, fit_and_score, n_entries):
     """``[(result, seconds, model), ...]``, one per split: a copy of
     ``estimator`` with ``params`` (its map fixed), fitted and evaluated on
-    each split by ``fit_and_score(model, train, test) -> result``, on
-    ``n_threads`` threads (:func:`selection_threads`) as the selection's
-    candidates are."""
-    with blas_single_threaded(), thread_runner(n_threads, "selection") as run:
+    each split by ``fit_and_score(model, train, test) -> result``, on the
+    threads that data of ``n_entries`` entries (samples times features)
+    allow (:func:`selection_threads`), as the selection's candidates are."""
+    with blas_single_threaded(), thread_runner(selection_threads(n_entries),
+                                               "selection") as run:
         return run(functools.partial(_fit_on_split, estimator, fit_and_score),
                    [(params, split) for split in splits])
 
 
-def with_unlabelled_samples(estimator, selection, splits, fit_and_score, n_threads):
+def with_unlabelled_samples(estimator, selection, splits, fit_and_score, n_entries):
     """Whether a partly labelled fit learns from its unlabelled samples too.
 
     ``selection`` chose the map on the labelled samples alone, on
@@ -523,6 +527,8 @@ def with_unlabelled_samples(estimator, selection, splits, fit_and_score, n_threa
     points above on the test set of two of three splits (1 below on the
     third); a rule that took them only where they clearly scored higher
     used them on none.
+    ``n_entries``, the size (samples times features) of the data these fits
+    learn from, decides their threads (:func:`selection_threads`).
 
     Returns
     -------
@@ -540,7 +546,7 @@ def with_unlabelled_samples(estimator, selection, splits, fit_and_score, n_threa
         return selection, UNLABELLED_SAMPLES in results["params"][chosen_row]
     params = results["params"][chosen_row]
     scores, seconds, _ = zip(*fit_on_splits(estimator, params, splits, fit_and_score,
-                                            n_threads))
+                                            n_entries))
     n_splits = len(splits)
     rows = [
         (found, [results[f"split{k}_test_score"][i] for k in range(n_splits)],

@@ -28,6 +28,7 @@ from sk_contrastive._pairs import pairs_from_labels
 from sk_contrastive._scaling import InputScaling
 from sk_contrastive._threadpool import thread_runner
 from sk_contrastive import _selection as selection_module
+from sk_contrastive import _threadpool as threadpool_module
 from sk_contrastive._selection import (
     MAX_SELECTION_SAMPLES,
     heldout_pair_splits,
@@ -167,6 +168,13 @@ def test_a_chosen_linear_map_resumes_its_best_candidate_fit(monkeypatch):
     assert not np.allclose(model.transform(X), given.transform(X))
 
 
+def _two_spare_threads(monkeypatch):
+    """Two spare threads, as on a 2-core machine: like the real
+    ``spare_threads``, only inside ``blas_single_threaded`` (1 outside)."""
+    monkeypatch.setattr(selection_module, "spare_threads",
+                        lambda: 2 if threadpool_module._active_fits else 1)
+
+
 def test_graded_targets_take_fewer_folds_than_class_labels():
     X, y = load_iris(return_X_y=True)
     classes = ContrastiveEmbedding(random_state=0).fit(X, y).selection_results_
@@ -190,7 +198,7 @@ def test_small_data_fits_its_candidates_on_one_thread(n_samples, n_features, thr
                                n_redundant=0, random_state=0)
     threads = []
     real_select = selection_module._select
-    monkeypatch.setattr(selection_module, "spare_threads", lambda: 2)
+    _two_spare_threads(monkeypatch)
 
     def recording(*args):
         threads.append(args[5])
@@ -218,12 +226,15 @@ def test_small_data_fits_its_candidates_on_one_thread(n_samples, n_features, thr
                        2 if threaded else 1]
 
 
-def test_small_pairs_fit_the_candidates_and_the_calibration_maps_on_one_thread(monkeypatch):
-    X, y = make_classification(200, n_features=4, n_informative=4, n_redundant=0,
-                               n_classes=10, n_clusters_per_class=1, random_state=0)
-    rng = np.random.RandomState(0)  # 800 entries
-    first = rng.randint(0, 200, 2000)
-    second = np.where(rng.rand(2000) < 0.5, rng.randint(0, 200, 2000),
+@pytest.mark.parametrize("n_samples,n_features,threaded", [(200, 4, False), (500, 12, True)])
+def test_the_pair_classifier_fits_its_candidates_and_calibration_maps_by_data_size(
+        n_samples, n_features, threaded, monkeypatch):
+    X, y = make_classification(n_samples, n_features=n_features, n_informative=4,
+                               n_redundant=0, n_classes=10, n_clusters_per_class=1,
+                               random_state=0)
+    rng = np.random.RandomState(0)  # 800 and 6,000 entries
+    first = rng.randint(0, n_samples, 2000)
+    second = np.where(rng.rand(2000) < 0.5, rng.randint(0, n_samples, 2000),
                       [rng.choice(np.flatnonzero(y == y[i])) for i in first])
     pairs = np.stack([X[first], X[second]], axis=1)
     runners = []
@@ -233,13 +244,14 @@ def test_small_pairs_fit_the_candidates_and_the_calibration_maps_on_one_thread(m
         runners.append(n_threads)
         return real_runner(n_threads, name)
 
-    monkeypatch.setattr(selection_module, "spare_threads", lambda: 2)
+    _two_spare_threads(monkeypatch)
     monkeypatch.setattr(selection_module, "thread_runner", recording_runner)
     model = ContrastivePairClassifier(random_state=0).fit(
         pairs, (y[first] == y[second]).astype(int), groups=np.column_stack([y[first], y[second]]))
     assert model.selection_results_ is not None
     # the selection's candidates, then the threshold's cross-fitted maps
-    assert runners == [1, 1]
+    assert np.unique(np.concatenate([first, second])).size == n_samples
+    assert runners == [2 if threaded else 1] * 2
 
 
 def test_a_chosen_linear_map_starts_from_the_init_given():

@@ -460,13 +460,15 @@ def test_the_unlabelled_samples_are_used_unless_they_clearly_score_lower(score, 
     # 400 held-out samples: a standard error of about 0.024 at 0.65 (0.64 is within it)
     splits = [(np.arange(300), np.arange(300, 500))] * 2
     chosen, used = with_unlabelled_samples(
-        ContrastiveEmbedding(), selection, splits, lambda model, train, test: score, 1)
+        ContrastiveEmbedding(), selection, splits, lambda model, train, test: score,
+        n_entries=0)
     assert used is helps
     assert chosen.results["params"][-1] == {**params, "unlabelled samples": "used"}
     assert chosen.results["chosen"].tolist() == [False, not helps, helps]
     assert (chosen.start is None) is helps  # a final fit on other samples starts afresh
     # a warm_start refit keeps the decision without fitting again
-    assert with_unlabelled_samples(ContrastiveEmbedding(), chosen, splits, None, 1)[1] is helps
+    assert with_unlabelled_samples(ContrastiveEmbedding(), chosen, splits, None,
+                                   n_entries=0)[1] is helps
 
 
 @pytest.mark.parametrize("kind", ["continuous-multioutput", "multilabel-indicator"])
