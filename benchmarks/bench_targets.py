@@ -159,10 +159,16 @@ def chosen_sets(quick, names):
     return {name: data for name, data in found.items() if names is None or name in names}
 
 
+def _n_splits(dataset, splits, small_splits):
+    """The splits of ``dataset``: ``small_splits`` for the small sets (where
+    given), else ``splits``."""
+    return small_splits if dataset in SMALL and small_splits is not None else splits
+
+
 def run(quick, splits, names=None, method_names=None, small_splits=None):
     rows = []
     for dataset, (X, y, kind) in chosen_sets(quick, names).items():
-        for seed in range(small_splits if dataset in SMALL and small_splits else splits):
+        for seed in range(_n_splits(dataset, splits, small_splits)):
             X_train, X_test, y_train, y_test = train_test_split(
                 X, y, test_size=0.3, random_state=seed)
             scaler = StandardScaler().fit(X_train)
@@ -198,7 +204,7 @@ def run_partly_labelled(quick, splits, names=None, method_names=None, small_spli
     for dataset, (X, y, kind) in chosen_sets(quick, names).items():
         if kind != "continuous" or y.ndim > 1:
             continue
-        for seed in range(small_splits if dataset in SMALL and small_splits else splits):
+        for seed in range(_n_splits(dataset, splits, small_splits)):
             X_train, X_test, y_train, y_test = train_test_split(
                 X, y, test_size=0.3, random_state=seed)
             scaler = StandardScaler().fit(X_train)
@@ -257,6 +263,8 @@ def main():
     splits = args.splits or (2 if args.quick else 5)
     small_splits = args.small_splits if args.small_splits is not None else (
         2 if args.quick else 20)
+    if min(splits, small_splits) < 1:
+        parser.error("--splits and --small-splits need at least 1 split")
     parts = {"full": ("targets", run), "partial": ("targets_partly_labelled", run_partly_labelled)}
     for part, (name, runner) in parts.items():
         if args.part not in (part, "all"):
