@@ -2,7 +2,8 @@
 
 Each data set gets ``--splits`` random 70/30 splits (random_state 0, 1,
 ...; diabetes, of 442 samples, ``--small-splits``, since one split's noise
-there exceeds the gaps between methods), a StandardScaler fitted on the training part, and every method fitted
+there exceeds the gaps between methods), a StandardScaler fitted on the
+training part, and every method fitted
 on the training part and scored on the test part through a kNN fitted on
 the embedded training part: ``KNeighborsRegressor(10)`` and its R² for
 continuous targets (averaged over several), ``KNeighborsClassifier(5)`` and

@@ -158,9 +158,9 @@ N_FOLDS = 5
 # (Class labels keep 5: with 3, wine scored 0.19 +- 0.32 points lower over
 # 50 splits, where the defaults lead LDA by less than that.)
 N_GRADED_FOLDS = 3
-# Below this many entries (samples x features) of the data the candidates are
-# fitted one after the other, not on the spare threads: their fits are then
-# mostly Python, whose threads take turns (2 threads against 1, median over
+# Below this many entries (samples x features) of the data the selection's fits
+# run one after the other, not on the spare threads: they are then mostly
+# Python, whose threads take turns (2 threads against 1, median over
 # splits: wine 124 x 13, 0.67 times the speed; diabetes 309 x 10, 0.85;
 # Friedman #1 300 x 15, 0.94; 500 x 15, 1.10; breast cancer 398 x 30, 1.24).
 THREADED_SELECTION_FROM = 5000
