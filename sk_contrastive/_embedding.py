@@ -23,7 +23,7 @@ from ._labels import (
     is_missing,
     missing_labels,
 )
-from ._memory import check_fit_memory, sample_preparation_parts, validated_bytes
+from ._memory import check_sample_preparation
 from ._pair_sources import (
     GradedPairSource,
     LabelPairSource,
@@ -728,7 +728,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             from ._dask import fit_on_cluster
 
             return fit_on_cluster(self, X, y, sample_weight)
-        _check_preparation_memory(type(self).__name__, X, y, sample_weight)
+        check_sample_preparation(type(self).__name__, X, y, sample_weight)
         X = canonical_rows(validate_data(
             self, X, ensure_min_samples=2, dtype=[np.float64, np.float32], accept_sparse="csr"
         ))
@@ -1364,21 +1364,3 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
-
-def _check_preparation_memory(name, X, y, sample_weight):
-    """Refuse, before they are made, the copies that validation, the label
-    encoding and the weights need (see ``_memory.sample_preparation_parts``)."""
-    sizes = validated_bytes(X)
-    if sizes is None:  # a sequence: its size is known once validation converts it
-        return
-    check_fit_memory(
-        sample_preparation_parts(
-            n_samples=X.shape[0],
-            row_bytes=sizes[0],
-            copy_bytes=sizes[1],
-            labels=y is not None,
-            label_bytes=getattr(getattr(y, "dtype", None), "itemsize", 8),
-            weights=sample_weight is not None,
-        ),
-        name,
-    )

@@ -247,6 +247,43 @@ def pair_preparation_parts(*, n_pairs, n_rows, row_bytes, copy_bytes, given_samp
     return parts
 
 
+def check_sample_preparation(name, X, y, sample_weight):
+    """Refuse, before they are made, the copies that validation, the label
+    encoding and the weights need (see :func:`sample_preparation_parts`)."""
+    sizes = validated_bytes(X)
+    if sizes is None:  # a sequence: its size is known once validation converts it
+        return
+    check_fit_memory(
+        sample_preparation_parts(
+            n_samples=X.shape[0],
+            row_bytes=sizes[0],
+            copy_bytes=sizes[1],
+            labels=y is not None,
+            label_bytes=getattr(getattr(y, "dtype", None), "itemsize", 8),
+            weights=sample_weight is not None,
+        ),
+        name,
+    )
+
+def check_pair_preparation(name, pairs, samples=None):
+    """Refuse, before they are made, the copies and index arrays the pairs
+    need (see :func:`pair_preparation_parts`); ``samples``: the
+    preprocessor the pairs index, or None for pairs of samples."""
+    sizes = validated_bytes(pairs if samples is None else samples)
+    if sizes is None:  # a sequence: its size is known once validation converts it
+        return
+    check_fit_memory(
+        pair_preparation_parts(
+            n_pairs=pairs.shape[0],
+            n_rows=2 * pairs.shape[0] if samples is None else samples.shape[0],
+            row_bytes=sizes[0],
+            copy_bytes=sizes[1],
+            given_samples=samples is None,
+        ),
+        name,
+    )
+
+
 def map_parameters(n_features, hidden_layer_sizes, n_components):
     """The number of parameters of the map: its weights, and an MLP's biases."""
     if not hidden_layer_sizes:

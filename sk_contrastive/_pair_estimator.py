@@ -25,7 +25,7 @@ from sklearn.utils.validation import (
 
 from ._base import BaseContrastive
 from ._loss import pair_distances
-from ._memory import check_fit_memory, pair_preparation_parts, validated_bytes
+from ._memory import check_pair_preparation
 from ._pair_sources import FixedPairSource
 from ._pairs import graded_pairs
 from ._rows import canonical_rows, row_fingerprints
@@ -302,7 +302,7 @@ class BasePairEstimator(BaseContrastive):
                     "pairs of samples have 0 features; at least 1 is required."
                 )
             if reset:
-                _check_preparation_memory(type(self).__name__, pairs)
+                check_pair_preparation(type(self).__name__, pairs)
             n_features = _preprocessor_features(self.preprocessor)
             if reset and n_features not in (None, pairs.shape[2]):
                 raise ValueError(
@@ -345,7 +345,7 @@ class BasePairEstimator(BaseContrastive):
                 f"that pairs index; got {type(self.preprocessor).__name__}."
             )
         if reset:
-            _check_preparation_memory(type(self).__name__, pairs, self.preprocessor)
+            check_pair_preparation(type(self).__name__, pairs, self.preprocessor)
         try:
             preprocessor = canonical_rows(validate_data(
                 self, self.preprocessor, reset=reset, dtype=[np.float64, np.float32],
@@ -408,25 +408,6 @@ def _check_groups(groups, n_pairs):
                 f"strings, no None): {error}."
             ) from error
     return groups
-
-
-def _check_preparation_memory(name, pairs, samples=None):
-    """Refuse, before they are made, the copies and index arrays the pairs
-    need (see ``_memory.pair_preparation_parts``); ``samples``: the
-    preprocessor the pairs index, or None for pairs of samples."""
-    sizes = validated_bytes(pairs if samples is None else samples)
-    if sizes is None:  # a sequence: its size is known once validation converts it
-        return
-    check_fit_memory(
-        pair_preparation_parts(
-            n_pairs=pairs.shape[0],
-            n_rows=2 * pairs.shape[0] if samples is None else samples.shape[0],
-            row_bytes=sizes[0],
-            copy_bytes=sizes[1],
-            given_samples=samples is None,
-        ),
-        name,
-    )
 
 
 def _preprocessor_features(preprocessor):

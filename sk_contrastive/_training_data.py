@@ -107,15 +107,13 @@ class InMemoryData:
 
     def __init__(self, X, source, scaling, sample_weight, margin, pos_margin, random_state):
         X, space, blocks, order = _internal_data(X, scaling, source, random_state)
-        if order is not None:
-            source = source.reorder(order)
-            if sample_weight is not None:
-                sample_weight = sample_weight[order]
-        source.prepare(space, blocks, random_state)
         self.X = X
         self.scaling = scaling
         self.source = source
         self.sample_weight = sample_weight
+        if order is not None:  # X is taken in that order already
+            self._follow_order(order)
+        self.source.prepare(space, blocks, random_state)
         self.margin = float(margin)
         self.pos_margin = float(pos_margin)
         self._first_space = space
@@ -163,10 +161,14 @@ class InMemoryData:
         blocks in that order."""
         order = np.concatenate(blocks)
         self.X = self.X[order]
+        self._follow_order(order)
+        return space[order], _contiguous(blocks)
+
+    def _follow_order(self, order):
+        """Renumber the source and reorder the weights for samples taken in ``order``."""
         self.source = self.source.reorder(order)
         if self.sample_weight is not None:
             self.sample_weight = self.sample_weight[order]
-        return space[order], _contiguous(blocks)
 
     def impostor_free_anchors(self, projection, params):
         """``(n_free, n_anchors)`` of the current pairs in the embedding of
