@@ -217,7 +217,8 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
                 "user guide, 'Nonlinear embeddings: a small MLP'). Rescale the margin "
                 "into that range."
             )
-        if self.pos_margin != IMPOSTOR_RULE and not check_auto_string(
+        impostor_rule = isinstance(self.pos_margin, str) and self.pos_margin == IMPOSTOR_RULE
+        if not impostor_rule and not check_auto_string(
             self.pos_margin, "pos_margin", f"a float in [0, margin), {IMPOSTOR_RULE!r}"
         ) and check_real(self.pos_margin, "pos_margin", min_val=0) >= self.margin:
             raise ValueError(

@@ -1083,8 +1083,8 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             )
         if marker is None:
             return missing
-        if y.dtype.kind in "US" and not isinstance(marker, (str, bytes)):
-            return missing  # (older numpy warns on comparing text with a number)
+        if (y.dtype.kind in "US") != isinstance(marker, (str, bytes)):
+            return missing  # (numpy < 2 warns on comparing text with a number)
         try:
             unlabelled = np.asarray(y == marker, dtype=bool)
         except (TypeError, ValueError) as error:
@@ -1313,7 +1313,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             sample_weight = None if sample_weight is None else sample_weight[labelled]
         check_label_types(y)
         check_classification_targets(y)
-        if sample_weight is not None and not sample_weight.sum() > 0:
+        if sample_weight is not None and not sample_weight.max(initial=0) > 0:
             raise ValueError("sample_weight sums to 0: no sample to score.")
         reference, reference_labels, fingerprints = self._fitted_reference
         if reference is not None:
@@ -1336,7 +1336,7 @@ class ContrastiveEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         known = ~missing
         Z, y = Z[known], y[known]
         sample_weight = None if sample_weight is None else sample_weight[known]
-        if sample_weight is not None and not sample_weight.sum() > 0:
+        if sample_weight is not None and not sample_weight.max(initial=0) > 0:
             raise ValueError("sample_weight sums to 0: no sample to score.")
         if self.target_type_ != "multilabel-indicator" and Z.shape[0] < 2:
             raise ValueError(f"R² needs at least 2 samples to score; got {Z.shape[0]}.")

@@ -297,7 +297,7 @@ class ContrastivePairRegressor(RegressorMixin, BasePairEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, y, dtype=np.float64, ensure_non_negative=True
             )
-            if not sample_weight.sum() > 0:
+            if not sample_weight.max(initial=0) > 0:
                 raise ValueError("sample_weight sums to 0: no pair to score.")
         return rank_correlation(-np.asarray(distances, dtype=np.float64), degrees,
                                 sample_weight)
