@@ -16,6 +16,12 @@ embedding is ``c_p * z_p`` scattered back to rows ``i`` (with sign +) and
 ``n_components``-dimensional differences, never an ``n_pairs x n_features``
 array. The pass over the pairs is compiled (``_pair_kernel.pyx``): this
 module prepares its inputs once per set of pairs and keeps its buffers.
+
+A pair similar to a degree ``s`` in [0, 1] comes as two terms, similar with
+weight ``w s`` and dissimilar with ``w (1 - s)`` (``_pairs.graded_pairs``);
+the loss passes such couples, next to each other in the pairs' order, as one
+graded pair (weight ``w``, degree ``s``), which the kernel takes in one
+visit: the same loss and gradient, for half the passes over those pairs.
 """
 
 import numpy as np
@@ -85,11 +91,14 @@ class ContrastiveLoss:
             if indices.size and (indices.min() < 0 or indices.max() >= n_samples):
                 raise ValueError(f"pairs index rows outside range({n_samples}).")
         index = _index_dtype(n_samples)
-        self._first = np.ascontiguousarray(pairs.first, dtype=index)
-        self._second = np.ascontiguousarray(pairs.second, dtype=index)
-        self._similar = np.ascontiguousarray(pairs.similar, dtype=bool).view(np.uint8)
         total = pairs.n_pairs if pairs.weight is None else float(np.sum(pairs.weight))
         self._scale = 1.0 / total if total else 0.0
+        first, second, similarity, self._weight = _graded_couples(pairs)
+        self._first = np.ascontiguousarray(first, dtype=index)
+        self._second = np.ascontiguousarray(second, dtype=index)
+        # the kernel takes uint8 flags, or float64 degrees
+        self._similar = similarity if similarity.dtype == np.float64 else (
+            np.ascontiguousarray(similarity, dtype=bool).view(np.uint8))
         self._weights = {}  # dtype -> the weights in it (empty: unweighted)
         self._segments = _Segments(self._first, self._second, n_samples)
         self._gradient = None
@@ -164,8 +173,8 @@ class ContrastiveLoss:
     def dissimilar_distances(self, Z):
         """Distances in ``Z`` of the dissimilar pairs, shape (n_dissimilar,)."""
         if self._dissimilar is None:
-            dissimilar = self._similar == 0
-            self._dissimilar = (self._first[dissimilar], self._second[dissimilar])
+            dissimilar = ~np.asarray(self.pairs.similar, dtype=bool)
+            self._dissimilar = (self.pairs.first[dissimilar], self.pairs.second[dissimilar])
         return pair_distances(Z, *self._dissimilar)
 
     def scale_to_margin(self, Z):
@@ -196,12 +205,45 @@ class ContrastiveLoss:
 
     def _weights_as(self, dtype):
         if dtype not in self._weights:
-            weight = self.pairs.weight
             self._weights[dtype] = (
-                np.empty(0, dtype=dtype) if weight is None
-                else np.ascontiguousarray(weight, dtype=dtype)
+                np.empty(0, dtype=dtype) if self._weight is None
+                else np.ascontiguousarray(self._weight, dtype=dtype)
             )
         return self._weights[dtype]
+
+
+def _graded_couples(pairs):
+    """``(first, second, similarity, weight)`` of the pass over ``pairs``.
+
+    Where two neighbouring terms are the same pair, one similar and one
+    dissimilar (a graded pair, ``_pairs.graded_pairs``), they become one
+    pair of weight ``w_similar + w_dissimilar`` and degree of similarity
+    ``w_similar / (w_similar + w_dissimilar)``, and every other pair takes
+    its flag as its degree: ``similarity`` is then float64 degrees. Where
+    there is no such couple, or no pair weight (graded pairs always have
+    them), the pairs are returned as they are, with their boolean flags.
+    """
+    first, second = pairs.first, pairs.second
+    similar = np.asarray(pairs.similar, dtype=bool)
+    if pairs.weight is None:
+        return first, second, similar, None
+    couple = (first[1:] == first[:-1]) & (second[1:] == second[:-1]) & (
+        similar[1:] != similar[:-1])
+    if not couple.any():
+        return first, second, similar, pairs.weight
+    # a term couples with one neighbour: a run of alternating terms of one
+    # pair (a pair given twice) couples its first and second, third and fourth
+    at = np.flatnonzero(couple)
+    run_start = np.maximum.accumulate(np.where(np.r_[True, np.diff(at) != 1], at, 0))
+    couple[at[(at - run_start) % 2 == 1]] = False
+    kept = ~np.r_[False, couple]
+    weight = np.asarray(pairs.weight, dtype=np.float64)
+    similar_weight = np.where(similar, weight, 0.0)
+    total = np.add.reduceat(weight, np.flatnonzero(kept))
+    similar_total = np.add.reduceat(similar_weight, np.flatnonzero(kept))
+    degree = np.divide(similar_total, total, out=similar[kept].astype(np.float64),
+                       where=total > 0)
+    return first[kept], second[kept], degree, total
 
 
 class _Segments:

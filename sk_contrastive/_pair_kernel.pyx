@@ -15,6 +15,16 @@ with optional weights ``w[p]``::
     G     = d loss / d Z:  G[first[p]] += c_p z_p,  G[second[p]] -= c_p z_p,
     c_p   = 2 w_p h_p / d_p / normaliser   (0 when d_p == 0)
 
+Graded pairs (``similar`` of float64, each pair's degree s_p in [0, 1], in
+place of the uint8 flags) take both terms of the source's loss, ``s_p a_p**2
++ (1 - s_p) b_p**2`` with ``a_p = max(d_p - pos_margin, 0)`` and ``b_p =
+-max(margin - d_p, 0)``, in one visit where a similar and a dissimilar term
+of the same pair would take two. With ``h_p = s_p a_p + (1 - s_p) b_p`` the
+term is ``h_p**2 + s_p (1 - s_p) (a_p - b_p)**2``, whose derivative in d_p
+is ``2 h_p``: the coefficient above, unchanged. The flags and the degrees
+are two compiled versions of the pass, so the flags' pass does no work for
+degrees.
+
 One pass over the pairs, no n_pairs x k buffer, GIL released. Pairs sorted
 by ``first`` (the library's order) let the anchor's gradient row be summed
 locally and added to G once per anchor; unsorted pairs give the same result,
@@ -55,6 +65,11 @@ ctypedef fused index_t:
     int32_t
     int64_t
 
+# uint8 flags (similar or not), or float64 degrees of similarity
+ctypedef fused similarity_t:
+    uint8_t
+    double
+
 # Widest k handled with the anchor row and the difference in local arrays
 # (registers for small k); wider k takes the generic loop.
 cdef enum:
@@ -66,7 +81,7 @@ PREFETCH_PAIRS = 32  # how far ahead partner rows are prefetched
 
 cdef inline double _runs(
     const floating *Z, floating *G,
-    const index_t *first, const index_t *second, const uint8_t *similar,
+    const index_t *first, const index_t *second, const similarity_t *similar,
     const floating *weights, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t k,
     double margin, double pos_margin, double scale, Py_ssize_t ahead,
     Py_ssize_t row_start, Py_ssize_t row_stop, floating *outside,
@@ -91,6 +106,7 @@ cdef inline double _runs(
     cdef floating squared[CHUNK]
     cdef floating coefficient[CHUNK]
     cdef floating hinge[CHUNK]
+    cdef floating spread[CHUNK]
     cdef floating factor[CHUNK]
     cdef floating fd, fhs, fhd, fsf, fh
     cdef floating fmargin = <floating>margin, fpos_margin = <floating>pos_margin
@@ -159,9 +175,14 @@ cdef inline double _runs(
                 fhs = 0.5 * (fhs + fabs(fhs))
                 fhd = fd - fmargin
                 fhd = 0.5 * (fhd - fabs(fhd))
-            fsf = <floating>(similar[p + i] != 0)
+            if similarity_t is uint8_t:
+                fsf = <floating>(similar[p + i] != 0)
+            else:
+                fsf = <floating>similar[p + i]
             fh = fsf * fhs + (1 - fsf) * fhd
             hinge[i] = fh
+            if similarity_t is double:
+                spread[i] = fsf * (1 - fsf) * (fhs - fhd) * (fhs - fhd)
             factor[i] = ftwice_scale * fh * (<floating>(fd > 0) / (fd + <floating>(fd == 0)))
         if weights == NULL:
             for i in range(m):
@@ -172,6 +193,10 @@ cdef inline double _runs(
                 w = <double>weights[p + i]
                 total += w * <double>hinge[i] * <double>hinge[i]
                 coefficient[i] = <floating>(w * factor[i])
+        if similarity_t is double:
+            for i in range(m):
+                w = 1.0 if weights == NULL else <double>weights[p + i]
+                total += w * <double>spread[i]
         # (3) scatter; the anchor's row is accumulated locally and added to G
         # when the anchor changes (pairs sorted by anchor: once per anchor).
         for i in range(m):
@@ -205,7 +230,7 @@ cdef inline double _runs(
 
 cdef inline double _runs_wide(
     const floating *Z, floating *G,
-    const index_t *first, const index_t *second, const uint8_t *similar,
+    const index_t *first, const index_t *second, const similarity_t *similar,
     const floating *weights, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t k,
     double margin, double pos_margin, double scale,
     Py_ssize_t row_start, Py_ssize_t row_stop, floating *outside,
@@ -216,7 +241,7 @@ cdef inline double _runs_wide(
     cdef floating *ga
     cdef floating *gb
     cdef floating s, t, cf
-    cdef double d, h, w, total = 0.0
+    cdef double d, h, hs, hd, sf, w, total = 0.0
     cdef Py_ssize_t p, j, a, b
     cdef bint inside
     for p in range(start, stop):
@@ -230,15 +255,22 @@ cdef inline double _runs_wide(
             s = s + t * t
         d = sqrt(<double>s)
         w = 1.0 if weights == NULL else <double>weights[p]
-        if similar[p]:
-            h = d - pos_margin
-            if h < 0:
-                h = 0
+        if similarity_t is uint8_t:
+            if similar[p]:
+                h = d - pos_margin
+                if h < 0:
+                    h = 0
+            else:
+                h = d - margin
+                if h > 0:
+                    h = 0
+            total += w * h * h
         else:
-            h = d - margin
-            if h > 0:
-                h = 0
-        total += w * h * h
+            sf = similar[p]
+            hs = d - pos_margin if d > pos_margin else 0.0
+            hd = d - margin if d < margin else 0.0
+            h = sf * hs + (1 - sf) * hd
+            total += w * (h * h + sf * (1 - sf) * (hs - hd) * (hs - hd))
         inside = b >= row_start and b < row_stop
         cf = <floating>(2.0 * scale * w * h / d) if h != 0 and d > 0 else 0
         if not inside:
@@ -257,7 +289,7 @@ cdef inline double _runs_wide(
 
 cdef inline double _loss_gradient_ptr(
     const floating *Z, floating *G, Py_ssize_t n,
-    const index_t *first, const index_t *second, const uint8_t *similar,
+    const index_t *first, const index_t *second, const similarity_t *similar,
     const floating *weights, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t k,
     double margin, double pos_margin, double scale, Py_ssize_t ahead,
     Py_ssize_t row_start, Py_ssize_t row_stop, floating *outside,
@@ -273,11 +305,12 @@ cdef inline double _loss_gradient_ptr(
 def loss_gradient(
     const floating[:, ::1] Z, floating[:, ::1] G,
     const index_t[::1] first, const index_t[::1] second,
-    const uint8_t[::1] similar, const floating[::1] weights,
+    const similarity_t[::1] similar, const floating[::1] weights,
     double margin, double pos_margin, double scale, Py_ssize_t ahead,
 ):
     """Weighted loss sum times ``scale``; G (zeroed first) receives its gradient.
 
+    ``similar``: uint8 flags, or float64 degrees of similarity in [0, 1].
     ``weights`` of length 0 means every pair weighs 1. Needs at least one
     pair and one row of ``Z``.
     """
@@ -295,7 +328,7 @@ def loss_gradient(
 def segment_loss_gradient(
     const floating[:, ::1] Z, floating[:, ::1] G,
     const index_t[::1] first, const index_t[::1] second,
-    const uint8_t[::1] similar, const floating[::1] weights,
+    const similarity_t[::1] similar, const floating[::1] weights,
     double margin, double pos_margin, double scale, Py_ssize_t ahead,
     Py_ssize_t start, Py_ssize_t stop, Py_ssize_t row_start, Py_ssize_t row_stop,
     floating[::1] outside,

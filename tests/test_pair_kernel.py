@@ -7,7 +7,7 @@ import pytest
 from scipy.optimize import check_grad
 
 from sk_contrastive._loss import ContrastiveLoss, aligned_empty, pair_distances
-from sk_contrastive._pairs import Pairs
+from sk_contrastive._pairs import Pairs, graded_pairs
 
 
 def reference(Z, pairs, margin, pos_margin):
@@ -165,19 +165,55 @@ def test_buffers_are_aligned_and_reused_without_pair_sized_temporaries():
         assert aligned_empty((1000, 16), dtype).ctypes.data % 64 == 0
 
 
+def graded(rng, pairs):
+    """``pairs`` similar to degrees in [0, 1] (some exactly 0 or 1): the two
+    terms of each, as ``graded_pairs`` makes them."""
+    degree = rng.random(pairs.n_pairs)
+    degree[::4] = rng.random(degree[::4].shape) < 0.5
+    return graded_pairs(pairs.first, pairs.second, degree, pairs.weight)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [1, 3, 16, 64, 65, 100])
+@pytest.mark.parametrize("pos_margin", [0.0, 0.3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_graded_pairs_in_one_visit_match_the_formula_of_their_two_terms(
+        dtype, k, pos_margin, weighted):
+    rng = np.random.default_rng(k * 3 + weighted)
+    Z, pairs = make_problem(rng, 50, k, 400, dtype, weighted)
+    pairs = graded(rng, pairs)
+    loss = ContrastiveLoss(pairs, 50, 1.0, pos_margin)
+    # each pair of two terms is passed once
+    n_couples = int(np.sum((pairs.first[1:] == pairs.first[:-1])
+                           & (pairs.second[1:] == pairs.second[:-1])
+                           & pairs.similar[:-1] & ~pairs.similar[1:]))
+    assert n_couples > 100 and loss._first.shape[0] == pairs.n_pairs - n_couples
+    value, G = loss(Z)
+    expected_loss, expected_G, _ = reference(Z, pairs, 1.0, pos_margin)
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    assert value == pytest.approx(expected_loss, rel=rtol)
+    np.testing.assert_allclose(G, expected_G, rtol=rtol, atol=rtol * np.abs(expected_G).max())
+    # the binary pairs' half of the loss by itself is unchanged
+    binary = pairs._replace(weight=None)
+    assert ContrastiveLoss(binary, 50, 1.0, pos_margin)(Z)[0] == pytest.approx(
+        reference(Z, binary, 1.0, pos_margin)[0], rel=rtol)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("k", [3, 16, 65])
-@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("kind", ["unweighted", "weighted", "graded"])
 def test_the_pass_in_segments_matches_the_formula_on_any_number_of_threads(
-        monkeypatch, dtype, k, weighted):
+        monkeypatch, dtype, k, kind):
     from sk_contrastive import _loss, _threadpool
 
-    rng = np.random.default_rng(k + weighted)
+    rng = np.random.default_rng(k + len(kind))
     n, n_pairs = 400, 4000
-    Z, pairs = make_problem(rng, n, k, n_pairs, dtype, weighted)
+    Z, pairs = make_problem(rng, n, k, n_pairs, dtype, kind == "weighted")
     # mostly partners a few rows away, as in the fit's block order; some anywhere
     near = np.clip(pairs.first + rng.integers(-20, 21, n_pairs), 0, n - 1)
     pairs = pairs._replace(second=np.where(rng.random(n_pairs) < 0.85, near, pairs.second))
+    if kind == "graded":
+        pairs = graded(rng, pairs)
     monkeypatch.setattr(_loss, "SEGMENT_PAIRS", 256)
     loss = ContrastiveLoss(pairs, n, 1.0, 0.2)
     segments = loss._segments
