@@ -199,6 +199,45 @@ def test_graded_pairs_in_one_visit_match_the_formula_of_their_two_terms(
         reference(Z, binary, 1.0, pos_margin)[0], rel=rtol)
 
 
+
+def test_weighted_pairs_given_twice_with_both_labels_take_the_flags_pass_bit_for_bit():
+    """A pair labelled similar once and dissimilar once, with pair weights (a
+    ContrastivePairClassifier fitted with sample_weight on pairs given twice
+    with both labels), is two binary terms: the loss is the flags' pass over
+    the terms as given, bit for bit, as before graded pairs were coupled."""
+    from sk_contrastive import _pair_kernel
+
+    rng = np.random.default_rng(0)
+    Z, pairs = make_problem(rng, 50, 3, 400, np.float64)
+    # each pair given twice, similar then dissimilar: neighbours after a stable sort by anchor
+    first, second = np.repeat(pairs.first, 2), np.repeat(pairs.second, 2)
+    weight = rng.random(800) + 0.1
+    given = graded_pairs(first, second, np.tile([1.0, 0.0], 400), weight)
+    value, G = ContrastiveLoss(given, 50, 1.0, 0.2)(Z)
+    expected_G = np.empty_like(Z)
+    expected = _pair_kernel.loss_gradient(
+        Z, expected_G, first.astype(np.int32), second.astype(np.int32),
+        given.similar.view(np.uint8), weight, 1.0, 0.2, 1.0 / float(np.sum(weight)),
+        _pair_kernel.PREFETCH_PAIRS)
+    assert value == expected
+    np.testing.assert_array_equal(G, expected_G)
+
+
+@pytest.mark.parametrize("gap", [1e-4, 1e-6, 1e-9])
+def test_a_float32_graded_pair_nearly_similar_keeps_its_dissimilar_term(gap):
+    """A degree ``s`` just below 1 leaves a dissimilar term of weight ``1 - s``;
+    float32 embeddings must not round ``s`` to float32 before taking ``1 - s``
+    (``1 - s`` would lose its digits, or become 0 below 2**-24)."""
+    Z = np.array([[0.0, 0.0], [0.3, 0.0]], dtype=np.float32)
+    pairs = graded_pairs(np.array([0]), np.array([1]), np.array([1.0 - gap]))
+    # d = 0.3 < pos_margin: only the dissimilar term is not 0
+    value, G = ContrastiveLoss(pairs, 2, margin=1.0, pos_margin=0.5)(Z)
+    expected_loss, expected_G, _ = reference(Z, pairs, 1.0, 0.5)
+    assert expected_loss > 0
+    assert value == pytest.approx(expected_loss, rel=1e-5)
+    np.testing.assert_allclose(G, expected_G, rtol=1e-5)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("k", [3, 16, 65])
 @pytest.mark.parametrize("kind", ["unweighted", "weighted", "graded"])
