@@ -223,6 +223,37 @@ def test_weighted_pairs_given_twice_with_both_labels_take_the_flags_pass_bit_for
     np.testing.assert_array_equal(G, expected_G)
 
 
+@pytest.mark.parametrize("kind", ["graded", "weighted binary"])
+def test_the_pairs_and_their_loss_stay_within_bytes_per_pair(monkeypatch, kind):
+    """``ContrastiveLoss.bytes_per_pair`` is the most the pairs and the loss
+    take per pair at their peak (the memory check of a fit counts on it),
+    graded pairs and weighted binary ones alike."""
+    from sk_contrastive import _loss
+
+    monkeypatch.setattr(_loss, "SEGMENT_PAIRS", 2**12)
+    rng = np.random.default_rng(0)
+    n, n_pairs = 20000, 100000
+    first = np.sort(rng.integers(0, n, n_pairs)).astype(np.int32)
+    second = rng.integers(0, n, n_pairs).astype(np.int32)  # partners anywhere: the most outside
+    if kind == "graded":
+        pairs = graded_pairs(first, second, rng.random(n_pairs))
+    else:  # one pair given twice with both labels
+        first[1], second[1] = first[0], second[0]
+        pairs = Pairs(first, second, np.arange(n_pairs) % 2 == 0, rng.random(n_pairs))
+    Z = rng.standard_normal((n, 4))
+    tracemalloc.start()
+    try:
+        loss = ContrastiveLoss(pairs, n)
+        loss(Z)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    gradient = Z.nbytes + 64  # the loss's gradient buffer, not a pair's
+    own = sum(array.nbytes for array in pairs if array is not None)
+    assert own + peak - gradient <= pairs.n_pairs * ContrastiveLoss.bytes_per_pair(n, 8), (
+        (own + peak - gradient) / pairs.n_pairs)
+
+
 @pytest.mark.parametrize("gap", [1e-4, 1e-6, 1e-9])
 def test_a_float32_graded_pair_nearly_similar_keeps_its_dissimilar_term(gap):
     """A degree ``s`` just below 1 leaves a dissimilar term of weight ``1 - s``;
