@@ -401,7 +401,7 @@ class BaseContrastive(MetricLearnerMixin, BaseEstimator):
             itemsize=X.dtype.itemsize,
             data_bytes=_data_bytes(X),
             pair_bytes_per_pair=ContrastiveLoss.bytes_per_pair(
-                n_samples, X.dtype.itemsize, mined=source.mines
+                n_samples, X.dtype.itemsize, mined=source.mines, graded=source.graded
             ),
             mining_block=source.mining_block(n_samples),
             reduced_space=source.reduced_dimension(X),

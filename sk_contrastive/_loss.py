@@ -93,7 +93,7 @@ class ContrastiveLoss:
         index = _index_dtype(n_samples)
         total = pairs.n_pairs if pairs.weight is None else float(np.sum(pairs.weight))
         self._scale = 1.0 / total if total else 0.0
-        first, second, similarity, self._weight = _graded_couples(pairs)
+        first, second, similarity, self._weight = _graded_couples(pairs, index)
         self._first = np.ascontiguousarray(first, dtype=index)
         self._second = np.ascontiguousarray(second, dtype=index)
         # the kernel takes uint8 flags, or float64 degrees
@@ -155,20 +155,23 @@ class ContrastiveLoss:
         return self._embedding
 
     @staticmethod
-    def bytes_per_pair(n_samples, itemsize, mined=True):
+    def bytes_per_pair(n_samples, itemsize, mined=True, graded=False):
         """Memory the pairs and this loss take per pair at their peak.
 
         The indices (int32 where ``n_samples`` allows), flags and weights
         the loss holds (mined pairs are built in those types; given pairs
-        also keep their own intp indices and flags), and the arrays of the
+        also keep their own intp indices and flags), the arrays of the
         segments (:class:`_Segments`) for a pair whose partner is outside
         its segment (anchor, partner, position, coefficient), counted for
-        every pair: the most there can be.
+        every pair, and for ``graded`` pairs their coupled copy (indices,
+        degree and weight; as many pairs as terms, if none couples): the most
+        there can be.
         """
         index = np.dtype(_index_dtype(n_samples)).itemsize
         given = 0 if mined else 2 * np.dtype(np.intp).itemsize + 1
         outside = 2 * index + 8 + itemsize
-        return given + 2 * index + 1 + 8 + outside
+        coupled = 2 * index + 8 + 8 if graded else 0
+        return given + 2 * index + 1 + 8 + outside + coupled
 
     def dissimilar_distances(self, Z):
         """Distances in ``Z`` of the dissimilar pairs, shape (n_dissimilar,)."""
@@ -212,38 +215,30 @@ class ContrastiveLoss:
         return self._weights[dtype]
 
 
-def _graded_couples(pairs):
-    """``(first, second, similarity, weight)`` of the pass over ``pairs``.
+def _graded_couples(pairs, index):
+    """``(first, second, similarity, weight)`` of the pass over ``pairs``
+    (the indices of couples in the dtype ``index``).
 
-    Where two neighbouring terms are the same pair, one similar and one
-    dissimilar (a graded pair, ``_pairs.graded_pairs``), they become one
-    pair of weight ``w_similar + w_dissimilar`` and degree of similarity
-    ``w_similar / (w_similar + w_dissimilar)``, and every other pair takes
-    its flag as its degree: ``similarity`` is then float64 degrees. Where
-    there is no such couple, or no pair weight (graded pairs always have
-    them), the pairs are returned as they are, with their boolean flags.
+    For graded pairs (``pairs.graded``, made by ``_pairs.graded_pairs``),
+    the two terms of a pair, one similar and one dissimilar next to each
+    other, become one pair of weight ``w_similar + w_dissimilar`` and degree
+    of similarity ``w_similar / (w_similar + w_dissimilar)``, and every other
+    term takes its flag as its degree: ``similarity`` is then float64
+    degrees. Other pairs (and graded ones without weights, each term of
+    weight 1) are returned as they are, with their boolean flags.
     """
-    first, second = pairs.first, pairs.second
     similar = np.asarray(pairs.similar, dtype=bool)
-    if pairs.weight is None:
-        return first, second, similar, None
-    couple = (first[1:] == first[:-1]) & (second[1:] == second[:-1]) & (
-        similar[1:] != similar[:-1])
-    if not couple.any():
-        return first, second, similar, pairs.weight
-    # a term couples with one neighbour: a run of alternating terms of one
-    # pair (a pair given twice) couples its first and second, third and fourth
-    at = np.flatnonzero(couple)
-    run_start = np.maximum.accumulate(np.where(np.r_[True, np.diff(at) != 1], at, 0))
-    couple[at[(at - run_start) % 2 == 1]] = False
-    kept = ~np.r_[False, couple]
-    weight = np.asarray(pairs.weight, dtype=np.float64)
-    similar_weight = np.where(similar, weight, 0.0)
-    total = np.add.reduceat(weight, np.flatnonzero(kept))
-    similar_total = np.add.reduceat(similar_weight, np.flatnonzero(kept))
-    degree = np.divide(similar_total, total, out=similar[kept].astype(np.float64),
-                       where=total > 0)
-    return first[kept], second[kept], degree, total
+    if not pairs.graded or pairs.weight is None:
+        return pairs.first, pairs.second, similar, pairs.weight
+    first = np.ascontiguousarray(pairs.first, dtype=index)
+    second = np.ascontiguousarray(pairs.second, dtype=index)
+    flags = np.ascontiguousarray(similar).view(np.uint8)
+    n_kept = pairs.n_pairs - _pair_layout.count_couples(first, second, flags)
+    coupled = (np.empty(n_kept, dtype=index), np.empty(n_kept, dtype=index),
+               np.empty(n_kept), np.empty(n_kept))
+    _pair_layout.fill_couples(first, second, flags,
+                              np.ascontiguousarray(pairs.weight, dtype=np.float64), *coupled)
+    return coupled
 
 
 class _Segments:

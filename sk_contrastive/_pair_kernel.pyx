@@ -108,7 +108,7 @@ cdef inline double _runs(
     cdef floating hinge[CHUNK]
     cdef floating spread[CHUNK]
     cdef floating factor[CHUNK]
-    cdef floating fd, fhs, fhd, fsf, fh
+    cdef floating fd, fhs, fhd, fsf, fsd, fh
     cdef floating fmargin = <floating>margin, fpos_margin = <floating>pos_margin
     cdef floating ftwice_scale = <floating>(2.0 * scale)
     cdef floating s, t, cf
@@ -177,12 +177,15 @@ cdef inline double _runs(
                 fhd = 0.5 * (fhd - fabs(fhd))
             if similarity_t is uint8_t:
                 fsf = <floating>(similar[p + i] != 0)
+                fh = fsf * fhs + (1 - fsf) * fhd
             else:
+                # 1 - s taken in double: a degree just below 1 rounded to
+                # float32 first would lose the dissimilar term's weight
                 fsf = <floating>similar[p + i]
-            fh = fsf * fhs + (1 - fsf) * fhd
+                fsd = <floating>(1.0 - similar[p + i])
+                fh = fsf * fhs + fsd * fhd
+                spread[i] = fsf * fsd * (fhs - fhd) * (fhs - fhd)
             hinge[i] = fh
-            if similarity_t is double:
-                spread[i] = fsf * (1 - fsf) * (fhs - fhd) * (fhs - fhd)
             factor[i] = ftwice_scale * fh * (<floating>(fd > 0) / (fd + <floating>(fd == 0)))
         if weights == NULL:
             for i in range(m):

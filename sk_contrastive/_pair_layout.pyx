@@ -6,7 +6,9 @@
 the pair list sorted by anchor (``_pairs._pairs_from_rows``);
 ``count_outside`` and ``fill_outside`` find, for the segments of anchors of
 the pair pass on several threads (``_loss._Segments``), the pairs whose
-partner is another segment's row, ordered by that segment. Each replaces a
+partner is another segment's row, ordered by that segment;
+``count_couples`` and ``fill_couples`` make one pair of each graded pair's
+two terms (``_loss._graded_couples``). Each replaces a
 chain of numpy passes (masks, counts, gathers, a stable sort) over arrays
 the size of the pair list, the serial part of a fit's mining round. The GIL
 is released.
@@ -87,3 +89,53 @@ def fill_outside(const index_t[::1] first, const index_t[::1] second,
                     partners[t] = <index_t>b
                     position[t] = j
                     j += 1
+
+
+cdef inline bint _couple_at(const index_t[::1] first, const index_t[::1] second,
+                            const uint8_t[::1] similar, Py_ssize_t p) noexcept nogil:
+    return (p + 1 < first.shape[0] and first[p + 1] == first[p]
+            and second[p + 1] == second[p] and similar[p + 1] != similar[p])
+
+
+def count_couples(const index_t[::1] first, const index_t[::1] second,
+                  const uint8_t[::1] similar):
+    """How many couples ``fill_couples`` makes: neighbouring terms of the
+    same pair with opposite flags, each term in one couple at most (taken
+    from the first)."""
+    cdef Py_ssize_t p = 0, n = 0
+    with nogil:
+        while p < first.shape[0]:
+            if _couple_at(first, second, similar, p):
+                n += 1
+                p += 2
+            else:
+                p += 1
+    return n
+
+
+def fill_couples(const index_t[::1] first, const index_t[::1] second,
+                 const uint8_t[::1] similar, const double[::1] weight,
+                 index_t[::1] out_first, index_t[::1] out_second,
+                 double[::1] degree, double[::1] total):
+    """Each couple of ``count_couples`` as one pair of weight ``total`` (the
+    sum of its terms') and ``degree`` (its similar term's share of it; its
+    flag where the total is 0); every other term as it is, its flag as its
+    degree."""
+    cdef Py_ssize_t p = 0, q = 0
+    cdef double w_similar, w_all, flag
+    with nogil:
+        while p < first.shape[0]:
+            out_first[q] = first[p]
+            out_second[q] = second[p]
+            flag = 1.0 if similar[p] else 0.0
+            w_similar = flag * weight[p]
+            w_all = weight[p]
+            if _couple_at(first, second, similar, p):
+                w_similar += weight[p + 1] if similar[p + 1] else 0.0
+                w_all += weight[p + 1]
+                p += 2
+            else:
+                p += 1
+            total[q] = w_all
+            degree[q] = w_similar / w_all if w_all > 0 else flag
+            q += 1

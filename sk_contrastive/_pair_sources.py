@@ -52,11 +52,15 @@ class PairSource(Protocol):
         Rounds of pair building and optimisation.
     init_labels : ndarray of shape (n_samples,) or None
         Class codes for ``init="lda"`` (``-1``: unlabelled), or None.
+    graded : bool
+        Whether its pairs are graded (``Pairs.graded``): the loss then holds
+        them coupled too, which the memory check counts.
     """
 
     mines: bool
     n_rounds: int
     init_labels: object
+    graded: bool
 
     def n_pairs_bound(self, n_samples):
         """The most pairs one round builds for ``n_samples`` samples (int),
@@ -95,6 +99,7 @@ class MiningPairSource:
     ``reorder(order)``, the source for the samples taken in ``order``."""
 
     mines = True
+    graded = False
 
     def __init__(self, labels, *, n_positives, n_negatives, n_random_negatives,
                  n_rounds, block_size, mining_components):
@@ -244,6 +249,8 @@ class GradedPairSource(MiningPairSource):
     ``kind`` its ``target_type``; ``labels`` is None (no class, so no LDA
     start)."""
 
+    graded = True
+
     def __init__(self, targets, *, kind, **settings):
         super().__init__(None, **settings)
         self.kind = kind
@@ -349,6 +356,10 @@ class FixedPairSource:
 
     def __init__(self, pairs):
         self.pairs = pairs
+
+    @property
+    def graded(self):
+        return self.pairs.graded
 
     def n_pairs_bound(self, n_samples):
         return self.pairs.n_pairs

@@ -50,12 +50,17 @@ class Pairs(NamedTuple):
         dissimilar one.
     weight : ndarray of shape (n_pairs,) or None
         Positive weight of each pair's term in the loss; ``None``: all equal.
+    graded : bool
+        Whether the pairs are graded (:func:`graded_pairs`): a pair similar
+        to a degree ``s`` is a similar term and a dissimilar one, next to
+        each other, which the loss takes in one visit.
     """
 
     first: np.ndarray
     second: np.ndarray
     similar: np.ndarray
     weight: np.ndarray = None
+    graded: bool = False
 
     @property
     def n_pairs(self):
@@ -395,7 +400,7 @@ def graded_pairs(first, second, degree, weight=None):
     kept = terms > 0
     return Pairs(
         np.repeat(first, 2)[kept], np.repeat(second, 2)[kept],
-        np.tile([True, False], first.shape[0])[kept], terms[kept],
+        np.tile([True, False], first.shape[0])[kept], terms[kept], graded=True,
     )
 
 
@@ -476,6 +481,7 @@ def pairs_from_partial_targets(
         np.concatenate([graded.similar, others.similar])[order],
         np.concatenate([np.ones(graded.n_pairs) if graded.weight is None else graded.weight,
                         np.ones(others.n_pairs)])[order],
+        graded=graded.graded,
     )
 
 

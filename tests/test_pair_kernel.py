@@ -99,7 +99,8 @@ def test_gradient_matches_finite_differences(pos_margin, k):
     Z, pairs = make_problem(rng, 25, k, 150, np.float64, weighted=True)
     Z[1] += 0.1  # away from the kink at d = 0
     keep = pairs.first != pairs.second
-    pairs = Pairs(*(part[keep] for part in pairs))
+    pairs = Pairs(pairs.first[keep], pairs.second[keep], pairs.similar[keep],
+                  pairs.weight[keep])
     margin = float(np.median(np.linalg.norm(Z[pairs.first] - Z[pairs.second], axis=1)))
     loss = ContrastiveLoss(pairs, 25, margin, pos_margin)
 
@@ -223,11 +224,12 @@ def test_weighted_pairs_given_twice_with_both_labels_take_the_flags_pass_bit_for
     np.testing.assert_array_equal(G, expected_G)
 
 
-@pytest.mark.parametrize("kind", ["graded", "weighted binary"])
+@pytest.mark.parametrize("kind", ["graded", "graded, one couple", "weighted binary"])
 def test_the_pairs_and_their_loss_stay_within_bytes_per_pair(monkeypatch, kind):
     """``ContrastiveLoss.bytes_per_pair`` is the most the pairs and the loss
     take per pair at their peak (the memory check of a fit counts on it),
-    graded pairs and weighted binary ones alike."""
+    graded pairs (their coupled copy the largest where few of them couple)
+    and weighted binary ones alike."""
     from sk_contrastive import _loss
 
     monkeypatch.setattr(_loss, "SEGMENT_PAIRS", 2**12)
@@ -235,8 +237,11 @@ def test_the_pairs_and_their_loss_stay_within_bytes_per_pair(monkeypatch, kind):
     n, n_pairs = 20000, 100000
     first = np.sort(rng.integers(0, n, n_pairs)).astype(np.int32)
     second = rng.integers(0, n, n_pairs).astype(np.int32)  # partners anywhere: the most outside
-    if kind == "graded":
-        pairs = graded_pairs(first, second, rng.random(n_pairs))
+    if kind.startswith("graded"):
+        degree = rng.random(n_pairs)
+        if kind == "graded, one couple":
+            degree[1:] = degree[1:] < 0.5
+        pairs = graded_pairs(first, second, degree)
     else:  # one pair given twice with both labels
         first[1], second[1] = first[0], second[0]
         pairs = Pairs(first, second, np.arange(n_pairs) % 2 == 0, rng.random(n_pairs))
@@ -249,8 +254,9 @@ def test_the_pairs_and_their_loss_stay_within_bytes_per_pair(monkeypatch, kind):
     finally:
         tracemalloc.stop()
     gradient = Z.nbytes + 64  # the loss's gradient buffer, not a pair's
-    own = sum(array.nbytes for array in pairs if array is not None)
-    assert own + peak - gradient <= pairs.n_pairs * ContrastiveLoss.bytes_per_pair(n, 8), (
+    own = sum(array.nbytes for array in pairs[:4] if array is not None)
+    bound = ContrastiveLoss.bytes_per_pair(n, 8, graded=pairs.graded)
+    assert own + peak - gradient <= pairs.n_pairs * bound, (
         (own + peak - gradient) / pairs.n_pairs)
 
 
