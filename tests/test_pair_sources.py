@@ -85,11 +85,15 @@ def test_a_source_builds_valid_pairs_within_its_bound(cls):
         assert rows.min() >= 0 and rows.max() < len(X)
     assert pairs.similar.dtype == bool and np.any(pairs.similar) and not np.all(pairs.similar)
     assert np.all(pairs.first != pairs.second)
+    # the source says whether its pairs are graded (the memory check counts
+    # their coupled copy), and the pairs carry it to the loss
+    assert source.graded is pairs.graded is (pairs.weight is not None and bool(
+        np.any((pairs.weight > 0) & (pairs.weight < 1))))
 
 
 def test_an_object_missing_a_method_does_not_conform():
     class Incomplete:
-        mines, n_rounds, init_labels = False, 1, None
+        mines, n_rounds, init_labels, graded = False, 1, None, False
 
         def build(self, space, blocks, random_state):
             return None
