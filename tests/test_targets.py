@@ -155,6 +155,33 @@ def test_graded_pairs_are_a_similar_and_a_dissimilar_term_weighing_one():
     assert np.unique(pairs.first[~alike]).size >= 0.95 * 200
 
 
+@pytest.mark.parametrize("level", [0.6, 1.0])
+def test_an_unlabelled_sample_s_neighbours_are_as_similar_as_near_labelled_pairs(level):
+    """An unlabelled sample's neighbour pairs take the mean degree of the
+    labelled samples' nearest quarter of pairs (here every labelled pair's),
+    not full similarity; its random partners stay dissimilar."""
+    from sk_contrastive._pairs import pairs_from_partial_targets
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    labelled = np.arange(60) < 30
+    pairs = pairs_from_partial_targets(
+        X, lambda first, second: np.full(first.shape, level), labelled,
+        target_positives=np.zeros((30, 0), dtype=np.intp), n_positives=3, n_negatives=2,
+        n_random_negatives=2, random_state=0)
+    unlabelled = ~labelled[pairs.first]
+    similar_terms = unlabelled & pairs.similar
+    # 3 neighbours each: a similar term of weight `level` ...
+    assert similar_terms.sum() == 3 * 30
+    np.testing.assert_allclose(pairs.weight[similar_terms], level)
+    # ... and, below full similarity, a dissimilar one of 1 - level; plus 2
+    # random partners fully dissimilar (one that is also a neighbour is
+    # left out); each pair weighing 1 in all
+    total = pairs.weight[unlabelled].sum()
+    assert 4 * 30 <= total <= 5 * 30 and np.isclose(total, np.round(total))
+    assert pairs.graded is (level < 1)
+
+
 # ---- fits --------------------------------------------------------------------
 
 @pytest.mark.parametrize("params", [LINEAR, {"random_state": 0, "max_iter": 30}],
