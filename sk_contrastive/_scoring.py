@@ -1,7 +1,6 @@
 """Scores of an embedding: how well neighbours in it agree on labels or targets."""
 
 import numpy as np
-from scipy.stats import rankdata
 from sklearn.metrics import jaccard_score, pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import resample
@@ -311,10 +310,11 @@ def trustworthiness(X, Z, n_neighbors=5):
 
 def rank_correlation(scores, y, sample_weight=None):
     """Spearman's rank correlation of ``scores`` with ``y``: the Pearson
-    correlation of their ranks (average ranks for ties, scipy's
-    :func:`~scipy.stats.rankdata`, as :func:`scipy.stats.spearmanr`),
-    weighted by ``sample_weight``; 0 where either is constant (no order to
-    agree with).
+    correlation of their ranks (average ranks for ties, as
+    :func:`scipy.stats.spearmanr`), weighted by ``sample_weight``; 0 where
+    either is constant (no order to agree with). With weights the ranks are
+    weighted too (:func:`_weighted_ranks`): a weight of 0 leaves a sample
+    out, and integer weights score as repeated samples.
 
     Examples
     --------
@@ -327,11 +327,26 @@ def rank_correlation(scores, y, sample_weight=None):
     """
     weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
     weights = weights / weights.sum()
-    ranks = [rankdata(values) for values in (scores, y)]
-    if any(np.ptp(values) == 0 for values in ranks):
-        return 0.0
+    ranks = [_weighted_ranks(np.asarray(values), weights) for values in (scores, y)]
     centred = [values - np.dot(weights, values) for values in ranks]
     spread = np.sqrt(np.dot(weights, centred[0] ** 2) * np.dot(weights, centred[1] ** 2))
     if not spread > 0:
         return 0.0
     return float(np.clip(np.dot(weights, centred[0] * centred[1]) / spread, -1.0, 1.0))
+
+
+def _weighted_ranks(values, weights):
+    """Weighted average ranks: the weight of the values below each value plus
+    half the weight of its ties. With weights of 1 these are scipy's average
+    ranks less 1/2; integer weights rank as repeated samples (less 1/2), and
+    a weight of 0 leaves a sample out of the others' ranks. A shift common to
+    every rank changes no correlation."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    tie_weight = np.add.reduceat(weights[order], starts)
+    below = np.cumsum(tie_weight) - tie_weight
+    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, values.size]))
+    ranks = np.empty(values.size)
+    ranks[order] = (below + tie_weight / 2)[group]
+    return ranks

@@ -102,12 +102,16 @@ def test_rank_correlation_is_spearmans():
     rng = np.random.default_rng(0)
     scores, y = rng.normal(size=50), np.round(rng.random(50), 1)  # ties in y
     assert rank_correlation(scores, y) == pytest.approx(spearmanr(scores, y)[0], abs=1e-12)
-    weights = rng.integers(1, 4, 50)
+    weights = rng.integers(0, 4, 50)
     repeated = np.repeat(np.arange(50), weights)
-    # integer weights are repeated pairs, up to the ranks of the repeats' ties
+    # integer weights are repeated pairs, and a weight of 0 a pair left out
     assert rank_correlation(scores, y, weights) == pytest.approx(
-        spearmanr(scores[repeated], y[repeated])[0], abs=0.05)
+        spearmanr(scores[repeated], y[repeated])[0], abs=1e-12)
     assert rank_correlation(scores, np.full(50, 0.5)) == 0.0
+    # pairs of weight 0 change nothing, wherever they rank
+    kept = weights > 0
+    assert rank_correlation(scores, y, weights) == pytest.approx(
+        rank_correlation(scores[kept], y[kept], weights[kept]), abs=1e-12)
 
 
 def test_a_search_over_its_parameters_scores_by_rank_correlation():
