@@ -327,7 +327,11 @@ def rank_correlation(scores, y, sample_weight=None):
     """
     weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
     weights = weights / weights.sum()
-    ranks = [_weighted_ranks(np.asarray(values), weights) for values in (scores, y)]
+    scores, y = np.asarray(scores), np.asarray(y)
+    kept = weights > 0
+    if any(np.ptp(values[kept]) == 0 for values in (scores, y)):
+        return 0.0
+    ranks = [_weighted_ranks(values, weights) for values in (scores, y)]
     centred = [values - np.dot(weights, values) for values in ranks]
     spread = np.sqrt(np.dot(weights, centred[0] ** 2) * np.dot(weights, centred[1] ** 2))
     if not spread > 0:

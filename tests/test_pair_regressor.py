@@ -108,6 +108,9 @@ def test_rank_correlation_is_spearmans():
     assert rank_correlation(scores, y, weights) == pytest.approx(
         spearmanr(scores[repeated], y[repeated])[0], abs=1e-12)
     assert rank_correlation(scores, np.full(50, 0.5)) == 0.0
+    # constant among the pairs that weigh, whatever the others
+    y_weighed_constant = np.where(weights > 0, 0.5, y)
+    assert rank_correlation(scores, y_weighed_constant, weights / 7) == 0.0
     # pairs of weight 0 change nothing, wherever they rank
     kept = weights > 0
     assert rank_correlation(scores, y, weights) == pytest.approx(
